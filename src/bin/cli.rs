@@ -1,0 +1,122 @@
+//! `transfer-studio` — the native command line over the same core as the web app.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+use clap::{Parser, Subcommand, ValueEnum};
+use transfer_studio::engine::Classifier;
+use transfer_studio::model::demo::demo_weights;
+
+#[derive(Parser)]
+#[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the top-K ImageNet classes of each image.
+    Classify {
+        /// ResNet50 weights: safetensors in torchvision layout.
+        #[arg(long)]
+        weights: PathBuf,
+        /// How many classes to print per image.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Compute backend.
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        /// Images: JPEG, PNG, WebP, GIF or BMP.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
+    DemoWeights {
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Backend {
+    /// burn's flex CPU backend.
+    Cpu,
+    /// burn's wgpu backend (Vulkan/Metal/DX12, or a software adapter).
+    Wgpu,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Classify { weights, top, json, backend, images } => classify(&weights, top, json, backend, &images),
+        Command::DemoWeights { seed, out } => {
+            let bytes = demo_weights(seed, &Device::flex());
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))
+        }
+    }
+}
+
+fn device(backend: Backend) -> Result<Device> {
+    Ok(match backend {
+        Backend::Cpu => Device::flex(),
+        Backend::Wgpu => Device::wgpu_options().init().context("no wgpu adapter")?,
+    })
+}
+
+fn classify(weights: &Path, top: usize, json: bool, backend: Backend, images: &[PathBuf]) -> Result<()> {
+    if top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let device = device(backend)?;
+    let classifier = Classifier::from_torchvision(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
+    drop(bytes);
+    let mut failures = 0;
+    for path in images {
+        let result = std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|image| Ok(pollster::block_on(classifier.classify_image(&image, top))?));
+        match result {
+            Ok(classification) if json => {
+                let line = serde_json::json!({
+                    "image": path.display().to_string(),
+                    "top": classification.top,
+                    "ms": classification.timings.total_ms(),
+                    "timings": classification.timings,
+                });
+                println!("{line}");
+            }
+            Ok(classification) => {
+                println!("{} ({:.1} ms)", path.display(), classification.timings.total_ms());
+                for p in &classification.top {
+                    println!("  {:>4}  {:>6.2}%  {}", p.index, p.prob * 100.0, p.label);
+                }
+            }
+            Err(err) => {
+                failures += 1;
+                eprintln!("error: {}: {err:#}", path.display());
+            }
+        }
+    }
+    if failures > 0 {
+        bail!("{failures} of {} image(s) could not be classified", images.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+//! The classification engine shared by the CLI and the web app: weights bytes → ResNet50
+//! on a burn [`Device`] → top-K ImageNet classes with per-stage timings.
+//!
+//! Results are read back only through `into_data_async`, which WebGPU requires.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use web_time::Instant;
+
+use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
+use crate::model::fold::FoldedResNet50;
+use crate::model::labels::imagenet_label;
+use crate::model::resnet::ResNet50;
+use crate::model::weights::WeightsError;
+use crate::vision::preprocess::{self, ImageError, Preprocessing};
+
+/// Anything that stops a classification, in words a user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error("the compute device failed: {0}")]
+    Device(String),
+}
+
+/// One ranked class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub index: usize,
+    pub label: String,
+    pub prob: f32,
+}
+
+/// Milliseconds spent in each stage of one classification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    pub decode_ms: f64,
+    pub preprocess_ms: f64,
+    pub inference_ms: f64,
+}
+
+impl Timings {
+    pub fn total_ms(&self) -> f64 {
+        self.decode_ms + self.preprocess_ms + self.inference_ms
+    }
+}
+
+/// What [`Classifier::classify_image`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    pub top: Vec<Prediction>,
+    pub logits: Vec<f32>,
+    pub timings: Timings,
+}
+
+/// ResNet50 loaded on one device, with the preprocessing its weights expect.
+pub struct Classifier {
+    model: ResNet50,
+    device: Device,
+    preprocessing: Preprocessing,
+}
+
+impl Classifier {
+    /// Validates and folds a torchvision-layout safetensors file, then uploads it.
+    pub fn from_torchvision(bytes: &[u8], device: &Device) -> Result<Self, EngineError> {
+        let spec = ResNet50Spec::new();
+        let folded = FoldedResNet50::from_torchvision(bytes, &spec)?;
+        Ok(Self::from_folded(folded, &spec, Preprocessing::default(), device))
+    }
+
+    pub fn from_folded(folded: FoldedResNet50, spec: &ResNet50Spec, preprocessing: Preprocessing, device: &Device) -> Self {
+        Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing }
+    }
+
+    pub fn preprocessing(&self) -> &Preprocessing {
+        &self.preprocessing
+    }
+
+    /// Logits for one preprocessed `[3, crop, crop]` input.
+    pub async fn logits(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
+        let side = self.preprocessing.crop as usize;
+        let images = Tensor::<4>::from_data(TensorData::new(input, [1, 3, side, side]), &self.device);
+        let logits = self.model.forward(images);
+        read(logits).await
+    }
+
+    /// Pooled 2048-d features for one preprocessed input.
+    pub async fn features(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
+        let side = self.preprocessing.crop as usize;
+        let images = Tensor::<4>::from_data(TensorData::new(input, [1, 3, side, side]), &self.device);
+        let features = read(ResNet50::pool(self.model.feature_map(images))).await?;
+        debug_assert_eq!(features.len(), FEATURE_DIM);
+        Ok(features)
+    }
+
+    /// Encoded image bytes → top-`k` classes, timing each stage.
+    pub async fn classify_image(&self, bytes: &[u8], k: usize) -> Result<Classification, EngineError> {
+        let start = Instant::now();
+        let rgb = preprocess::decode(bytes)?;
+        let decoded = Instant::now();
+        let input = preprocess::preprocess(&rgb, &self.preprocessing);
+        drop(rgb);
+        let preprocessed = Instant::now();
+        let logits = self.logits(input).await?;
+        let inferred = Instant::now();
+        let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1e3;
+        Ok(Classification {
+            top: top_k(&logits, k),
+            timings: Timings {
+                decode_ms: ms(start, decoded),
+                preprocess_ms: ms(decoded, preprocessed),
+                inference_ms: ms(preprocessed, inferred),
+            },
+            logits,
+        })
+    }
+
+    /// Runs one pass on a blank input so kernels are compiled before the first photo.
+    pub async fn warm_up(&self) -> Result<(), EngineError> {
+        let side = self.preprocessing.crop as usize;
+        self.logits(vec![0.0; 3 * side * side]).await.map(|_| ())
+    }
+}
+
+async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
+    let data = tensor.into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
+    data.try_to_vec::<f32>().map_err(|err| EngineError::Device(format!("{err:?}")))
+}
+
+/// Softmax over `logits` (in f64, max-subtracted), highest `k` first; NaN sorts last.
+pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
+    let max = logits.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f64> = logits.iter().map(|&v| f64::from(v - max).exp()).collect();
+    let sum: f64 = exps.iter().filter(|v| v.is_finite()).sum();
+    let mut ranked: Vec<usize> = (0..logits.len()).collect();
+    ranked.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+    ranked
+        .into_iter()
+        .filter(|&i| !logits[i].is_nan())
+        .take(k)
+        .map(|index| Prediction {
+            index,
+            label: imagenet_label(index).unwrap_or("(unnamed class)").to_string(),
+            prob: (exps[index] / sum) as f32,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_ranks_by_logit_and_normalizes() {
+        let top = top_k(&[0.0, 2.0, f32::NAN, 1.0], 3);
+        let indices: Vec<usize> = top.iter().map(|p| p.index).collect();
+        assert_eq!(indices, [1, 3, 0]);
+        let total: f32 = top.iter().map(|p| p.prob).sum();
+        assert!((total - 1.0).abs() < 1e-6, "{total}");
+        assert_eq!(top[0].label, "goldfish");
+    }
+}

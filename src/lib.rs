@@ -1,0 +1,10 @@
+//! Transfer Studio core: ResNet50 on burn, torchvision's preprocessing, ImageNet labels.
+//!
+//! The same code runs in the native CLI and in the browser (wasm); nothing here touches
+//! the web or the file system.
+
+pub mod engine;
+pub mod model;
+pub mod vision;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;

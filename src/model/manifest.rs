@@ -1,0 +1,45 @@
+//! `public/models/manifest.json`: which models the app can download.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a model's weights come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Seeded random weights: real architecture, meaningless predictions.
+    Demo,
+    /// Trained weights.
+    Pretrained,
+}
+
+/// Numeric format of the weights file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightsFormat {
+    /// Torchvision-layout safetensors, float weights with BatchNorm.
+    Fp32,
+}
+
+/// One downloadable model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelEntry {
+    pub name: String,
+    /// Relative to the page, or absolute.
+    pub url: String,
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    pub bytes: u64,
+    pub kind: ModelKind,
+    pub format: WeightsFormat,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub models: Vec<ModelEntry>,
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

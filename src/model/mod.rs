@@ -1,0 +1,9 @@
+//! ResNet50: architecture table, weight loading, BatchNorm folding, burn modules, labels.
+
+pub mod arch;
+pub mod demo;
+pub mod fold;
+pub mod labels;
+pub mod manifest;
+pub mod resnet;
+pub mod weights;

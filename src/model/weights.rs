@@ -1,0 +1,105 @@
+//! Torchvision-layout safetensors → validated f32 tensors, from bytes (native and wasm).
+//!
+//! The file must hold exactly the tensors of torchvision's `resnet50().state_dict()`
+//! (timm's `resnet50` uses the same names). `num_batches_tracked` counters are allowed
+//! and ignored. Float tensors of any common width (F32, F16, BF16, F64) are widened to f32.
+
+use std::collections::{BTreeSet, HashMap};
+
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+
+use super::arch::ResNet50Spec;
+
+/// Why a weights file was refused. Each variant names the tensor(s) at fault.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WeightsError {
+    #[error("not a safetensors file ({0})")]
+    NotSafetensors(String),
+    #[error("not a ResNet50 weights file: {count} tensor(s) missing, e.g. {}", .keys.join(", "))]
+    Missing { count: usize, keys: Vec<String> },
+    #[error("not a ResNet50 weights file: {count} unexpected tensor(s), e.g. {}", .keys.join(", "))]
+    Unexpected { count: usize, keys: Vec<String> },
+    #[error("tensor `{key}` has shape {found:?}, expected {expected:?}")]
+    Shape { key: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("tensor `{key}` has dtype {found}, expected a float type (F32, F16, BF16 or F64)")]
+    Dtype { key: String, found: String },
+    #[error("tensor `{key}` holds a non-finite value")]
+    NonFinite { key: String },
+}
+
+/// How many offending keys an error message lists.
+const KEYS_SHOWN: usize = 4;
+
+/// A parsed and fully validated torchvision-layout ResNet50 weights file.
+pub struct TorchvisionWeights<'a> {
+    tensors: SafeTensors<'a>,
+}
+
+impl<'a> TorchvisionWeights<'a> {
+    /// Parses `bytes` and checks every tensor name, shape and dtype against ResNet50.
+    pub fn parse(bytes: &'a [u8], spec: &ResNet50Spec) -> Result<Self, WeightsError> {
+        let tensors = SafeTensors::deserialize(bytes)
+            .map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+        let expected: HashMap<String, Vec<usize>> = spec.expected_tensors().into_iter().collect();
+        let present: BTreeSet<&str> = tensors
+            .names()
+            .into_iter()
+            .filter(|name| !name.ends_with(".num_batches_tracked"))
+            .collect();
+
+        let mut missing: Vec<&String> =
+            expected.keys().filter(|key| !present.contains(key.as_str())).collect();
+        missing.sort();
+        if !missing.is_empty() {
+            return Err(WeightsError::Missing {
+                count: missing.len(),
+                keys: missing.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect(),
+            });
+        }
+        let unexpected: Vec<&str> =
+            present.iter().copied().filter(|key| !expected.contains_key(*key)).collect();
+        if !unexpected.is_empty() {
+            return Err(WeightsError::Unexpected {
+                count: unexpected.len(),
+                keys: unexpected.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect(),
+            });
+        }
+        for (key, shape) in spec.expected_tensors() {
+            let view = tensors.tensor(&key).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+            if view.shape() != shape.as_slice() {
+                return Err(WeightsError::Shape { key, expected: shape, found: view.shape().to_vec() });
+            }
+            if !matches!(view.dtype(), Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64) {
+                return Err(WeightsError::Dtype { key, found: view.dtype().to_string() });
+            }
+        }
+        Ok(Self { tensors })
+    }
+
+    /// The tensor `key` widened to f32, row-major. `key` must be one of the expected names.
+    pub fn f32(&self, key: &str) -> Result<Vec<f32>, WeightsError> {
+        let view = self
+            .tensors
+            .tensor(key)
+            .map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+        let values = widen(&view);
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(WeightsError::NonFinite { key: key.to_string() });
+        }
+        Ok(values)
+    }
+}
+
+fn widen(view: &TensorView<'_>) -> Vec<f32> {
+    let bytes = view.data();
+    match view.dtype() {
+        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+        Dtype::F64 => bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("chunk of 8")) as f32)
+            .collect(),
+        Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
+        other => unreachable!("dtype {other} was refused by parse"),
+    }
+}

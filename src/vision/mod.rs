@@ -1,0 +1,3 @@
+//! Images in, model input out.
+
+pub mod preprocess;

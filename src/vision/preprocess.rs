@@ -1,0 +1,189 @@
+//! Torchvision's ImageNet eval transform, from encoded bytes to a normalized tensor.
+//!
+//! `Resize(256)` (shorter side, bilinear with antialiasing as Pillow does it) →
+//! `CenterCrop(224)` → `ToTensor` → `Normalize(mean, std)`. Only the pixels the crop keeps
+//! are resampled, so an 8000×8000 or 1×8000 photo costs what its crop costs.
+
+use std::io::Cursor;
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+use serde::{Deserialize, Serialize};
+
+/// ImageNet channel means, torchvision `transforms.Normalize`.
+pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
+/// ImageNet channel standard deviations, torchvision `transforms.Normalize`.
+pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
+/// Largest side accepted, in pixels.
+pub const MAX_SIDE: u32 = 16_384;
+
+/// The eval transform's parameters; V1 weights use 256/224, V2 weights 232/224.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    /// Target length of the shorter side before cropping.
+    pub resize: u32,
+    /// Side of the square center crop.
+    pub crop: u32,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+impl Default for Preprocessing {
+    fn default() -> Self {
+        Self { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD }
+    }
+}
+
+/// Why an image could not be turned into model input.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("unsupported or unrecognised image format (supported: JPEG, PNG, WebP, GIF, BMP)")]
+    UnknownFormat,
+    #[error("the image could not be decoded: {0}")]
+    Corrupt(String),
+    #[error("the image is {width}×{height}; sides from 1 to {MAX_SIDE} pixels are supported")]
+    BadSize { width: u32, height: u32 },
+}
+
+/// Decodes JPEG/PNG/WebP/GIF (first frame)/BMP bytes to RGB, applying EXIF orientation.
+/// Alpha is dropped, as Pillow's `convert("RGB")` does.
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|err| ImageError::Corrupt(err.to_string()))?;
+    if reader.format().is_none() {
+        return Err(ImageError::UnknownFormat);
+    }
+    let mut decoder = reader.into_decoder().map_err(|err| ImageError::Corrupt(err.to_string()))?;
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(ImageError::BadSize { width, height });
+    }
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|err| ImageError::Corrupt(err.to_string()))?;
+    image.apply_orientation(orientation);
+    Ok(image.into_rgb8())
+}
+
+/// Size after `Resize(short)`: the shorter side becomes `short`, the longer side is
+/// `int(short * long / short_side)` (truncated, as torchvision computes it).
+pub fn resized_size(width: u32, height: u32, short: u32) -> (u32, u32) {
+    let scale = |long: u32, short_side: u32| (u64::from(short) * u64::from(long) / u64::from(short_side)) as u32;
+    if width <= height { (short, scale(height, width)) } else { (scale(width, height), short) }
+}
+
+/// Top-left offset of torchvision's `CenterCrop`: `int(round((size - crop) / 2))`, where
+/// Python's `round` sends halves to the even neighbour.
+pub fn center_crop_offset(size: u32, crop: u32) -> u32 {
+    let twice = size.saturating_sub(crop);
+    let floor = twice / 2;
+    if twice % 2 == 1 && floor % 2 == 1 { floor + 1 } else { floor }
+}
+
+/// Resize + center crop to a `crop × crop` RGB image, resampling only the kept window.
+pub fn resize_and_crop(image: &RgbImage, p: &Preprocessing) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let (resized_w, resized_h) = resized_size(width, height, p.resize);
+    let (left, top) = (center_crop_offset(resized_w, p.crop), center_crop_offset(resized_h, p.crop));
+    // The crop window in source pixels: Pillow maps output pixel x to source (x + 0.5)·s − 0.5
+    // with s = source/resized, so a window of the resized image is a box of the source.
+    let (scale_x, scale_y) = (f64::from(width) / f64::from(resized_w), f64::from(height) / f64::from(resized_h));
+    let options = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .crop(
+            f64::from(left) * scale_x,
+            f64::from(top) * scale_y,
+            f64::from(p.crop) * scale_x,
+            f64::from(p.crop) * scale_y,
+        );
+    let source = ImageRef::new(width, height, image.as_raw(), PixelType::U8x3)
+        .expect("an RgbImage buffer is width × height × 3 bytes");
+    let mut cropped = Image::new(p.crop, p.crop, PixelType::U8x3);
+    Resizer::new()
+        .resize(&source, &mut cropped, &options)
+        .expect("pixel types match and the crop box lies inside the source");
+    RgbImage::from_raw(p.crop, p.crop, cropped.into_vec()).expect("crop × crop × 3 bytes")
+}
+
+/// `ToTensor` + `Normalize`: RGB bytes → planar `[3, h, w]` f32, row-major.
+pub fn normalize(image: &RgbImage, p: &Preprocessing) -> Vec<f32> {
+    let plane = (image.width() * image.height()) as usize;
+    let mut planar = vec![0.0f32; 3 * plane];
+    for (index, pixel) in image.pixels().enumerate() {
+        for channel in 0..3 {
+            let value = f32::from(pixel[channel]) / 255.0;
+            planar[channel * plane + index] = (value - p.mean[channel]) / p.std[channel];
+        }
+    }
+    planar
+}
+
+/// The whole eval transform: decoded RGB → `[3, crop, crop]` normalized values.
+pub fn preprocess(image: &RgbImage, p: &Preprocessing) -> Vec<f32> {
+    normalize(&resize_and_crop(image, p), p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resized_size_truncates_like_torchvision() {
+        assert_eq!(resized_size(640, 480, 256), (341, 256)); // 256·640/480 = 341.33
+        assert_eq!(resized_size(1, 8000, 256), (256, 2_048_000));
+        assert_eq!(resized_size(500, 500, 256), (256, 256));
+    }
+
+    #[test]
+    fn center_crop_rounds_halves_to_even() {
+        assert_eq!(center_crop_offset(256, 224), 16);
+        assert_eq!(center_crop_offset(225, 224), 0); // round(0.5) = 0
+        assert_eq!(center_crop_offset(227, 224), 2); // round(1.5) = 2
+        assert_eq!(center_crop_offset(229, 224), 2); // round(2.5) = 2
+    }
+
+    #[test]
+    fn cropped_resize_equals_full_resize_then_crop() {
+        let (width, height) = (301, 417);
+        let pixels: Vec<u8> = (0..width * height * 3).map(|i| ((i * 7919) % 251) as u8).collect();
+        let image = RgbImage::from_raw(width, height, pixels).unwrap();
+        let p = Preprocessing::default();
+        let (rw, rh) = resized_size(width, height, p.resize);
+        let mut full = Image::new(rw, rh, PixelType::U8x3);
+        let source = Image::from_vec_u8(width, height, image.as_raw().clone(), PixelType::U8x3).unwrap();
+        Resizer::new()
+            .resize(&source, &mut full, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)))
+            .unwrap();
+        let full = RgbImage::from_raw(rw, rh, full.into_vec()).unwrap();
+        let (left, top) = (center_crop_offset(rw, p.crop), center_crop_offset(rh, p.crop));
+        let reference = image::imageops::crop_imm(&full, left, top, p.crop, p.crop).to_image();
+        let cropped = resize_and_crop(&image, &p);
+        let worst = reference
+            .as_raw()
+            .iter()
+            .zip(cropped.as_raw())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(worst <= 1, "cropped resize differs by {worst}/255");
+    }
+
+    #[test]
+    fn garbage_is_refused_with_a_message() {
+        assert!(matches!(decode(b"definitely not an image"), Err(ImageError::UnknownFormat)));
+        let mut png = Vec::new();
+        RgbImage::new(4, 4).write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        png.truncate(png.len() / 2);
+        assert!(matches!(decode(&png), Err(ImageError::Corrupt(_))));
+    }
+
+    #[test]
+    fn one_pixel_image_works() {
+        let image = RgbImage::from_pixel(1, 1, image::Rgb([200, 10, 30]));
+        let tensor = preprocess(&image, &Preprocessing::default());
+        assert_eq!(tensor.len(), 3 * 224 * 224);
+        let red = (200.0 / 255.0 - IMAGENET_MEAN[0]) / IMAGENET_STD[0];
+        assert!((tensor[0] - red).abs() < 1e-5);
+    }
+}

@@ -1,0 +1,16 @@
+//! The browser app (wasm only): Leptos components over the core engine.
+
+mod app;
+mod device;
+mod fetch;
+mod input;
+mod results;
+mod status;
+
+pub use app::App;
+
+/// Mounts the app on `<body>`; called by the `app` binary.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

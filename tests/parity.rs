@@ -1,0 +1,145 @@
+//! Parity with an independent implementation: ONNX Runtime on the same seeded weights.
+//!
+//! Golden data comes from `tests/reference/make_golden.py` (numpy + onnx + onnxruntime +
+//! Pillow; no code shared with this crate), which the README's test command runs first.
+//! Tolerances: max |Δlogit| ≤ 1e-3 and identical top-5 on the same input tensor; end to end
+//! from image files, identical top-1 and top-5 overlap ≥ 4 on 256×256 photos (where
+//! Resize(256) is the identity).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use safetensors::SafeTensors;
+use serde::Deserialize;
+use transfer_studio::engine::{Classifier, top_k};
+use transfer_studio::vision::preprocess::{Preprocessing, decode, preprocess};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Deserialize)]
+struct Fixture {
+    name: String,
+    path: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Index {
+    fixtures: Vec<Fixture>,
+}
+
+struct Golden {
+    fixtures: Vec<Fixture>,
+    inputs: HashMap<String, Vec<f32>>,
+    logits: HashMap<String, Vec<f32>>,
+    weights: Vec<u8>,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
+    let dir = repo().join("tests/golden");
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|err| {
+            format!("{}: {err}; generate it with tests/reference/make_golden.py (the README test command does)", dir.join(name).display())
+        })
+    };
+    let index: Index = serde_json::from_slice(&read("golden.json")?)?;
+    let data = read("golden.safetensors")?;
+    let tensors = SafeTensors::deserialize(&data)?;
+    let mut inputs = HashMap::new();
+    let mut logits = HashMap::new();
+    for (name, view) in tensors.iter() {
+        let values: Vec<f32> = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        if let Some(fixture) = name.strip_prefix("input.") {
+            inputs.insert(fixture.to_string(), values);
+        } else if let Some(fixture) = name.strip_prefix("logits.") {
+            logits.insert(fixture.to_string(), values);
+        }
+    }
+    Ok(Golden { fixtures: index.fixtures, inputs, logits, weights: read("resnet50_seeded.safetensors")? })
+}
+
+fn top5(logits: &[f32]) -> Vec<usize> {
+    top_k(logits, 5).iter().map(|p| p.index).collect()
+}
+
+#[test]
+fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
+    let golden = golden()?;
+    let classifier = Classifier::from_torchvision(&golden.weights, &Device::flex())?;
+    let mut worst = (0.0f32, String::new());
+    for fixture in &golden.fixtures {
+        let expected = &golden.logits[&fixture.name];
+        let ours = pollster::block_on(classifier.logits(golden.inputs[&fixture.name].clone()))?;
+        let delta = ours.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        if delta > worst.0 {
+            worst = (delta, fixture.name.clone());
+        }
+        assert!(delta <= 1e-3, "{}: max |Δlogit| = {delta}", fixture.name);
+        assert_eq!(top5(&ours), top5(expected), "{}: top-5 differs", fixture.name);
+    }
+    println!("max |Δlogit| over {} fixtures: {:.2e} ({})", golden.fixtures.len(), worst.0, worst.1);
+    Ok(())
+}
+
+#[test]
+fn photos_classify_end_to_end_like_onnxruntime() -> TestResult {
+    let golden = golden()?;
+    let classifier = Classifier::from_torchvision(&golden.weights, &Device::flex())?;
+    let photos: Vec<&Fixture> = golden.fixtures.iter().filter(|f| f.kind == "photo256").collect();
+    assert!(photos.len() >= 20, "expected the 256×256 photo fixtures");
+    for fixture in photos {
+        let bytes = std::fs::read(repo().join(&fixture.path))?;
+        let ours = pollster::block_on(classifier.classify_image(&bytes, 5))?;
+        let ours: Vec<usize> = ours.top.iter().map(|p| p.index).collect();
+        let expected = top5(&golden.logits[&fixture.name]);
+        assert_eq!(ours[0], expected[0], "{}: top-1 differs ({ours:?} vs {expected:?})", fixture.name);
+        let overlap = ours.iter().filter(|i| expected.contains(i)).count();
+        assert!(overlap >= 4, "{}: top-5 overlap {overlap} ({ours:?} vs {expected:?})", fixture.name);
+    }
+    Ok(())
+}
+
+/// Measures how far our decode + resize + crop is from Pillow's, in 8-bit steps, on
+/// every fixture (originals of other sizes, and the synthetic edge cases).
+#[test]
+fn preprocessing_stays_within_one_step_of_pillow() -> TestResult {
+    let golden = golden()?;
+    let p = Preprocessing::default();
+    for fixture in &golden.fixtures {
+        let image = decode(&std::fs::read(repo().join(&fixture.path))?)?;
+        let ours = preprocess(&image, &p);
+        let expected = &golden.inputs[&fixture.name];
+        let plane = ours.len() / 3;
+        let steps: Vec<f32> = ours
+            .iter()
+            .zip(expected)
+            .enumerate()
+            .map(|(i, (a, b))| (a - b).abs() * p.std[i / plane] * 255.0)
+            .collect();
+        let max = steps.iter().copied().fold(0.0, f32::max);
+        let mean = steps.iter().sum::<f32>() / steps.len() as f32;
+        let off = steps.iter().filter(|s| **s > 0.5).count() as f32 / steps.len() as f32;
+        println!("{:28} {:10} max {max:.2}/255  mean {mean:.4}/255  {:.2}% of values off", fixture.name, fixture.kind, off * 100.0);
+        // JPEG decoders (libjpeg-turbo vs zune-jpeg) differ in IDCT and chroma upsampling.
+        let bound = if fixture.path.ends_with(".jpg") { 6.0 } else { 1.01 };
+        assert!(max <= bound, "{}: preprocessing differs from Pillow by {max}/255", fixture.name);
+    }
+    Ok(())
+}
+
+#[test]
+fn corrupt_and_foreign_files_are_refused_with_a_message() -> TestResult {
+    let corrupt = std::fs::read(repo().join("tests/fixtures/synthetic/corrupt.jpg"))?;
+    let message = decode(&corrupt).err().ok_or("corrupt JPEG decoded")?.to_string();
+    assert!(message.contains("could not be decoded"), "{message}");
+    let not_weights = Classifier::from_torchvision(&corrupt, &Device::flex()).err().ok_or("accepted")?;
+    assert!(not_weights.to_string().contains("not a safetensors file"), "{not_weights}");
+    let path: &Path = Path::new("tests/fixtures/photos/chelsea_0_256.png");
+    assert!(repo().join(path).exists());
+    Ok(())
+}
