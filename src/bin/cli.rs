@@ -7,7 +7,10 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Parser, Subcommand, ValueEnum};
 use transfer_studio::engine::Classifier;
+use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
+use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat, sha256_hex};
+use transfer_studio::model::weights::TorchvisionWeights;
 
 #[derive(Parser)]
 #[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
@@ -36,6 +39,21 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Write a one-model `manifest.json` for the web app, with the file's size and SHA-256.
+    Manifest {
+        /// The weights file the manifest describes.
+        weights: PathBuf,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// URL the page fetches it from (default: the file name, beside the manifest).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, value_enum, default_value_t = Kind::Demo)]
+        kind: Kind,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
         #[arg(long, default_value_t = 0)]
@@ -43,6 +61,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// Seeded random weights.
+    Demo,
+    /// Trained weights.
+    Pretrained,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +92,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Classify { weights, top, json, backend, images } => classify(&weights, top, json, backend, &images),
+        Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))
@@ -119,4 +146,23 @@ fn classify(weights: &Path, top: usize, json: bool, backend: Backend, images: &[
         bail!("{failures} of {} image(s) could not be classified", images.len());
     }
     Ok(())
+}
+
+fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: &Path) -> Result<()> {
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).with_context(|| format!("{}", weights.display()))?;
+    let file_name = weights.file_name().context("weights path has no file name")?.to_string_lossy();
+    let entry = ModelEntry {
+        name,
+        url: url.unwrap_or_else(|| format!("models/{file_name}")),
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+        kind: match kind {
+            Kind::Demo => ModelKind::Demo,
+            Kind::Pretrained => ModelKind::Pretrained,
+        },
+        format: WeightsFormat::Fp32,
+    };
+    let json = serde_json::to_string_pretty(&Manifest { models: vec![entry] })?;
+    std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))
 }

@@ -18,7 +18,7 @@ use safetensors::{Dtype, tensor::TensorView};
 
 use super::arch::{BN_EPS, ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{BatchNorm, fold_batch_norm};
-use super::resnet::folded_conv;
+use super::resnet::{ResNet50, folded_conv};
 
 /// Images in the calibration batch.
 const CALIBRATION_BATCH: usize = 2;
@@ -50,7 +50,16 @@ pub fn demo_weights(seed: u64, device: &Device) -> Vec<u8> {
 
     let fc_std = (1.0 / FEATURE_DIM as f32).sqrt() * 4.0;
     let fc = Normal::new(0.0f32, fc_std).expect("finite std");
-    let fc_weight = (0..NUM_CLASSES * FEATURE_DIM).map(|_| fc.sample(&mut rng)).collect();
+    let mut fc_weight: Vec<f32> = (0..NUM_CLASSES * FEATURE_DIM).map(|_| fc.sample(&mut rng)).collect();
+    // Post-ReLU features share one large common direction; rows that see it would make one
+    // class win on every image, so each row is made orthogonal to the mean feature.
+    let mean_feature = ResNet50::pool(x).mean_dim(0).into_data().try_to_vec::<f32>().expect("f32 features");
+    let norm = mean_feature.iter().map(|v| v * v).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+    let direction: Vec<f32> = mean_feature.iter().map(|v| v / norm).collect();
+    for row in fc_weight.chunks_exact_mut(FEATURE_DIM) {
+        let along = row.iter().zip(&direction).map(|(w, d)| w * d).sum::<f32>();
+        row.iter_mut().zip(&direction).for_each(|(w, d)| *w -= along * d);
+    }
     let fc_bias = (0..NUM_CLASSES).map(|_| rng.random_range(-0.1f32..0.1)).collect();
     tensors.insert("fc.weight".into(), (vec![NUM_CLASSES, FEATURE_DIM], fc_weight));
     tensors.insert("fc.bias".into(), (vec![NUM_CLASSES], fc_bias));

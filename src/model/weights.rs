@@ -103,3 +103,68 @@ fn widen(view: &TensorView<'_>) -> Vec<f32> {
         other => unreachable!("dtype {other} was refused by parse"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A complete ResNet50 file of zeros (F16 to keep it small), with `edit` applied to the
+    /// list of (name, dtype, shape) before it is written.
+    fn file_with(edit: impl FnOnce(&mut Vec<(String, Dtype, Vec<usize>)>)) -> Vec<u8> {
+        let mut entries: Vec<(String, Dtype, Vec<usize>)> =
+            ResNet50Spec::new().expected_tensors().into_iter().map(|(k, s)| (k, Dtype::F16, s)).collect();
+        entries.push(("bn1.num_batches_tracked".into(), Dtype::I64, vec![]));
+        edit(&mut entries);
+        let buffers: Vec<Vec<u8>> = entries
+            .iter()
+            .map(|(_, dtype, shape)| vec![0u8; shape.iter().product::<usize>() * dtype.bitsize() / 8])
+            .collect();
+        let views = entries
+            .iter()
+            .zip(&buffers)
+            .map(|((name, dtype, shape), data)| (name.clone(), TensorView::new(*dtype, shape.clone(), data).unwrap()));
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn complete_file_parses_and_widens_f16() {
+        let bytes = file_with(|_| {});
+        let weights = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).unwrap();
+        assert_eq!(weights.f32("fc.bias").unwrap(), vec![0.0; 1000]);
+    }
+
+    #[test]
+    fn missing_tensor_is_named() {
+        let bytes = file_with(|e| e.retain(|(k, _, _)| k != "layer3.5.bn2.running_var"));
+        let err = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).err().unwrap();
+        assert_eq!(err, WeightsError::Missing { count: 1, keys: vec!["layer3.5.bn2.running_var".into()] });
+        assert!(err.to_string().contains("layer3.5.bn2.running_var"));
+    }
+
+    #[test]
+    fn unexpected_tensor_is_named() {
+        let bytes = file_with(|e| e.push(("head.weight".into(), Dtype::F16, vec![2])));
+        let err = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).err().unwrap();
+        assert_eq!(err, WeightsError::Unexpected { count: 1, keys: vec!["head.weight".into()] });
+    }
+
+    #[test]
+    fn misshaped_tensor_is_named_with_both_shapes() {
+        let bytes = file_with(|e| e.iter_mut().filter(|(k, _, _)| k == "fc.weight").for_each(|t| t.2 = vec![10, 2048]));
+        let err = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).err().unwrap();
+        assert_eq!(err, WeightsError::Shape { key: "fc.weight".into(), expected: vec![1000, 2048], found: vec![10, 2048] });
+    }
+
+    #[test]
+    fn integer_weights_are_refused() {
+        let bytes = file_with(|e| e.iter_mut().filter(|(k, _, _)| k == "conv1.weight").for_each(|t| t.1 = Dtype::I8));
+        let err = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).err().unwrap();
+        assert!(matches!(err, WeightsError::Dtype { ref key, .. } if key == "conv1.weight"), "{err}");
+    }
+
+    #[test]
+    fn non_safetensors_bytes_are_refused() {
+        let err = TorchvisionWeights::parse(b"PK\x03\x04 a zip, perhaps a .pth", &ResNet50Spec::new()).err().unwrap();
+        assert!(matches!(err, WeightsError::NotSafetensors(_)), "{err}");
+    }
+}

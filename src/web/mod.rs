@@ -2,7 +2,7 @@
 
 mod app;
 mod device;
-mod fetch;
+mod browser;
 mod input;
 mod results;
 mod status;

@@ -1,4 +1,4 @@
-//! Downloads with byte progress, and file reading, through the browser's own APIs.
+//! Browser I/O: downloads with byte progress, file reading, yielding to the event loop.
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -20,7 +20,7 @@ pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> 
     }
     let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
     let body = response.body().ok_or_else(|| format!("{url}: empty response"))?;
-    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(describe)?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|object: js_sys::Object| describe(object.into()))?;
     let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
     progress(0, total);
     loop {
@@ -39,4 +39,14 @@ pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> 
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| format!("could not read {}: {}", file.name(), describe(e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Lets the browser paint (e.g. a "classifying…" state) before CPU-heavy work starts.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building (and, with --test, testing) Transfer Studio needs. Idempotent:
+# each step checks first. Needs rustup/cargo, node/npm and python3; apt-get for Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+want_test=false
+[[ "${1:-}" == "--test" ]] && want_test=true
+step() { printf '\n== %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
+  step "cargo install trunk $TRUNK_VERSION (takes ~15 minutes once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock. (No --locked: one of its
+# locked dependencies has been yanked.)
+wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]]; then
+  step "cargo install wasm-bindgen-cli $wbg_version"
+  cargo install wasm-bindgen-cli --version "$wbg_version"
+fi
+
+# Node packages: binaryen (wasm-opt 132, which Trunk runs) and playwright-core.
+if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
+  step "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+if $want_test; then
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    step "apt-get install chromium chromium-driver"
+    sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver
+  fi
+  if ! cmp -s tests/requirements.txt .venv/installed-requirements.txt 2>/dev/null; then
+    step "python venv .venv (tests/requirements.txt)"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+    cp tests/requirements.txt .venv/installed-requirements.txt
+  fi
+fi

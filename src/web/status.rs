@@ -1,0 +1,83 @@
+//! What runs where: the backend badge, the model's loading state and its banner.
+
+use leptos::prelude::*;
+use crate::model::manifest::ModelKind;
+
+use super::app::ModelSource;
+use super::device::Backend;
+
+/// The model's lifecycle as the user sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelStatus {
+    Starting,
+    Downloading { name: String, received: u64, total: Option<u64> },
+    Preparing { name: String },
+    Ready { name: String, source: ModelSource, bytes: u64 },
+    Failed(String),
+}
+
+/// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
+#[component]
+pub fn BackendBadge(backend: RwSignal<Option<Backend>, LocalStorage>) -> impl IntoView {
+    move || match backend.get() {
+        None => view! { <p class="backend" data-testid="backend" data-backend="pending">"Starting compute device…"</p> }.into_any(),
+        Some(b) => {
+            let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
+            let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
+            view! {
+                <p class="backend" data-testid="backend" data-backend=kind>
+                    <strong>{b.name}</strong>" · "{b.adapter}<span class="reason">{reason}</span>
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Download progress, preparation, readiness or failure of the model.
+#[component]
+pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
+    let mb = |bytes: u64| bytes as f64 / 1e6;
+    move || match status.get() {
+        ModelStatus::Starting => view! { <p data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
+        ModelStatus::Downloading { name, received, total } => {
+            let max = total.unwrap_or(received.max(1));
+            view! {
+                <p data-testid="model-status" data-state="downloading">
+                    {format!("Downloading {name}: {:.1} / {:.1} MB ", mb(received), mb(max))}
+                    <progress data-testid="progress" max=max.to_string() value=received.to_string()></progress>
+                </p>
+            }
+            .into_any()
+        }
+        ModelStatus::Preparing { name } => {
+            view! { <p data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
+        }
+        ModelStatus::Ready { name, bytes, .. } => view! {
+            <p data-testid="model-status" data-state="ready">{format!("Model ready: {name} ({:.1} MB)", mb(bytes))}</p>
+        }
+        .into_any(),
+        ModelStatus::Failed(message) => {
+            view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any()
+        }
+    }
+}
+
+/// A clear label on demo weights, so nobody reads meaning into their predictions.
+#[component]
+pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
+    move || match status.get() {
+        ModelStatus::Ready { source: ModelSource::Manifest(ModelKind::Demo), .. } => Some(
+            view! {
+                <p class="banner demo" data-testid="demo-banner">
+                    "Random demo weights — predictions are meaningless. Drop a torchvision ResNet50 .safetensors file to use real weights."
+                </p>
+            }
+            .into_any(),
+        ),
+        ModelStatus::Ready { source: ModelSource::UserFile, name, .. } => {
+            Some(view! { <p class="banner user" data-testid="user-banner">{format!("Your weights: {name}")}</p> }.into_any())
+        }
+        _ => None,
+    }
+}
