@@ -27,14 +27,15 @@ export async function serveDist() {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-/** Headless Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader here). */
+/** Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds --enable-unsafe-webgpu (SwiftShader here). */
 export async function launch({ webgpu }) {
   const args = [
     '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'ts-chrome-'))}`,
+    '--disable-component-update', '--disable-sync',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'] });
+  const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
+  return chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'] });
 }
 
 /** The page as a user sees it. */
