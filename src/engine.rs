@@ -9,6 +9,7 @@ use web_time::Instant;
 
 use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
 use crate::model::fold::FoldedResNet50;
+use crate::model::quant::{Int8Error, Int8ResNet50, is_int8};
 use crate::model::labels::imagenet_label;
 use crate::model::resnet::ResNet50;
 use crate::model::weights::WeightsError;
@@ -19,6 +20,8 @@ use crate::vision::preprocess::{self, ImageError, Preprocessing};
 pub enum EngineError {
     #[error(transparent)]
     Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Int8(#[from] Int8Error),
     #[error(transparent)]
     Image(#[from] ImageError),
     #[error("the compute device failed: {0}")]
@@ -63,6 +66,18 @@ pub struct Classifier {
 }
 
 impl Classifier {
+    /// Loads either weights format: an int8 model file (dequantized on the device) or a
+    /// torchvision-layout fp32 safetensors file (BatchNorm folded on the host).
+    pub fn from_weights(bytes: &[u8], device: &Device) -> Result<Self, EngineError> {
+        if !is_int8(bytes) {
+            return Self::from_torchvision(bytes, device);
+        }
+        let spec = ResNet50Spec::new();
+        let int8 = Int8ResNet50::from_bytes(bytes, &spec)?;
+        let preprocessing = int8.preprocessing.clone();
+        Ok(Self { model: ResNet50::from_int8(int8, &spec, device), device: device.clone(), preprocessing })
+    }
+
     /// Validates and folds a torchvision-layout safetensors file, then uploads it.
     pub fn from_torchvision(bytes: &[u8], device: &Device) -> Result<Self, EngineError> {
         let spec = ResNet50Spec::new();

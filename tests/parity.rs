@@ -6,66 +6,14 @@
 //! from image files, identical top-1 and top-5 overlap ≥ 4 on 256×256 photos (where
 //! Resize(256) is the identity).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use burn::tensor::Device;
-use safetensors::SafeTensors;
-use serde::Deserialize;
-use transfer_studio::engine::{Classifier, top_k};
+use common::{Fixture, TestResult, golden, repo, top5};
+use transfer_studio::engine::Classifier;
 use transfer_studio::vision::preprocess::{Preprocessing, decode, preprocess};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-#[derive(Deserialize)]
-struct Fixture {
-    name: String,
-    path: String,
-    kind: String,
-}
-
-#[derive(Deserialize)]
-struct Index {
-    fixtures: Vec<Fixture>,
-}
-
-struct Golden {
-    fixtures: Vec<Fixture>,
-    inputs: HashMap<String, Vec<f32>>,
-    logits: HashMap<String, Vec<f32>>,
-    weights: Vec<u8>,
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
-    let dir = repo().join("tests/golden");
-    let read = |name: &str| {
-        std::fs::read(dir.join(name)).map_err(|err| {
-            format!("{}: {err}; generate it with tests/reference/make_golden.py (the README test command does)", dir.join(name).display())
-        })
-    };
-    let index: Index = serde_json::from_slice(&read("golden.json")?)?;
-    let data = read("golden.safetensors")?;
-    let tensors = SafeTensors::deserialize(&data)?;
-    let mut inputs = HashMap::new();
-    let mut logits = HashMap::new();
-    for (name, view) in tensors.iter() {
-        let values: Vec<f32> = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        if let Some(fixture) = name.strip_prefix("input.") {
-            inputs.insert(fixture.to_string(), values);
-        } else if let Some(fixture) = name.strip_prefix("logits.") {
-            logits.insert(fixture.to_string(), values);
-        }
-    }
-    Ok(Golden { fixtures: index.fixtures, inputs, logits, weights: read("resnet50_seeded.safetensors")? })
-}
-
-fn top5(logits: &[f32]) -> Vec<usize> {
-    top_k(logits, 5).iter().map(|p| p.index).collect()
-}
 
 #[test]
 fn logits_match_onnxruntime_on_the_same_input() -> TestResult {

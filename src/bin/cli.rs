@@ -9,6 +9,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
+use transfer_studio::model::fold::FoldedResNet50;
+use transfer_studio::model::quant::Int8ResNet50;
+use transfer_studio::vision::preprocess::Preprocessing;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat, sha256_hex};
 use transfer_studio::model::weights::TorchvisionWeights;
 
@@ -23,7 +26,7 @@ struct Cli {
 enum Command {
     /// Print the top-K ImageNet classes of each image.
     Classify {
-        /// ResNet50 weights: safetensors in torchvision layout.
+        /// ResNet50 weights: torchvision-layout safetensors, or an int8 model from `quantize`.
         #[arg(long)]
         weights: PathBuf,
         /// How many classes to print per image.
@@ -53,6 +56,17 @@ enum Command {
         kind: Kind,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Fold BatchNorm and quantize torchvision-layout weights to the int8 model format.
+    Quantize {
+        /// fp32 (or f16/bf16) torchvision-layout safetensors.
+        #[arg(long)]
+        weights: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Shorter side before the 224 crop: 256 for torchvision V1 weights, 232 for V2.
+        #[arg(long, default_value_t = 256)]
+        resize: u32,
     },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
@@ -93,6 +107,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Classify { weights, top, json, backend, images } => classify(&weights, top, json, backend, &images),
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
+        Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))
@@ -113,7 +128,7 @@ fn classify(weights: &Path, top: usize, json: bool, backend: Backend, images: &[
     }
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let device = device(backend)?;
-    let classifier = Classifier::from_torchvision(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
+    let classifier = Classifier::from_weights(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
     drop(bytes);
     let mut failures = 0;
     for path in images {
@@ -165,4 +180,17 @@ fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: 
     };
     let json = serde_json::to_string_pretty(&Manifest { models: vec![entry] })?;
     std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))
+}
+
+fn quantize(weights: &Path, out: &Path, resize: u32) -> Result<()> {
+    let preprocessing = Preprocessing { resize, ..Preprocessing::default() };
+    if resize < preprocessing.crop {
+        bail!("--resize must be at least the crop size ({})", preprocessing.crop);
+    }
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let spec = ResNet50Spec::new();
+    let folded = FoldedResNet50::from_torchvision(&bytes, &spec).with_context(|| format!("{}", weights.display()))?;
+    let int8 = Int8ResNet50::quantize(&folded, preprocessing, sha256_hex(&bytes));
+    drop((bytes, folded));
+    std::fs::write(out, int8.to_bytes(&spec)).with_context(|| format!("writing {}", out.display()))
 }

@@ -5,5 +5,6 @@ pub mod demo;
 pub mod fold;
 pub mod labels;
 pub mod manifest;
+pub mod quant;
 pub mod resnet;
 pub mod weights;

@@ -15,10 +15,12 @@ use burn::nn::{Linear, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
+use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::arch::{BottleneckSpec, ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
+use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{FoldedConv, FoldedResNet50};
+use super::quant::{Int8ResNet50, QuantizedLayer};
 
 /// Torchvision `Bottleneck` (expansion 4) with each conv+BN folded into one conv.
 #[derive(Module, Debug)]
@@ -51,32 +53,52 @@ pub struct ResNet50 {
 }
 
 impl ResNet50 {
-    /// Uploads folded host weights to `device`.
+    /// Uploads folded fp32 host weights to `device`.
     pub fn new(folded: FoldedResNet50, spec: &ResNet50Spec, device: &Device) -> Self {
         let FoldedResNet50 { convs, fc_weight, fc_bias } = folded;
-        let mut convs = convs.into_iter();
-        let mut next = |conv_spec: &ConvSpec| {
-            folded_conv(conv_spec, convs.next().expect("one folded conv per spec entry"), device)
-        };
-        let stem = next(&spec.stem);
+        let convs = convs.into_iter().map(|c| {
+            let out = c.shape[0];
+            (Tensor::<4>::from_data(TensorData::new(c.weight, c.shape), device), vector(c.bias, out, device))
+        });
+        let fc = Tensor::<2>::from_data(TensorData::new(fc_weight, [NUM_CLASSES, FEATURE_DIM]), device);
+        Self::assemble(spec, convs, (fc, vector(fc_bias, NUM_CLASSES, device)))
+    }
+
+    /// Uploads int8 weights (packed, a quarter of the fp32 bytes) and dequantizes them once,
+    /// on `device`: `w = scale[o] · q[o, …]`.
+    pub fn from_int8(model: Int8ResNet50, spec: &ResNet50Spec, device: &Device) -> Self {
+        let convs = model.convs.into_iter().map(|layer| {
+            let shape: [usize; 4] = layer.shape.clone().try_into().expect("conv weights are 4-d");
+            let bias = vector(layer.bias.clone(), shape[0], device);
+            (dequantize_on_device(layer, device).reshape(shape), bias)
+        });
+        let fc_bias = vector(model.fc.bias.clone(), NUM_CLASSES, device);
+        let fc = dequantize_on_device(model.fc, device);
+        Self::assemble(spec, convs, (fc, fc_bias))
+    }
+
+    /// Wires device tensors into modules: conv weights in [`ResNet50Spec::convs`] order,
+    /// the fc weight in torchvision's `[out, in]` layout.
+    fn assemble(
+        spec: &ResNet50Spec,
+        convs: impl Iterator<Item = (Tensor<4>, Tensor<1>)>,
+        (fc_weight, fc_bias): (Tensor<2>, Tensor<1>),
+    ) -> Self {
+        let mut convs = spec.convs().zip(convs).map(|(conv_spec, (weight, bias))| conv_module(conv_spec, weight, bias));
+        let mut next = || convs.next().expect("one weight per spec entry");
+        let stem = next();
         let blocks = spec
             .blocks
             .iter()
-            .map(|block: &BottleneckSpec| Bottleneck {
-                reduce: next(&block.reduce),
-                spatial: next(&block.spatial),
-                expand: next(&block.expand),
-                downsample: block.downsample.as_ref().map(&mut next),
+            .map(|block| Bottleneck {
+                reduce: next(),
+                spatial: next(),
+                expand: next(),
+                downsample: block.downsample.as_ref().map(|_| next()),
             })
             .collect();
-        // torchvision stores fc.weight as [out, in]; burn's Linear multiplies by [in, out].
-        let fc_weight = Tensor::<2>::from_data(
-            TensorData::new(fc_weight, [NUM_CLASSES, FEATURE_DIM]),
-            device,
-        )
-        .transpose();
-        let fc_bias = Tensor::<1>::from_data(TensorData::new(fc_bias, [NUM_CLASSES]), device);
-        let fc = Linear { weight: Param::from_tensor(fc_weight), bias: Some(Param::from_tensor(fc_bias)) };
+        // burn's Linear multiplies by [in, out].
+        let fc = Linear { weight: Param::from_tensor(fc_weight.transpose()), bias: Some(Param::from_tensor(fc_bias)) };
         Self { stem, blocks, fc }
     }
 
@@ -104,10 +126,14 @@ impl ResNet50 {
     }
 }
 
+/// One conv+BN pair, folded, as a module on `device`.
 pub(crate) fn folded_conv(spec: &ConvSpec, folded: FoldedConv, device: &Device) -> Conv2d {
-    debug_assert_eq!(folded.shape, spec.weight_shape(), "{}", spec.conv);
-    let weight = Tensor::<4>::from_data(TensorData::new(folded.weight, folded.shape), device);
-    let bias = Tensor::<1>::from_data(TensorData::new(folded.bias, [spec.channels_out]), device);
+    let bias = vector(folded.bias, spec.channels_out, device);
+    conv_module(spec, Tensor::<4>::from_data(TensorData::new(folded.weight, folded.shape), device), bias)
+}
+
+fn conv_module(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>) -> Conv2d {
+    debug_assert_eq!(weight.dims(), spec.weight_shape(), "{}", spec.conv);
     Conv2d {
         weight: Param::from_tensor(weight),
         bias: Some(Param::from_tensor(bias)),
@@ -117,4 +143,18 @@ pub(crate) fn folded_conv(spec: &ConvSpec, folded: FoldedConv, device: &Device) 
         groups: 1,
         padding: PaddingConfig2d::Explicit(spec.padding, spec.padding, spec.padding, spec.padding),
     }
+}
+
+fn vector(values: Vec<f32>, len: usize, device: &Device) -> Tensor<1> {
+    Tensor::<1>::from_data(TensorData::new(values, [len]), device)
+}
+
+/// int8 values go up as burn's packed Q8S tensor (unit scale), are dequantized to f32 on the
+/// device, then scaled per output channel: `[out, rest]`.
+fn dequantize_on_device(layer: QuantizedLayer, device: &Device) -> Tensor<2> {
+    let (count, out) = (layer.weight.len(), layer.shape[0]);
+    let scheme = QuantScheme::default().with_value(QuantValue::Q8S).with_store(QuantStore::PackedU32(0));
+    let packed = TensorData::quantized(layer.weight, [count], scheme, &[1.0], None);
+    let values = Tensor::<1>::from_data(packed, device).dequantize().reshape([out, count / out]);
+    values * vector(layer.scale, out, device).reshape([out, 1])
 }

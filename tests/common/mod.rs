@@ -1,0 +1,65 @@
+//! Golden data from `tests/reference/make_golden.py`, shared by the parity tests.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use safetensors::SafeTensors;
+use serde::Deserialize;
+use transfer_studio::engine::top_k;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+#[derive(Deserialize)]
+#[allow(dead_code)] // each test binary uses a different subset
+pub struct Fixture {
+    pub name: String,
+    pub path: String,
+    /// `photo256` (pre-cropped photo), `photo` (original size) or `synthetic`.
+    pub kind: String,
+}
+
+#[derive(Deserialize)]
+struct Index {
+    fixtures: Vec<Fixture>,
+}
+
+pub struct Golden {
+    pub fixtures: Vec<Fixture>,
+    /// Pillow-preprocessed input tensors, `[3, 224, 224]`.
+    pub inputs: HashMap<String, Vec<f32>>,
+    /// ONNX Runtime fp32 logits.
+    pub logits: HashMap<String, Vec<f32>>,
+    /// The seeded weights, torchvision layout.
+    pub weights: Vec<u8>,
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
+    let dir = repo().join("tests/golden");
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|err| {
+            format!("{}: {err}; generate it with tests/reference/make_golden.py (the README test command does)", dir.join(name).display())
+        })
+    };
+    let index: Index = serde_json::from_slice(&read("golden.json")?)?;
+    let data = read("golden.safetensors")?;
+    let tensors = SafeTensors::deserialize(&data)?;
+    let mut inputs = HashMap::new();
+    let mut logits = HashMap::new();
+    for (name, view) in tensors.iter() {
+        let values: Vec<f32> = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        if let Some(fixture) = name.strip_prefix("input.") {
+            inputs.insert(fixture.to_string(), values);
+        } else if let Some(fixture) = name.strip_prefix("logits.") {
+            logits.insert(fixture.to_string(), values);
+        }
+    }
+    Ok(Golden { fixtures: index.fixtures, inputs, logits, weights: read("resnet50_seeded.safetensors")? })
+}
+
+pub fn top5(logits: &[f32]) -> Vec<usize> {
+    top_k(logits, 5).iter().map(|p| p.index).collect()
+}
