@@ -9,8 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
-use transfer_studio::model::fold::FoldedResNet50;
-use transfer_studio::model::quant::Int8ResNet50;
+use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
 use transfer_studio::vision::preprocess::Preprocessing;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat, sha256_hex};
 use transfer_studio::model::weights::TorchvisionWeights;
@@ -165,7 +164,14 @@ fn classify(weights: &Path, top: usize, json: bool, backend: Backend, images: &[
 
 fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: &Path) -> Result<()> {
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
-    TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()).with_context(|| format!("{}", weights.display()))?;
+    let spec = ResNet50Spec::new();
+    let format = if is_int8(&bytes) {
+        Int8ResNet50::from_bytes(&bytes, &spec).with_context(|| format!("{}", weights.display()))?;
+        WeightsFormat::Int8
+    } else {
+        TorchvisionWeights::parse(&bytes, &spec).with_context(|| format!("{}", weights.display()))?;
+        WeightsFormat::Fp32
+    };
     let file_name = weights.file_name().context("weights path has no file name")?.to_string_lossy();
     let entry = ModelEntry {
         name,
@@ -176,7 +182,7 @@ fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: 
             Kind::Demo => ModelKind::Demo,
             Kind::Pretrained => ModelKind::Pretrained,
         },
-        format: WeightsFormat::Fp32,
+        format,
     };
     let json = serde_json::to_string_pretty(&Manifest { models: vec![entry] })?;
     std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))
@@ -188,9 +194,6 @@ fn quantize(weights: &Path, out: &Path, resize: u32) -> Result<()> {
         bail!("--resize must be at least the crop size ({})", preprocessing.crop);
     }
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
-    let spec = ResNet50Spec::new();
-    let folded = FoldedResNet50::from_torchvision(&bytes, &spec).with_context(|| format!("{}", weights.display()))?;
-    let int8 = Int8ResNet50::quantize(&folded, preprocessing, sha256_hex(&bytes));
-    drop((bytes, folded));
-    std::fs::write(out, int8.to_bytes(&spec)).with_context(|| format!("writing {}", out.display()))
+    let int8 = quantize_torchvision(bytes, preprocessing).with_context(|| format!("{}", weights.display()))?;
+    std::fs::write(out, int8).with_context(|| format!("writing {}", out.display()))
 }

@@ -16,8 +16,10 @@ pub enum ModelKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WeightsFormat {
-    /// Torchvision-layout safetensors, float weights with BatchNorm.
+    /// Torchvision-layout safetensors, float weights with BatchNorm; quantized on first load.
     Fp32,
+    /// The int8 model format (`model::quant`).
+    Int8,
 }
 
 /// One downloadable model.
@@ -26,7 +28,7 @@ pub struct ModelEntry {
     pub name: String,
     /// Relative to the page, or absolute.
     pub url: String,
-    /// Lower-case hex SHA-256 of the file.
+    /// Lower-case hex SHA-256 of the file at `url`.
     pub sha256: String,
     pub bytes: u64,
     pub kind: ModelKind,

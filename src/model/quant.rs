@@ -12,6 +12,8 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::arch::{FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{FoldedConv, FoldedResNet50};
+use super::manifest::sha256_hex;
+use super::weights::WeightsError;
 use crate::vision::preprocess::Preprocessing;
 
 /// `__metadata__["format"]` of an int8 file.
@@ -178,6 +180,24 @@ impl Int8ResNet50 {
         let fc = layer("fc", vec![NUM_CLASSES, FEATURE_DIM])?;
         Ok(Self { convs, fc, preprocessing, source_sha256: field("source_sha256")?.clone() })
     }
+}
+
+/// Folds and quantizes a torchvision-layout file straight to int8 model bytes, dropping the
+/// fp32 bytes as soon as they are folded so both copies are never held longer than needed.
+pub fn quantize_torchvision(fp32: Vec<u8>, preprocessing: Preprocessing) -> Result<Vec<u8>, WeightsError> {
+    let spec = ResNet50Spec::new();
+    let source_sha256 = sha256_hex(&fp32);
+    let folded = FoldedResNet50::from_torchvision(&fp32, &spec)?;
+    drop(fp32);
+    let int8 = Int8ResNet50::quantize(&folded, preprocessing, source_sha256);
+    drop(folded);
+    Ok(int8.to_bytes(&spec))
+}
+
+/// The `source_sha256` an int8 file records, read from its header only.
+pub fn source_digest(bytes: &[u8]) -> Option<String> {
+    let (_, header) = SafeTensors::read_metadata(bytes).ok()?;
+    header.metadata().as_ref()?.get("source_sha256").cloned()
 }
 
 /// Whether `bytes` look like an int8 model (safetensors whose metadata names the format).

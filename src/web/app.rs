@@ -1,17 +1,22 @@
-//! The page: picks the device, loads the model from the manifest, classifies what the
-//! user gives it, and accepts a torchvision-layout `.safetensors` in place of the demo.
+//! The page: picks the device, obtains the model (cache or network), classifies what the
+//! user gives it, and accepts other weights by URL or file without losing the current model.
 
 use std::rc::Rc;
 
 use burn::tensor::Device;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use crate::engine::{Classification, Classifier};
-use crate::model::manifest::{Manifest, ModelEntry, ModelKind, sha256_hex};
+use web_time::Instant;
+
+use crate::engine::{Classification, Classifier, EngineError};
+use crate::model::manifest::{Manifest, ModelKind};
 
 use super::browser::{download, read_file, yield_to_browser};
+use super::cache::{self, CachedFile};
+use super::cached_view::CachedModels;
 use super::device::{Backend, pick_device};
-use super::input::ImageInput;
+use super::input::{ImageInput, WeightsUrlForm};
+use super::models::{ModelSource, Stage, obtain};
 use super::results::Results;
 use super::status::{BackendBadge, ModelBanner, ModelStatus, ModelStatusView};
 
@@ -20,8 +25,9 @@ const TOP_K: usize = 5;
 
 /// Where the loaded weights came from, for the banner.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ModelSource {
+pub enum Provenance {
     Manifest(ModelKind),
+    Url,
     UserFile,
 }
 
@@ -32,121 +38,201 @@ pub struct Outcome {
     pub classification: Classification,
 }
 
+/// The app's state handles; all `Copy`.
+#[derive(Clone, Copy)]
+struct Studio {
+    backend: RwSignal<Option<Backend>, LocalStorage>,
+    status: RwSignal<ModelStatus>,
+    outcome: RwSignal<Option<Outcome>>,
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+    cached: RwSignal<Vec<CachedFile>>,
+    classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
+    /// The status of the model in use, restored when loading another one fails.
+    last_ready: StoredValue<Option<ModelStatus>>,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
-    let backend = RwSignal::new_local(None::<Backend>);
-    let status = RwSignal::new(ModelStatus::Starting);
-    let outcome = RwSignal::new(None::<Outcome>);
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let classifier = StoredValue::new_local(None::<Rc<Classifier>>);
+    let studio = Studio {
+        backend: RwSignal::new_local(None),
+        status: RwSignal::new(ModelStatus::Starting),
+        outcome: RwSignal::new(None),
+        error: RwSignal::new(None),
+        busy: RwSignal::new(false),
+        cached: RwSignal::new(Vec::new()),
+        classifier: StoredValue::new_local(None),
+        last_ready: StoredValue::new(None),
+    };
 
     spawn_local(async move {
-        let picked = pick_device().await;
-        backend.set(Some(picked.clone()));
-        match load_from_manifest(picked, status, backend).await {
-            Ok(loaded) => classifier.set_value(Some(Rc::new(loaded))),
-            Err(message) => status.set(ModelStatus::Failed(message)),
+        studio.backend.set(Some(pick_device().await));
+        let loaded = match manifest_source().await {
+            Ok((source, kind)) => studio.load(source, Provenance::Manifest(kind)).await,
+            Err(message) => Err(message),
+        };
+        if let Err(message) = loaded {
+            studio.status.set(ModelStatus::Failed(message));
         }
+        studio.refresh_cached().await;
     });
 
-    let on_file = move |file: web_sys::File| {
-        let name = file.name();
-        spawn_local(async move {
-            busy.set(true);
-            error.set(None);
-            yield_to_browser().await;
-            let result = match read_file(&file).await {
-                Ok(bytes) if name.ends_with(".safetensors") => {
-                    load_user_weights(&name, bytes, backend, status, classifier).await
-                }
-                Ok(bytes) => classify(&name, bytes, classifier, outcome).await,
-                Err(message) => Err(message),
-            };
-            if let Err(message) = result {
-                error.set(Some(message));
-            }
-            busy.set(false);
-        });
+    let on_file = move |file: web_sys::File| studio.run(async move { studio.take_file(file).await });
+    let on_url = move |url: String| {
+        studio.run(async move {
+            let source = ModelSource { name: url.clone(), url, sha256: None, expected_bytes: None };
+            studio.load(source, Provenance::Url).await
+        })
+    };
+    let on_delete = move |url: String| {
+        studio.run(async move {
+            cache::delete(&url).await?;
+            studio.refresh_cached().await;
+            Ok(())
+        })
     };
 
     view! {
         <header>
             <h1>"Transfer Studio"</h1>
-            <BackendBadge backend=backend />
+            <BackendBadge backend=studio.backend />
         </header>
-        <ModelBanner status=status />
-        <ModelStatusView status=status />
-        <ImageInput on_file=on_file busy=busy />
-        <Show when=move || error.get().is_some()>
-            <p class="error" role="alert" data-testid="error">{move || error.get().unwrap_or_default()}</p>
+        <ModelBanner status=studio.status />
+        <ModelStatusView status=studio.status />
+        <ImageInput on_file=on_file busy=studio.busy />
+        <Show when=move || studio.error.get().is_some()>
+            <p class="error" role="alert" data-testid="error">{move || studio.error.get().unwrap_or_default()}</p>
         </Show>
-        <Results outcome=outcome />
+        <Results outcome=studio.outcome />
+        <details class="models">
+            <summary>"Models"</summary>
+            <WeightsUrlForm on_url=on_url />
+            <CachedModels cached=studio.cached on_delete=on_delete />
+        </details>
     }
 }
 
-async fn classify(
-    name: &str,
-    bytes: Vec<u8>,
-    classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
-    outcome: RwSignal<Option<Outcome>>,
-) -> Result<(), String> {
-    let classifier = classifier.get_value().ok_or("the model is still loading; try again in a moment")?;
-    let classification = classifier.classify_image(&bytes, TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
-    outcome.set(Some(Outcome { file: name.to_string(), classification }));
-    Ok(())
-}
-
-async fn load_from_manifest(
-    mut picked: Backend,
-    status: RwSignal<ModelStatus>,
-    backend: RwSignal<Option<Backend>, LocalStorage>,
-) -> Result<Classifier, String> {
-    let manifest_bytes = download(MANIFEST_URL, |_, _| {}).await?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes).map_err(|err| format!("{MANIFEST_URL} is malformed: {err}"))?;
-    let entry: ModelEntry = manifest.models.into_iter().next().ok_or("the model manifest lists no model")?;
-    let name = entry.name.clone();
-    let bytes = download(&entry.url, |received, total| {
-        status.set(ModelStatus::Downloading { name: name.clone(), received, total: total.or(Some(entry.bytes)) })
-    })
-    .await?;
-    status.set(ModelStatus::Preparing { name: entry.name.clone() });
-    yield_to_browser().await;
-    let digest = sha256_hex(&bytes);
-    if digest != entry.sha256 {
-        return Err(format!("{}: downloaded file is corrupt (sha256 {digest}, expected {})", entry.name, entry.sha256));
+impl Studio {
+    /// Runs a user action: busy while it runs, its error shown, the current model kept.
+    fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+        spawn_local(async move {
+            self.busy.set(true);
+            self.error.set(None);
+            yield_to_browser().await;
+            if let Err(message) = action.await {
+                self.error.set(Some(message));
+            }
+            self.busy.set(false);
+        });
     }
-    let classifier = match prepare(&bytes, &picked.device).await {
-        Ok(classifier) => classifier,
-        Err(reason) if picked.is_webgpu() => {
-            picked = Backend::cpu(format!("WebGPU failed while loading the model: {reason}"));
-            backend.set(Some(picked.clone()));
-            prepare(&bytes, &picked.device).await?
+
+    async fn take_file(self, file: web_sys::File) -> Result<(), String> {
+        let name = file.name();
+        let bytes = read_file(&file).await?;
+        if name.ends_with(".safetensors") {
+            let started = Instant::now();
+            let classifier = self.prepare(&bytes).await.map_err(|err| format!("{name}: {err}"))?;
+            self.classifier.set_value(Some(Rc::new(classifier)));
+            self.set_ready(name, Provenance::UserFile, bytes.len(), false, started);
+            return Ok(());
         }
-        Err(reason) => return Err(reason),
-    };
-    status.set(ModelStatus::Ready { name: entry.name, source: ModelSource::Manifest(entry.kind), bytes: bytes.len() as u64 });
+        let classifier = self.classifier.get_value().ok_or("the model is still loading; try again in a moment")?;
+        let classification = classifier.classify_image(&bytes, TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
+        self.outcome.set(Some(Outcome { file: name, classification }));
+        Ok(())
+    }
+
+    /// Obtains `source` (cache or network), loads it, and caches it once it has loaded.
+    /// On failure the current model stays and no cache entry is left behind.
+    async fn load(self, source: ModelSource, provenance: Provenance) -> Result<(), String> {
+        let started = Instant::now();
+        let name = source.name.clone();
+        let obtained = obtain(&source, |stage| {
+            self.status.set(match stage {
+                Stage::Downloading { received, total } => ModelStatus::Downloading { name: name.clone(), received, total },
+                Stage::Quantizing => ModelStatus::Quantizing { name: name.clone() },
+            })
+        })
+        .await;
+        let obtained = match obtained {
+            Ok(obtained) => obtained,
+            Err(message) => return Err(self.keep_previous(message)),
+        };
+        self.status.set(ModelStatus::Preparing { name: name.clone() });
+        yield_to_browser().await;
+        let classifier = match self.prepare(&obtained.int8).await {
+            Ok(classifier) => classifier,
+            Err(message) => {
+                if obtained.from_cache {
+                    cache::delete(&obtained.cache_key).await.ok();
+                }
+                return Err(self.keep_previous(format!("{name}: {message}")));
+            }
+        };
+        if !obtained.from_cache {
+            if let Err(message) = cache::put(&obtained.cache_key, &obtained.int8).await {
+                self.error.set(Some(message));
+            }
+        }
+        self.classifier.set_value(Some(Rc::new(classifier)));
+        self.set_ready(name, provenance, obtained.int8.len(), obtained.from_cache, started);
+        self.refresh_cached().await;
+        Ok(())
+    }
+
+    /// Restores the status of the model still loaded, if any, and passes the message on.
+    fn keep_previous(self, message: String) -> String {
+        if self.classifier.with_value(|c| c.is_none()) {
+            self.status.set(ModelStatus::Failed(message.clone()));
+        } else if let Some(previous) = self.last_ready.get_value() {
+            self.status.set(previous);
+        }
+        message
+    }
+
+    fn set_ready(self, name: String, provenance: Provenance, bytes: usize, from_cache: bool, started: Instant) {
+        let ready = ModelStatus::Ready {
+            name,
+            provenance,
+            bytes: bytes as u64,
+            from_cache,
+            load_ms: started.elapsed().as_secs_f64() * 1e3,
+        };
+        self.last_ready.set_value(Some(ready.clone()));
+        self.status.set(ready);
+    }
+
+    /// Builds the classifier and warms it up; if WebGPU fails here, switches to the CPU.
+    async fn prepare(self, bytes: &[u8]) -> Result<Classifier, String> {
+        let backend = self.backend.get_untracked().ok_or("the compute device is still starting")?;
+        let result = match prepare_on(bytes, &backend.device).await {
+            Err(EngineError::Device(reason)) if backend.is_webgpu() => {
+                let cpu = Backend::cpu(format!("WebGPU failed while loading the model: {reason}"));
+                self.backend.set(Some(cpu.clone()));
+                prepare_on(bytes, &cpu.device).await
+            }
+            result => result,
+        };
+        result.map_err(|err| err.to_string())
+    }
+
+    async fn refresh_cached(self) {
+        match cache::list().await {
+            Ok(files) => self.cached.set(files),
+            Err(message) => self.error.set(Some(message)),
+        }
+    }
+}
+
+async fn prepare_on(bytes: &[u8], device: &Device) -> Result<Classifier, EngineError> {
+    let classifier = Classifier::from_weights(bytes, device)?;
+    classifier.warm_up().await?;
     Ok(classifier)
 }
 
-/// Builds the classifier and runs one warm-up pass so the first photo is not slow.
-async fn prepare(bytes: &[u8], device: &Device) -> Result<Classifier, String> {
-    let classifier = Classifier::from_torchvision(bytes, device).map_err(|err| err.to_string())?;
-    classifier.warm_up().await.map_err(|err| err.to_string())?;
-    Ok(classifier)
-}
-
-/// Replaces the model with the user's file; on any error the current model stays.
-async fn load_user_weights(
-    name: &str,
-    bytes: Vec<u8>,
-    backend: RwSignal<Option<Backend>, LocalStorage>,
-    status: RwSignal<ModelStatus>,
-    classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
-) -> Result<(), String> {
-    let device = backend.get_untracked().ok_or("the compute device is still starting")?.device;
-    let loaded = prepare(&bytes, &device).await.map_err(|err| format!("{name}: {err}"))?;
-    classifier.set_value(Some(Rc::new(loaded)));
-    status.set(ModelStatus::Ready { name: name.to_string(), source: ModelSource::UserFile, bytes: bytes.len() as u64 });
-    Ok(())
+async fn manifest_source() -> Result<(ModelSource, ModelKind), String> {
+    let bytes = download(MANIFEST_URL, |_, _| {}).await?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|err| format!("{MANIFEST_URL} is malformed: {err}"))?;
+    let entry = manifest.models.first().ok_or("the model manifest lists no model")?;
+    Ok((ModelSource::from(entry), entry.kind))
 }

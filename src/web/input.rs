@@ -58,3 +58,27 @@ pub fn ImageInput(on_file: impl Fn(web_sys::File) + Clone + 'static, busy: RwSig
         </section>
     }
 }
+
+/// A URL of torchvision-layout (fp32) or int8 ResNet50 safetensors to load instead.
+#[component]
+pub fn WeightsUrlForm(on_url: impl Fn(String) + 'static) -> impl IntoView {
+    let url = RwSignal::new(String::new());
+    view! {
+        <form
+            class="weights-url"
+            on:submit=move |event: ev::SubmitEvent| {
+                event.prevent_default();
+                let value = url.get_untracked().trim().to_string();
+                if !value.is_empty() {
+                    on_url(value);
+                }
+            }
+        >
+            <label>
+                "Weights URL (torchvision ResNet50 .safetensors; quantized once, then cached) "
+                <input type="url" data-testid="weights-url" bind:value=url placeholder="https://…/resnet50.safetensors" />
+            </label>
+            <button type="submit" data-testid="load-url">"Load"</button>
+        </form>
+    }
+}

@@ -1,9 +1,12 @@
 //! The browser app (wasm only): Leptos components over the core engine.
 
 mod app;
+mod cache;
+mod cached_view;
 mod device;
 mod browser;
 mod input;
+mod models;
 mod results;
 mod status;
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use crate::model::manifest::ModelKind;
 
-use super::app::ModelSource;
+use super::app::Provenance;
 use super::device::Backend;
 
 /// The model's lifecycle as the user sees it.
@@ -11,8 +11,9 @@ use super::device::Backend;
 pub enum ModelStatus {
     Starting,
     Downloading { name: String, received: u64, total: Option<u64> },
+    Quantizing { name: String },
     Preparing { name: String },
-    Ready { name: String, source: ModelSource, bytes: u64 },
+    Ready { name: String, provenance: Provenance, bytes: u64, from_cache: bool, load_ms: f64 },
     Failed(String),
 }
 
@@ -50,13 +51,25 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
             }
             .into_any()
         }
+        ModelStatus::Quantizing { name } => {
+            view! { <p data-testid="model-status" data-state="quantizing">{format!("Quantizing {name} to int8 (once; the result is cached)…")}</p> }.into_any()
+        }
         ModelStatus::Preparing { name } => {
             view! { <p data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
         }
-        ModelStatus::Ready { name, bytes, .. } => view! {
-            <p data-testid="model-status" data-state="ready">{format!("Model ready: {name} ({:.1} MB)", mb(bytes))}</p>
+        ModelStatus::Ready { name, provenance, bytes, from_cache, load_ms } => {
+            let origin = match (provenance, from_cache) {
+                (Provenance::UserFile, _) => "file",
+                (_, true) => "cache",
+                (_, false) => "network",
+            };
+            view! {
+                <p data-testid="model-status" data-state="ready" data-origin=origin data-load-ms=format!("{load_ms:.0}")>
+                    {format!("Model ready: {name} ({:.1} MB, from {origin}, loaded in {:.1} s)", mb(bytes), load_ms / 1e3)}
+                </p>
+            }
+            .into_any()
         }
-        .into_any(),
         ModelStatus::Failed(message) => {
             view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any()
         }
@@ -67,7 +80,7 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
 #[component]
 pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
     move || match status.get() {
-        ModelStatus::Ready { source: ModelSource::Manifest(ModelKind::Demo), .. } => Some(
+        ModelStatus::Ready { provenance: Provenance::Manifest(ModelKind::Demo), .. } => Some(
             view! {
                 <p class="banner demo" data-testid="demo-banner">
                     "Random demo weights — predictions are meaningless. Drop a torchvision ResNet50 .safetensors file to use real weights."
@@ -75,7 +88,7 @@ pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
             }
             .into_any(),
         ),
-        ModelStatus::Ready { source: ModelSource::UserFile, name, .. } => {
+        ModelStatus::Ready { provenance: Provenance::UserFile | Provenance::Url, name, .. } => {
             Some(view! { <p class="banner user" data-testid="user-banner">{format!("Your weights: {name}")}</p> }.into_any())
         }
         _ => None,

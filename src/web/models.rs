@@ -1,0 +1,92 @@
+//! Getting a model's int8 bytes: from Cache Storage when a verified copy is there, else
+//! downloaded (byte progress, SHA-256 checked) and, for fp32 sources, quantized here once.
+//! Nothing is cached until the caller has loaded it successfully, so a corrupt download,
+//! a wrong digest or a file of another architecture never leaves a poisoned entry.
+
+use crate::model::manifest::{ModelEntry, sha256_hex};
+use crate::model::quant::{is_int8, quantize_torchvision, source_digest};
+use crate::vision::preprocess::Preprocessing;
+
+use super::browser::{download, yield_to_browser};
+use super::cache;
+
+/// Where a model's bytes can be fetched, and what they must hash to (when known).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSource {
+    pub name: String,
+    pub url: String,
+    /// SHA-256 of the file at `url`; `None` for a URL the user typed.
+    pub sha256: Option<String>,
+    pub expected_bytes: Option<u64>,
+}
+
+impl From<&ModelEntry> for ModelSource {
+    fn from(entry: &ModelEntry) -> Self {
+        Self { name: entry.name.clone(), url: entry.url.clone(), sha256: Some(entry.sha256.clone()), expected_bytes: Some(entry.bytes) }
+    }
+}
+
+/// Int8 model bytes ready to load, and where they came from.
+pub struct Obtained {
+    pub int8: Vec<u8>,
+    pub from_cache: bool,
+    /// Cache Storage key to store them under once they load.
+    pub cache_key: String,
+}
+
+/// Progress the UI shows while a model is obtained.
+pub enum Stage {
+    Downloading { received: u64, total: Option<u64> },
+    Quantizing,
+}
+
+/// The cache key of a source URL: the absolute URL with a marker, so a cached int8 copy of
+/// an fp32 file is never mistaken for the file itself.
+pub fn cache_key(url: &str) -> String {
+    let absolute = web_sys::Url::new_with_base(url, &page_url()).map(|u| u.href()).unwrap_or_else(|_| url.to_string());
+    let separator = if absolute.contains('?') { '&' } else { '?' };
+    format!("{absolute}{separator}transfer-studio=int8-v1")
+}
+
+fn page_url() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+/// A cached copy is used only if it still matches its source.
+fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
+    let Some(expected) = &source.sha256 else { return is_int8(int8) };
+    is_int8(int8) && (sha256_hex(int8) == *expected || source_digest(int8).as_deref() == Some(expected.as_str()))
+}
+
+pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, String> {
+    let cache_key = cache_key(&source.url);
+    match cache::get(&cache_key).await {
+        Ok(Some(int8)) if cached_copy_matches(&int8, source) => return Ok(Obtained { int8, from_cache: true, cache_key }),
+        Ok(Some(_)) => {
+            cache::delete(&cache_key).await?;
+        }
+        Ok(None) | Err(_) => {}
+    }
+    let bytes = download(&source.url, |received, total| {
+        stage(Stage::Downloading { received, total: total.or(source.expected_bytes) })
+    })
+    .await?;
+    if let Some(expected) = &source.sha256 {
+        let digest = sha256_hex(&bytes);
+        if digest != *expected {
+            return Err(format!(
+                "{}: the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})",
+                source.name,
+                bytes.len()
+            ));
+        }
+    }
+    let int8 = if is_int8(&bytes) {
+        bytes
+    } else {
+        stage(Stage::Quantizing);
+        yield_to_browser().await;
+        quantize_torchvision(bytes, Preprocessing::default()).map_err(|err| format!("{}: {err}", source.name))?
+    };
+    Ok(Obtained { int8, from_cache: false, cache_key })
+}
