@@ -2,7 +2,18 @@
 // last good copy when offline. Model files are cached by the app itself (Cache Storage).
 const SHELL = 'transfer-studio-shell-v1';
 
-self.addEventListener('install', () => self.skipWaiting());
+// The page and every asset it links (Trunk names them with content hashes), cached at install
+// so that the first visit already works offline next time.
+async function precache() {
+  const cache = await caches.open(SHELL);
+  const page = await fetch('./', { cache: 'no-cache' });
+  const html = await page.clone().text();
+  await cache.put('./', page);
+  const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
+  await cache.addAll([...new Set(assets)]);
+}
+
+self.addEventListener('install', (event) => event.waitUntil(precache().then(() => self.skipWaiting())));
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
@@ -18,6 +29,6 @@ self.addEventListener('fetch', (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(event.request).then((cached) => cached ?? Response.error())),
+      .catch(() => caches.match(event.request, { ignoreSearch: true }).then((cached) => cached ?? Response.error())),
   );
 });

@@ -27,6 +27,9 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]];
   cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
 
+# Trunk builds offline, so every crate in Cargo.lock (all targets) is fetched first.
+cargo fetch --locked --quiet
+
 # Node packages: binaryen (wasm-opt 132, which Trunk runs) and playwright-core.
 if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
   step "npm ci"

@@ -47,6 +47,24 @@ fn demo_weights_classify_as_json_and_bad_inputs_are_refused() {
     assert_refused(&run(&["classify", "--weights", "/nonexistent.safetensors", photo]), "reading /nonexistent");
     assert_refused(&run(&["classify", "--weights", weights_arg, "--top", "0", photo]), "--top");
     assert_refused(&run(&["classify", "--top", "x"]), "invalid value");
+
+    // int8: quantize, classify the same photo, describe it in a manifest.
+    let int8 = dir.join("demo-int8.safetensors");
+    let int8_arg = int8.to_str().unwrap();
+    let quantized = run(&["quantize", "--weights", weights_arg, "--out", int8_arg, "--resize", "232"]);
+    assert!(quantized.status.success(), "{}", String::from_utf8_lossy(&quantized.stderr));
+    let (fp32_size, int8_size) = (std::fs::metadata(&weights).unwrap().len(), std::fs::metadata(&int8).unwrap().len());
+    assert!(int8_size * 100 <= fp32_size * 26, "int8 {int8_size} vs fp32 {fp32_size}");
+    let out = run(&["classify", "--weights", int8_arg, "--json", photo]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let manifest_path = dir.join("manifest.json");
+    let made = run(&["manifest", int8_arg, "--name", "demo", "--out", manifest_path.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert_eq!(manifest["models"][0]["format"], "int8");
+    assert_eq!(manifest["models"][0]["bytes"], int8_size);
+    assert_refused(&run(&["quantize", "--weights", corrupt, "--out", int8_arg]), "not a safetensors file");
+    assert_refused(&run(&["quantize", "--weights", weights_arg, "--out", int8_arg, "--resize", "100"]), "--resize");
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -61,4 +79,37 @@ fn a_file_with_a_wrongly_shaped_tensor_names_it() {
     let out = run(&["classify", "--weights", path.to_str().unwrap(), "tests/fixtures/photos/coffee_0_256.png"]);
     assert_refused(&out, "missing");
     std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn torchvision_pth_converts_to_the_same_tensors() {
+    let golden = repo().join("tests/golden");
+    let expected = std::fs::read(golden.join("resnet50_seeded.safetensors"))
+        .expect("golden weights; run tests/reference/make_golden.py (the README test command does)");
+    let expected = safetensors::SafeTensors::deserialize(&expected).unwrap();
+    let out = std::env::temp_dir().join(format!("ts-pth-{}.safetensors", std::process::id()));
+    for (pth, key) in [("resnet50_seeded.pth", None), ("resnet50_seeded_nested.pth", Some("state_dict"))] {
+        let mut args: Vec<String> = vec!["convert".into(), "--pth".into(), golden.join(pth).to_str().unwrap().into(), "--out".into(), out.to_str().unwrap().into()];
+        if let Some(key) = key {
+            args.extend(["--key".to_string(), key.to_string()]);
+        }
+        let result = Command::new(CLI).args(&args).output().unwrap();
+        assert!(result.status.success(), "{pth}: {}", String::from_utf8_lossy(&result.stderr));
+        assert!(result.stderr.is_empty(), "{pth}: {}", String::from_utf8_lossy(&result.stderr));
+        let converted = std::fs::read(&out).unwrap();
+        let converted = safetensors::SafeTensors::deserialize(&converted).unwrap();
+        assert_eq!(converted.len(), expected.len(), "{pth}");
+        for (name, view) in expected.tensors() {
+            let got = converted.tensor(&name).unwrap_or_else(|_| panic!("{pth}: {name} missing"));
+            assert_eq!((got.dtype(), got.data()), (view.dtype(), view.data()), "{pth}: {name}");
+            // The reader gives 0-d tensors (the num_batches_tracked counters) shape [1].
+            let elements = |shape: &[usize]| shape.iter().product::<usize>();
+            assert!(got.shape() == view.shape() || elements(got.shape()) == elements(view.shape()) && view.shape().is_empty(), "{pth}: {name}");
+        }
+    }
+    let nested_without_key = run(&["convert", "--pth", golden.join("resnet50_seeded_nested.pth").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&nested_without_key.stderr);
+    assert!(stderr.contains("not a torchvision ResNet50") || !nested_without_key.status.success(), "{stderr}");
+    assert_refused(&run(&["convert", "--pth", "tests/fixtures/synthetic/corrupt.jpg", "--out", out.to_str().unwrap()]), "PyTorch checkpoint");
+    std::fs::remove_file(&out).ok();
 }

@@ -16,6 +16,7 @@ use super::cache::{self, CachedFile};
 use super::cached_view::CachedModels;
 use super::device::{Backend, pick_device};
 use super::input::{ImageInput, WeightsUrlForm};
+use super::memory::{MemoryFigures, MemoryReadout};
 use super::models::{ModelSource, Stage, obtain};
 use super::results::Results;
 use super::status::{BackendBadge, ModelBanner, ModelStatus, ModelStatusView};
@@ -48,6 +49,7 @@ struct Studio {
     busy: RwSignal<bool>,
     cached: RwSignal<Vec<CachedFile>>,
     classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
+    memory: RwSignal<Option<MemoryFigures>>,
     /// The status of the model in use, restored when loading another one fails.
     last_ready: StoredValue<Option<ModelStatus>>,
 }
@@ -63,6 +65,7 @@ pub fn App() -> impl IntoView {
         cached: RwSignal::new(Vec::new()),
         classifier: StoredValue::new_local(None),
         last_ready: StoredValue::new(None),
+        memory: RwSignal::new(None),
     };
 
     spawn_local(async move {
@@ -104,6 +107,7 @@ pub fn App() -> impl IntoView {
             <p class="error" role="alert" data-testid="error">{move || studio.error.get().unwrap_or_default()}</p>
         </Show>
         <Results outcome=studio.outcome />
+        <MemoryReadout memory=studio.memory />
         <details class="models">
             <summary>"Models"</summary>
             <WeightsUrlForm on_url=on_url />
@@ -139,6 +143,7 @@ impl Studio {
         let classifier = self.classifier.get_value().ok_or("the model is still loading; try again in a moment")?;
         let classification = classifier.classify_image(&bytes, TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
         self.outcome.set(Some(Outcome { file: name, classification }));
+        self.note_memory();
         Ok(())
     }
 
@@ -200,6 +205,13 @@ impl Studio {
         };
         self.last_ready.set_value(Some(ready.clone()));
         self.status.set(ready);
+        self.note_memory();
+    }
+
+    fn note_memory(self) {
+        if let Some(backend) = self.backend.get_untracked() {
+            self.memory.set(Some(MemoryFigures::read(&backend.device)));
+        }
     }
 
     /// Builds the classifier and warms it up; if WebGPU fails here, switches to the CPU.

@@ -6,6 +6,7 @@ mod cached_view;
 mod device;
 mod browser;
 mod input;
+mod memory;
 mod models;
 mod results;
 mod status;

@@ -7,7 +7,7 @@ import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './
 const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
 const OTHER = join(REPO, 'tests/fixtures/photos/coffee_1_256.png');
 const CORRUPT = join(REPO, 'tests/fixtures/synthetic/corrupt.jpg');
-const WEIGHTS = join(REPO, 'public/models/resnet50-demo.safetensors');
+const WEIGHTS = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
 
 let site;
 before(async () => { site = await serveDist(); });

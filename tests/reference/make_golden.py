@@ -13,6 +13,7 @@ Nothing here shares code with the Rust side. The script
 
 Outputs (under --out, default tests/golden/):
   resnet50_seeded.safetensors, resnet50_seeded.onnx,
+  resnet50_seeded.pth, resnet50_seeded_nested.pth (torch.save ZIP layout, see make_pth.py),
   golden.safetensors  ("input.<name>" [3,224,224], "logits.<name>" [1000]),
   golden.json         (fixture list: name, path relative to the repo, kind).
 Tolerances the Rust tests apply (see tests/parity.rs): max |Δlogit| ≤ 1e-3 on the same
@@ -30,6 +31,8 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image, ImageOps
 from safetensors.numpy import save_file
+
+from make_pth import save as save_pth
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -193,6 +196,8 @@ def main() -> None:
     calibration = np.stack([inputs[i["name"]] for i in items if i["kind"] == "photo256"][::4])
     state = Builder(args.seed).build(calibration)
     save_file(state, str(args.out / "resnet50_seeded.safetensors"))
+    save_pth(state, str(args.out / "resnet50_seeded.pth"), None)
+    save_pth(state, str(args.out / "resnet50_seeded_nested.pth"), "state_dict")
     model = onnx_graph(state)
     onnx.save(model, str(args.out / "resnet50_seeded.onnx"))
 

@@ -1,6 +1,6 @@
 // Test support: serve dist/ on 127.0.0.1, launch Debian's Chromium, and a page object.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
@@ -11,14 +11,19 @@ export const REPO = resolve(import.meta.dirname, '../../..');
 const DIST = join(REPO, 'dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** Serves dist/ on an ephemeral loopback port. */
-export async function serveDist() {
+/**
+ * Serves dist/ on an ephemeral loopback port; `/extra/NAME` serves `extra[NAME]`
+ * (a file path, or a function returning bytes) for weights a user would fetch by URL.
+ */
+export async function serveDist(extra = {}) {
   const server = createServer(async (req, res) => {
-    const path = join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/\/$/, '/index.html'));
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const source = pathname.startsWith('/extra/') ? extra[pathname.slice('/extra/'.length)] : join(DIST, pathname.replace(/\/$/, '/index.html'));
     try {
-      const info = await stat(path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': info.size });
-      res.end(await readFile(path));
+      const body = typeof source === 'function' ? await source() : await readFile(source);
+      const type = TYPES[extname(typeof source === 'string' ? source : pathname)] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+      res.end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -28,14 +33,14 @@ export async function serveDist() {
 }
 
 /** Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds --enable-unsafe-webgpu (SwiftShader here). */
-export async function launch({ webgpu }) {
+export async function launch({ webgpu, serviceWorkers = 'allow' }) {
   const args = [
     '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
-  return chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'] });
+  return chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
 }
 
 /** The page as a user sees it. */
@@ -62,6 +67,22 @@ export class StudioPage {
       rows.map((r) => ({ index: Number(r.dataset.index), prob: Number(r.dataset.prob) })));
   }
   error() { return this.page.getByTestId('error'); }
+  status() { return this.page.getByTestId('model-status'); }
+  async cachedUrls() {
+    return this.page.getByTestId('cached-file').evaluateAll((rows) => rows.map((r) => r.dataset.url));
+  }
+  async openModels() {
+    const panel = this.page.locator('details.models');
+    if (!(await panel.evaluate((d) => d.open))) await panel.locator('summary').click();
+  }
+  /** Loads weights from a URL through the Models panel; resolves when ready or an error shows. */
+  async loadUrl(url, timeout = 300_000) {
+    await this.openModels();
+    await this.page.getByTestId('weights-url').fill(url);
+    await this.page.getByTestId('load-url').click();
+    await this.page.getByTestId('busy').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
+    await this.page.getByTestId('busy').waitFor({ state: 'hidden', timeout });
+  }
 }
 
 /** The native CLI's top-5 for the same weights and image. */

@@ -1,5 +1,7 @@
 //! `transfer-studio` — the native command line over the same core as the web app.
 
+mod pth;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -67,6 +69,17 @@ enum Command {
         #[arg(long, default_value_t = 256)]
         resize: u32,
     },
+    /// Convert a torchvision `.pth` checkpoint (ZIP or legacy format) to safetensors.
+    Convert {
+        /// The checkpoint, e.g. `resnet50-11ad3fa6.pth`.
+        #[arg(long)]
+        pth: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Key the weights are nested under, e.g. `state_dict` or `model`.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
         #[arg(long, default_value_t = 0)]
@@ -107,6 +120,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Classify { weights, top, json, backend, images } => classify(&weights, top, json, backend, &images),
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
         Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
+        Command::Convert { pth, out, key } => convert(&pth, &out, key.as_deref()),
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))
@@ -196,4 +210,12 @@ fn quantize(weights: &Path, out: &Path, resize: u32) -> Result<()> {
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let int8 = quantize_torchvision(bytes, preprocessing).with_context(|| format!("{}", weights.display()))?;
     std::fs::write(out, int8).with_context(|| format!("writing {}", out.display()))
+}
+
+fn convert(checkpoint: &Path, out: &Path, key: Option<&str>) -> Result<()> {
+    let bytes = pth::pth_to_safetensors(checkpoint, key).with_context(|| format!("{}", checkpoint.display()))?;
+    if let Err(err) = TorchvisionWeights::parse(&bytes, &ResNet50Spec::new()) {
+        eprintln!("warning: {} converted, but it is not a torchvision ResNet50: {err}", checkpoint.display());
+    }
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))
 }

@@ -1,0 +1,42 @@
+// Memory while loading and running, read from the page's own figures (data-testid="memory"):
+// the wasm heap (WebAssembly memory only grows, so it is the peak so far) and the bytes the
+// compute device's allocator reserves (GPU buffers on WebGPU).
+//
+//   node bench/memory.mjs            (after `trunk build --release` and scripts/demo-model.sh)
+//
+// Loads the int8 demo model from the network, classifies a photo, then loads the fp32 demo
+// weights by URL (quantized in the browser), on WebGPU and on the CPU fallback.
+import { join } from 'node:path';
+import { REPO, serveDist, launch, StudioPage } from '../tests/e2e/support/site.mjs';
+
+const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
+const site = await serveDist({ 'demo-fp32.safetensors': join(REPO, 'build/resnet50-demo-fp32.safetensors') });
+const mb = (bytes) => (bytes ? (Number(bytes) / 1e6).toFixed(1) : 'n/a');
+const rows = [];
+
+async function figures(studio) {
+  const memory = studio.page.getByTestId('memory');
+  return { heap: await memory.getAttribute('data-wasm-heap'), device: await memory.getAttribute('data-device-reserved') };
+}
+
+for (const webgpu of [true, false]) {
+  const context = await launch({ webgpu });
+  try {
+    const studio = new StudioPage(await context.newPage());
+    await studio.open(site.url);
+    await studio.waitForModel();
+    const backend = await studio.backend().getAttribute('data-backend');
+    rows.push([backend, 'int8 model loaded (25.7 MB download)', await figures(studio)]);
+    await studio.classify(PHOTO);
+    rows.push([backend, 'after one classification', await figures(studio)]);
+    await studio.loadUrl(`${site.url}extra/demo-fp32.safetensors`);
+    rows.push([backend, 'fp32 (102 MB) quantized in the browser, loaded', await figures(studio)]);
+  } finally {
+    await context.close();
+  }
+}
+site.close();
+
+console.log(`| backend | moment | wasm heap (peak so far) | device allocator reserved |`);
+console.log(`| --- | --- | --- | --- |`);
+for (const [backend, moment, { heap, device }] of rows) console.log(`| ${backend} | ${moment} | ${mb(heap)} MB | ${mb(device)} MB |`);
