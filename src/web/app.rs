@@ -136,7 +136,7 @@ impl Studio {
         if name.ends_with(".safetensors") {
             let started = Instant::now();
             let classifier = self.prepare(&bytes).await.map_err(|err| format!("{name}: {err}"))?;
-            self.classifier.set_value(Some(Rc::new(classifier)));
+            self.replace_classifier(classifier);
             self.set_ready(name, Provenance::UserFile, bytes.len(), false, started);
             return Ok(());
         }
@@ -179,7 +179,7 @@ impl Studio {
                 self.error.set(Some(message));
             }
         }
-        self.classifier.set_value(Some(Rc::new(classifier)));
+        self.replace_classifier(classifier);
         self.set_ready(name, provenance, obtained.int8.len(), obtained.from_cache, started);
         self.refresh_cached().await;
         Ok(())
@@ -206,6 +206,14 @@ impl Studio {
         self.last_ready.set_value(Some(ready.clone()));
         self.status.set(ready);
         self.note_memory();
+    }
+
+    /// Swaps in a new model and returns the old one's device memory to the allocator.
+    fn replace_classifier(self, classifier: Classifier) {
+        self.classifier.set_value(Some(Rc::new(classifier)));
+        if let Some(backend) = self.backend.get_untracked() {
+            backend.device.memory_cleanup();
+        }
     }
 
     fn note_memory(self) {

@@ -1,11 +1,12 @@
-// Memory while loading and running, read from the page's own figures (data-testid="memory"):
-// the wasm heap (WebAssembly memory only grows, so it is the peak so far) and the bytes the
-// compute device's allocator reserves (GPU buffers on WebGPU).
+// Model loading, measured in the browser: time to a ready model from the network and from
+// Cache Storage (the page's own figure: fetch or cache read, SHA-256, upload, warm-up), and
+// memory from the page's readout (data-testid="memory"): the wasm heap (WebAssembly memory
+// only grows, so it is the peak so far) and the bytes the device allocator reserves.
 //
-//   node bench/memory.mjs            (after `trunk build --release` and scripts/demo-model.sh)
+//   node bench/loading.mjs           (after `trunk build --release` and scripts/demo-model.sh)
 //
-// Loads the int8 demo model from the network, classifies a photo, then loads the fp32 demo
-// weights by URL (quantized in the browser), on WebGPU and on the CPU fallback.
+// Loads the int8 demo model from the network, reloads (cache), classifies a photo, then loads
+// the fp32 demo weights by URL (quantized in the browser), on WebGPU and on the CPU fallback.
 import { join } from 'node:path';
 import { REPO, serveDist, launch, StudioPage } from '../tests/e2e/support/site.mjs';
 
@@ -13,10 +14,15 @@ const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
 const site = await serveDist({ 'demo-fp32.safetensors': join(REPO, 'build/resnet50-demo-fp32.safetensors') });
 const mb = (bytes) => (bytes ? (Number(bytes) / 1e6).toFixed(1) : 'n/a');
 const rows = [];
+const times = [];
 
 async function figures(studio) {
   const memory = studio.page.getByTestId('memory');
   return { heap: await memory.getAttribute('data-wasm-heap'), device: await memory.getAttribute('data-device-reserved') };
+}
+
+async function loadMs(studio) {
+  return [await studio.status().getAttribute('data-origin'), Number(await studio.status().getAttribute('data-load-ms'))];
 }
 
 for (const webgpu of [true, false]) {
@@ -27,10 +33,16 @@ for (const webgpu of [true, false]) {
     await studio.waitForModel();
     const backend = await studio.backend().getAttribute('data-backend');
     rows.push([backend, 'int8 model loaded (25.7 MB download)', await figures(studio)]);
+    times.push([backend, ...(await loadMs(studio))]);
+    await studio.page.reload();
+    await studio.waitForModel();
+    times.push([backend, ...(await loadMs(studio))]);
+    rows.push([backend, 'int8 model loaded again, from the cache', await figures(studio)]);
     await studio.classify(PHOTO);
     rows.push([backend, 'after one classification', await figures(studio)]);
     await studio.loadUrl(`${site.url}extra/demo-fp32.safetensors`);
     rows.push([backend, 'fp32 (102 MB) quantized in the browser, loaded', await figures(studio)]);
+    times.push([backend, 'fp32 URL, quantized in the browser', (await loadMs(studio))[1]]);
   } finally {
     await context.close();
   }
@@ -40,3 +52,6 @@ site.close();
 console.log(`| backend | moment | wasm heap (peak so far) | device allocator reserved |`);
 console.log(`| --- | --- | --- | --- |`);
 for (const [backend, moment, { heap, device }] of rows) console.log(`| ${backend} | ${moment} | ${mb(heap)} MB | ${mb(device)} MB |`);
+
+console.log(`\n| backend | model ready from | ms |\n| --- | --- | --- |`);
+for (const [backend, origin, ms] of times) console.log(`| ${backend} | ${origin} | ${ms} |`);
