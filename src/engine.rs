@@ -93,6 +93,12 @@ impl Classifier {
         &self.preprocessing
     }
 
+    /// Overrides the shorter-side resize (e.g. 232 for torchvision V2 weights in fp32 files,
+    /// which carry no preprocessing metadata).
+    pub fn set_resize(&mut self, resize: u32) {
+        self.preprocessing.resize = resize.max(self.preprocessing.crop);
+    }
+
     /// Logits for one preprocessed `[3, crop, crop]` input.
     pub async fn logits(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
         let side = self.preprocessing.crop as usize;

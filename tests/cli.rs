@@ -63,6 +63,21 @@ fn demo_weights_classify_as_json_and_bad_inputs_are_refused() {
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(manifest["models"][0]["format"], "int8");
     assert_eq!(manifest["models"][0]["bytes"], int8_size);
+    // The int8 file recorded resize 232: classifying it equals fp32 classified with --resize 232
+    // up to quantization, and differs from fp32 at 256 on a photo that is not 256 pixels.
+    let probs = |args: &[&str]| -> Vec<f64> {
+        let out = run(args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        line["top"].as_array().unwrap().iter().map(|p| p["prob"].as_f64().unwrap()).collect()
+    };
+    let original = "tests/fixtures/photos/chelsea.png";
+    let fp32_232 = probs(&["classify", "--weights", weights_arg, "--json", "--resize", "232", original]);
+    let fp32_256 = probs(&["classify", "--weights", weights_arg, "--json", original]);
+    let int8_232 = probs(&["classify", "--weights", int8_arg, "--json", original]);
+    assert_ne!(fp32_232, fp32_256, "--resize changes the input");
+    assert!((int8_232[0] - fp32_232[0]).abs() < 0.05, "{int8_232:?} vs {fp32_232:?}");
+    assert_refused(&run(&["classify", "--weights", weights_arg, "--resize", "100", original]), "--resize");
     assert_refused(&run(&["quantize", "--weights", corrupt, "--out", int8_arg]), "not a safetensors file");
     assert_refused(&run(&["quantize", "--weights", weights_arg, "--out", int8_arg, "--resize", "100"]), "--resize");
     std::fs::remove_dir_all(&dir).ok();

@@ -39,6 +39,10 @@ enum Command {
         /// Compute backend.
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
+        /// Shorter side before the 224 crop, overriding the weights' own (int8 files record
+        /// it; fp32 files default to 256; torchvision V2 weights use 232).
+        #[arg(long)]
+        resize: Option<u32>,
         /// Images: JPEG, PNG, WebP, GIF or BMP.
         #[arg(required = true)]
         images: Vec<PathBuf>,
@@ -117,7 +121,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Classify { weights, top, json, backend, images } => classify(&weights, top, json, backend, &images),
+        Command::Classify { weights, top, json, backend, resize, images } => {
+            classify(&weights, top, json, backend, resize, &images)
+        }
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
         Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
         Command::Convert { pth, out, key } => convert(&pth, &out, key.as_deref()),
@@ -135,13 +141,19 @@ fn device(backend: Backend) -> Result<Device> {
     })
 }
 
-fn classify(weights: &Path, top: usize, json: bool, backend: Backend, images: &[PathBuf]) -> Result<()> {
+fn classify(weights: &Path, top: usize, json: bool, backend: Backend, resize: Option<u32>, images: &[PathBuf]) -> Result<()> {
     if top == 0 {
         bail!("--top must be at least 1");
     }
+    if resize.is_some_and(|r| r < 224) {
+        bail!("--resize must be at least the crop size (224)");
+    }
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let device = device(backend)?;
-    let classifier = Classifier::from_weights(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
+    let mut classifier = Classifier::from_weights(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
+    if let Some(resize) = resize {
+        classifier.set_resize(resize);
+    }
     drop(bytes);
     let mut failures = 0;
     for path in images {
