@@ -17,7 +17,8 @@ use super::cached_view::CachedModels;
 use super::device::{Backend, pick_device};
 use super::input::{ImageInput, WeightsUrlForm};
 use super::memory::{MemoryFigures, MemoryReadout};
-use super::models::{ModelSource, Stage, obtain};
+use super::models::{ModelSource, Stage, cache_key, obtain};
+use super::remembered;
 use super::results::Results;
 use super::status::{BackendBadge, ModelBanner, ModelStatus, ModelStatusView};
 
@@ -70,6 +71,12 @@ pub fn App() -> impl IntoView {
 
     spawn_local(async move {
         studio.backend.set(Some(pick_device().await));
+        if let Some(url) = remembered::model_url() {
+            match studio.load(ModelSource::from_url(url), Provenance::Url).await {
+                Ok(()) => return,
+                Err(message) => studio.error.set(Some(format!("Your last model could not be loaded ({message}); using the default."))),
+            }
+        }
         let loaded = match manifest_source().await {
             Ok((source, kind)) => studio.load(source, Provenance::Manifest(kind)).await,
             Err(message) => Err(message),
@@ -83,12 +90,16 @@ pub fn App() -> impl IntoView {
     let on_file = move |file: web_sys::File| studio.run(async move { studio.take_file(file).await });
     let on_url = move |url: String| {
         studio.run(async move {
-            let source = ModelSource { name: url.clone(), url, sha256: None, expected_bytes: None };
-            studio.load(source, Provenance::Url).await
+            studio.load(ModelSource::from_url(url.clone()), Provenance::Url).await?;
+            remembered::set_model_url(Some(&url));
+            Ok(())
         })
     };
     let on_delete = move |url: String| {
         studio.run(async move {
+            if remembered::model_url().is_some_and(|remembered| cache_key(&remembered) == url) {
+                remembered::set_model_url(None);
+            }
             cache::delete(&url).await?;
             studio.refresh_cached().await;
             Ok(())

@@ -8,6 +8,7 @@ mod browser;
 mod input;
 mod memory;
 mod models;
+mod remembered;
 mod results;
 mod status;
 

@@ -20,6 +20,13 @@ pub struct ModelSource {
     pub expected_bytes: Option<u64>,
 }
 
+impl ModelSource {
+    /// A URL the user typed: no digest to check against.
+    pub fn from_url(url: String) -> Self {
+        Self { name: url.clone(), url, sha256: None, expected_bytes: None }
+    }
+}
+
 impl From<&ModelEntry> for ModelSource {
     fn from(entry: &ModelEntry) -> Self {
         Self { name: entry.name.clone(), url: entry.url.clone(), sha256: Some(entry.sha256.clone()), expected_bytes: Some(entry.bytes) }

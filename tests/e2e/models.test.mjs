@@ -61,11 +61,21 @@ test('cached offline, fp32 URL quantized in the browser, bad downloads refused, 
     await studio.loadUrl(`${site.url}extra/demo-fp32.safetensors`);
     assert.equal(await studio.status().getAttribute('data-origin'), 'cache', 'quantized once, then from the cache');
 
-    // Delete from the cache.
+    // The next visit loads the model the user chose, from the cache.
+    await studio.page.reload();
+    assert.equal(await studio.waitForModel(), 'ready');
+    assert.equal(await studio.status().getAttribute('data-origin'), 'cache');
+    await studio.page.getByTestId('user-banner').waitFor();
+
+    // Delete from the cache; the choice is forgotten with it.
     const fp32Key = keys.find((k) => k.includes('demo-fp32'));
+    await studio.openModels();
     await studio.page.locator(`[data-testid="cached-file"][data-url="${fp32Key}"] [data-testid="delete-cached"]`).click();
     await studio.page.locator(`[data-testid="cached-file"][data-url="${fp32Key}"]`).waitFor({ state: 'detached' });
     assert.deepEqual(await studio.cachedUrls(), demoKeys);
+    await studio.page.reload();
+    assert.equal(await studio.waitForModel(), 'ready');
+    await studio.page.getByTestId('demo-banner').waitFor();
     assert.deepEqual(studio.errors, []);
   } finally {
     await context.close();
