@@ -11,6 +11,8 @@ async function precache() {
   await cache.put('./', page);
   const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
   await cache.addAll([...new Set(assets)]);
+  // The model manifest too: the app may fetch it before this worker controls the page.
+  await cache.add('models/manifest.json').catch(() => {});
 }
 
 self.addEventListener('install', (event) => event.waitUntil(precache().then(() => self.skipWaiting())));
