@@ -7,13 +7,15 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
+use crate::model::arch::ResNet50Spec;
 use crate::model::fold::FoldedResNet50;
-use crate::model::quant::{Int8Error, Int8ResNet50, is_int8};
+use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
 use crate::model::labels::imagenet_label;
 use crate::model::resnet::ResNet50;
 use crate::model::weights::WeightsError;
 use crate::vision::preprocess::{self, ImageError, Preprocessing};
+use crate::vision::views;
+use image::RgbImage;
 
 /// Anything that stops a classification, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,8 @@ pub struct Classifier {
     model: ResNet50,
     device: Device,
     preprocessing: Preprocessing,
+    /// [`backbone_digest`] of the weights, when loaded from a file.
+    backbone: Option<String>,
 }
 
 impl Classifier {
@@ -75,18 +79,31 @@ impl Classifier {
         let spec = ResNet50Spec::new();
         let int8 = Int8ResNet50::from_bytes(bytes, &spec)?;
         let preprocessing = int8.preprocessing.clone();
-        Ok(Self { model: ResNet50::from_int8(int8, &spec, device), device: device.clone(), preprocessing })
+        let backbone = Some(backbone_digest(bytes));
+        Ok(Self { model: ResNet50::from_int8(int8, &spec, device), device: device.clone(), preprocessing, backbone })
     }
 
     /// Validates and folds a torchvision-layout safetensors file, then uploads it.
     pub fn from_torchvision(bytes: &[u8], device: &Device) -> Result<Self, EngineError> {
         let spec = ResNet50Spec::new();
         let folded = FoldedResNet50::from_torchvision(bytes, &spec)?;
-        Ok(Self::from_folded(folded, &spec, Preprocessing::default(), device))
+        let mut classifier = Self::from_folded(folded, &spec, Preprocessing::default(), device);
+        classifier.backbone = Some(backbone_digest(bytes));
+        Ok(classifier)
     }
 
     pub fn from_folded(folded: FoldedResNet50, spec: &ResNet50Spec, preprocessing: Preprocessing, device: &Device) -> Self {
-        Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing }
+        Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing, backbone: None }
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Identity of the weights (see [`backbone_digest`]): features from different backbones
+    /// must not be mixed in one project.
+    pub fn backbone(&self) -> Option<&str> {
+        self.backbone.as_deref()
     }
 
     pub fn preprocessing(&self) -> &Preprocessing {
@@ -107,13 +124,30 @@ impl Classifier {
         read(logits).await
     }
 
-    /// Pooled 2048-d features for one preprocessed input.
-    pub async fn features(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
+    /// Pooled 2048-d features of preprocessed `[3, crop, crop]` inputs, run as one batch:
+    /// `inputs.len() × 2048` values.
+    pub async fn pooled_features(&self, inputs: Vec<Vec<f32>>) -> Result<Vec<f32>, EngineError> {
+        let images = self.batch(inputs);
+        read(ResNet50::pool(self.model.feature_map(images))).await
+    }
+
+    /// Pooled features of an example's views (plain, then augmentation views if asked).
+    pub async fn example_features(&self, image: &RgbImage, augment: bool, seed: u64) -> Result<Vec<f32>, EngineError> {
+        self.pooled_features(views::example_views(image, &self.preprocessing, augment, seed)).await
+    }
+
+    /// Pooled features and the last stage's `[2048, cells]` feature map of one input, for a
+    /// head's prediction and its class activation map.
+    pub async fn features_and_map(&self, input: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
+        let map = self.model.feature_map(self.batch(vec![input]));
+        let pooled = read(ResNet50::pool(map.clone())).await?;
+        Ok((pooled, read(map).await?))
+    }
+
+    fn batch(&self, inputs: Vec<Vec<f32>>) -> Tensor<4> {
         let side = self.preprocessing.crop as usize;
-        let images = Tensor::<4>::from_data(TensorData::new(input, [1, 3, side, side]), &self.device);
-        let features = read(ResNet50::pool(self.model.feature_map(images))).await?;
-        debug_assert_eq!(features.len(), FEATURE_DIM);
-        Ok(features)
+        let count = inputs.len();
+        Tensor::<4>::from_data(TensorData::new(inputs.concat(), [count, 3, side, side]), &self.device)
     }
 
     /// Encoded image bytes → top-`k` classes, timing each stage.
@@ -145,16 +179,22 @@ impl Classifier {
     }
 }
 
-async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
+pub(crate) async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
     let data = tensor.into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
     data.try_to_vec::<f32>().map_err(|err| EngineError::Device(format!("{err:?}")))
 }
 
-/// Softmax over `logits` (in f64, max-subtracted), highest `k` first; NaN sorts last.
-pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
+/// Softmax in f64 with the largest finite logit subtracted; non-finite entries get no mass.
+pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
-    let exps: Vec<f64> = logits.iter().map(|&v| f64::from(v - max).exp()).collect();
-    let sum: f64 = exps.iter().filter(|v| v.is_finite()).sum();
+    let exps: Vec<f64> = logits.iter().map(|&v| if v.is_finite() { f64::from(v - max).exp() } else { 0.0 }).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|&e| (e / sum) as f32).collect()
+}
+
+/// Softmax over `logits`, highest `k` first; NaN sorts last.
+pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
+    let probs = softmax(logits);
     let mut ranked: Vec<usize> = (0..logits.len()).collect();
     ranked.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
     ranked
@@ -164,7 +204,7 @@ pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
         .map(|index| Prediction {
             index,
             label: imagenet_label(index).unwrap_or("(unnamed class)").to_string(),
-            prob: (exps[index] / sum) as f32,
+            prob: probs[index],
         })
         .collect()
 }

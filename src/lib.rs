@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod train;
 pub mod vision;
 #[cfg(all(feature = "web", target_arch = "wasm32"))]
 pub mod web;

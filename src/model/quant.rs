@@ -200,6 +200,12 @@ pub fn source_digest(bytes: &[u8]) -> Option<String> {
     header.metadata().as_ref()?.get("source_sha256").cloned()
 }
 
+/// Identity of a backbone's weights, shared by a torchvision file and the int8 model made
+/// from it: the SHA-256 of the source file (recorded in int8 files).
+pub fn backbone_digest(bytes: &[u8]) -> String {
+    source_digest(bytes).filter(|_| is_int8(bytes)).unwrap_or_else(|| sha256_hex(bytes))
+}
+
 /// Whether `bytes` look like an int8 model (safetensors whose metadata names the format).
 pub fn is_int8(bytes: &[u8]) -> bool {
     SafeTensors::read_metadata(bytes)

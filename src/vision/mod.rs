@@ -1,3 +1,4 @@
 //! Images in, model input out.
 
 pub mod preprocess;
+pub mod views;

@@ -89,21 +89,36 @@ pub fn resize_and_crop(image: &RgbImage, p: &Preprocessing) -> RgbImage {
     // The crop window in source pixels: Pillow maps output pixel x to source (x + 0.5)·s − 0.5
     // with s = source/resized, so a window of the resized image is a box of the source.
     let (scale_x, scale_y) = (f64::from(width) / f64::from(resized_w), f64::from(height) / f64::from(resized_h));
+    let window = CropBox {
+        left: f64::from(left) * scale_x,
+        top: f64::from(top) * scale_y,
+        width: f64::from(p.crop) * scale_x,
+        height: f64::from(p.crop) * scale_y,
+    };
+    resample(image, window, p.crop)
+}
+
+/// A window of a source image, in (fractional) source pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CropBox {
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Resamples `window` of `image` to a `side × side` image (bilinear with antialiasing).
+pub fn resample(image: &RgbImage, window: CropBox, side: u32) -> RgbImage {
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .crop(
-            f64::from(left) * scale_x,
-            f64::from(top) * scale_y,
-            f64::from(p.crop) * scale_x,
-            f64::from(p.crop) * scale_y,
-        );
-    let source = ImageRef::new(width, height, image.as_raw(), PixelType::U8x3)
+        .crop(window.left, window.top, window.width, window.height);
+    let source = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3)
         .expect("an RgbImage buffer is width × height × 3 bytes");
-    let mut cropped = Image::new(p.crop, p.crop, PixelType::U8x3);
+    let mut resampled = Image::new(side, side, PixelType::U8x3);
     Resizer::new()
-        .resize(&source, &mut cropped, &options)
+        .resize(&source, &mut resampled, &options)
         .expect("pixel types match and the crop box lies inside the source");
-    RgbImage::from_raw(p.crop, p.crop, cropped.into_vec()).expect("crop × crop × 3 bytes")
+    RgbImage::from_raw(side, side, resampled.into_vec()).expect("side × side × 3 bytes")
 }
 
 /// `ToTensor` + `Normalize`: RGB bytes → planar `[3, h, w]` f32, row-major.

@@ -21,6 +21,7 @@ use super::models::{ModelSource, Stage, cache_key, obtain};
 use super::remembered;
 use super::results::Results;
 use super::status::{BackendBadge, ModelBanner, ModelStatus, ModelStatusView};
+use super::teach::TeachPanel;
 
 const MANIFEST_URL: &str = "models/manifest.json";
 const TOP_K: usize = 5;
@@ -119,6 +120,7 @@ pub fn App() -> impl IntoView {
         </Show>
         <Results outcome=studio.outcome />
         <MemoryReadout memory=studio.memory />
+        <TeachPanel classifier=studio.classifier />
         <details class="models">
             <summary>"Models"</summary>
             <WeightsUrlForm on_url=on_url />

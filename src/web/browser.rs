@@ -50,3 +50,12 @@ pub async fn yield_to_browser() {
     });
     let _ = JsFuture::from(promise).await;
 }
+
+/// The files a file `<input>`'s change event carries; the input is reset so choosing the
+/// same file again fires another change.
+pub fn take_files(event: &web_sys::Event) -> Vec<web_sys::File> {
+    let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return Vec::new() };
+    let files = input.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+    input.set_value("");
+    files
+}

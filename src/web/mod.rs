@@ -2,15 +2,18 @@
 
 mod app;
 mod cache;
+mod camera;
 mod cached_view;
 mod device;
 mod browser;
+mod idb;
 mod input;
 mod memory;
 mod models;
 mod remembered;
 mod results;
 mod status;
+mod teach;
 
 pub use app::App;
 

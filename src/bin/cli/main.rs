@@ -1,6 +1,7 @@
 //! `transfer-studio` — the native command line over the same core as the web app.
 
 mod pth;
+mod teach;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision}
 use transfer_studio::vision::preprocess::Preprocessing;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat, sha256_hex};
 use transfer_studio::model::weights::TorchvisionWeights;
+use transfer_studio::train::trainer::TrainSettings;
 
 #[derive(Parser)]
 #[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
@@ -84,6 +86,56 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Teach mode: train a classifier head on one folder of images per class and write a
+    /// project file (the web app imports it).
+    Train {
+        /// ResNet50 weights that compute the features (either format).
+        #[arg(long, required_unless_present = "from")]
+        weights: Option<PathBuf>,
+        /// A class and the folder of its example images, as NAME=DIR; repeat per class.
+        #[arg(long = "class", value_name = "NAME=DIR", value_parser = teach::parse_class, required_unless_present = "from")]
+        classes: Vec<(String, PathBuf)>,
+        /// Retrain an existing project file's examples instead (features are reused).
+        #[arg(long, conflicts_with_all = ["weights", "classes"])]
+        from: Option<PathBuf>,
+        /// The project file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = TrainSettings::default().epochs)]
+        epochs: usize,
+        #[arg(long, default_value_t = TrainSettings::default().learning_rate)]
+        learning_rate: f64,
+        #[arg(long, default_value_t = TrainSettings::default().batch_size)]
+        batch_size: usize,
+        /// Share of each class held out for validation.
+        #[arg(long, default_value_t = TrainSettings::default().validation_fraction)]
+        validation: f32,
+        #[arg(long, default_value_t = TrainSettings::default().weight_decay)]
+        weight_decay: f32,
+        /// Also compute augmentation views (mirror, two random crops) and train on them.
+        #[arg(long)]
+        augment: bool,
+        /// Seeds the split, the batch order and the random crops.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+    },
+    /// Print every class probability of a project's trained head for each image.
+    Predict {
+        /// A project file from `train` or the web app's export.
+        #[arg(long)]
+        project: PathBuf,
+        /// The backbone weights the project was trained with.
+        #[arg(long)]
+        weights: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
         #[arg(long, default_value_t = 0)]
@@ -127,6 +179,21 @@ fn run(cli: Cli) -> Result<()> {
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
         Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
         Command::Convert { pth, out, key } => convert(&pth, &out, key.as_deref()),
+        Command::Train {
+            weights, classes, from, out, epochs, learning_rate, batch_size, validation, weight_decay, augment, seed, backend,
+        } => {
+            let settings = TrainSettings { epochs, learning_rate, batch_size, validation_fraction: validation, weight_decay, augment, seed };
+            let device = device(backend)?;
+            let project = match (from, weights) {
+                (Some(from), _) => teach::read_project(&from)?,
+                (None, Some(weights)) => teach::build_project(&weights, &classes, augment, &device)?,
+                (None, None) => bail!("give --weights and --class, or --from"),
+            };
+            teach::train(project, settings, &device, &out)
+        }
+        Command::Predict { project, weights, json, backend, images } => {
+            teach::predict(&project, &weights, json, &device(backend)?, &images)
+        }
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());
             std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))

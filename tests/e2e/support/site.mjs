@@ -32,13 +32,17 @@ export async function serveDist(extra = {}) {
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
 }
 
-/** Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds --enable-unsafe-webgpu (SwiftShader here). */
-export async function launch({ webgpu, serviceWorkers = 'allow' }) {
+/**
+ * Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds
+ * --enable-unsafe-webgpu (SwiftShader here); `args` adds more flags (e.g. a fake camera).
+ */
+export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [] }) {
   const args = [
     '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
+  args.push(...extra);
   const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
   return chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
 }
@@ -104,4 +108,16 @@ export function assertSameTop5(assert, shown, expected) {
     const e = expected.find((x) => x.index === p.index);
     assert.ok(Math.abs(p.prob - e.prob) < 0.01, `probability of class ${p.index}: ${p.prob} vs ${e.prob}`);
   }
+}
+
+/** A safetensors file's metadata and tensors ({dtype, shape, bytes}), parsed independently of the app. */
+export function readSafetensors(buffer) {
+  const length = Number(buffer.readBigUInt64LE(0));
+  const header = JSON.parse(buffer.subarray(8, 8 + length).toString('utf8'));
+  const { __metadata__: metadata = {}, ...entries } = header;
+  const tensors = {};
+  for (const [name, { dtype, shape, data_offsets: [start, end] }] of Object.entries(entries)) {
+    tensors[name] = { dtype, shape, bytes: buffer.subarray(8 + length + start, 8 + length + end) };
+  }
+  return { metadata, tensors };
 }

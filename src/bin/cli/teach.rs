@@ -1,0 +1,125 @@
+//! `train` and `predict`: teach mode from the command line, writing and reading the same
+//! project files as the web app.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+use transfer_studio::engine::Classifier;
+use transfer_studio::model::quant::backbone_digest;
+use transfer_studio::train::project::{Example, Project, TrainedHead, TrainingRecord};
+use transfer_studio::train::trainer::{TrainSettings, Trainer};
+use transfer_studio::vision::preprocess::{self, decode};
+use transfer_studio::vision::views::thumbnail;
+
+/// `NAME=DIR` from the command line.
+pub fn parse_class(arg: &str) -> Result<(String, PathBuf), String> {
+    match arg.split_once('=') {
+        Some((name, dir)) if !name.trim().is_empty() && !dir.is_empty() => Ok((name.trim().to_string(), PathBuf::from(dir))),
+        _ => Err(format!("expected NAME=DIR, got {arg:?}")),
+    }
+}
+
+pub fn read_project(path: &Path) -> Result<Project> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Project::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// A project from one folder of images per class, each image's features computed once.
+pub fn build_project(weights: &Path, classes: &[(String, PathBuf)], views: bool, device: &Device) -> Result<Project> {
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+    let mut project = Project { backbone: Some(backbone_digest(&bytes)), ..Project::default() };
+    drop(bytes);
+
+    for (name, dir) in classes {
+        let class = project.add_class(name);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading folder {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        for path in files {
+            let image = match std::fs::read(&path).map_err(anyhow::Error::from).and_then(|b| Ok(decode(&b)?)) {
+                Ok(image) => image,
+                Err(err) => {
+                    eprintln!("skipped {}: {err:#}", path.display());
+                    continue;
+                }
+            };
+            let id = project.next_example_id();
+            let features = pollster::block_on(classifier.example_features(&image, views, id))?;
+            project.examples.push(Example { id, class, thumbnail: thumbnail(&image), features });
+        }
+        eprintln!("{name}: {} examples", project.count(class));
+    }
+    Ok(project)
+}
+
+/// Trains the project's head with `settings`, prints the curves, writes the project file.
+pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out: &Path) -> Result<()> {
+    project.settings = settings.clone();
+    let (examples, names, ids) = project.training_set();
+    let mut trainer = Trainer::new(&examples, &names, settings.clone(), device)?;
+    let mut history = Vec::new();
+    while !trainer.is_done() {
+        let m = pollster::block_on(trainer.epoch())?;
+        let validation = match (m.validation_loss, m.validation_accuracy) {
+            (Some(loss), Some(accuracy)) => format!("  validation loss {loss:.4} accuracy {:.1}%", accuracy * 100.0),
+            _ => String::new(),
+        };
+        eprintln!("epoch {:>3}  loss {:.4} accuracy {:.1}%{validation}", m.epoch, m.train_loss, m.train_accuracy * 100.0);
+        history.push(m);
+    }
+    let weights = pollster::block_on(trainer.weights())?;
+    let record = TrainingRecord {
+        class_ids: project.classes.iter().map(|c| c.id).collect(),
+        settings,
+        validation_ids: trainer.split().validation.iter().map(|&i| ids[i]).collect(),
+        history,
+        evaluation: trainer.evaluation().cloned(),
+    };
+    drop(trainer);
+    drop(examples);
+    if let Some(evaluation) = &record.evaluation {
+        println!("validation confusion (rows: true class, columns: predicted):");
+        for (name, row) in names.iter().zip(&evaluation.confusion) {
+            println!("  {name:>16}  {row:?}");
+        }
+    }
+    project.head = Some(TrainedHead { weights, record });
+    std::fs::write(out, project.to_bytes()).with_context(|| format!("writing {}", out.display()))
+}
+
+/// Prints every class probability of a project's head for each image.
+pub fn predict(project_path: &Path, weights: &Path, json: bool, device: &Device, images: &[PathBuf]) -> Result<()> {
+    let project_bytes = std::fs::read(project_path).with_context(|| format!("reading {}", project_path.display()))?;
+    let project = Project::from_bytes(&project_bytes).with_context(|| format!("{}", project_path.display()))?;
+    let Some(head) = project.current_head() else {
+        bail!("{} has no trained classifier for its current classes: train it first", project_path.display());
+    };
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    if project.backbone.as_deref().is_some_and(|digest| digest != backbone_digest(&bytes)) {
+        bail!("{} was trained on features of other backbone weights than {}", project_path.display(), weights.display());
+    }
+    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+    for path in images {
+        let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
+            .with_context(|| format!("{}", path.display()))?;
+        let input = preprocess::preprocess(&image, classifier.preprocessing());
+        let features = pollster::block_on(classifier.pooled_features(vec![input]))?;
+        let probs = head.weights.probabilities(&features);
+        let names = head.record.class_ids.iter().map(|&id| project.class(id).map_or("?", |c| c.name.as_str()));
+        if json {
+            let classes: Vec<_> = names.zip(&probs).map(|(name, p)| serde_json::json!({ "class": name, "prob": p })).collect();
+            println!("{}", serde_json::json!({ "image": path.display().to_string(), "classes": classes }));
+        } else {
+            println!("{}", path.display());
+            for (name, p) in names.zip(&probs) {
+                println!("  {:>6.2}%  {name}", p * 100.0);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Teach mode's learner: a linear head trained on pooled ResNet50 features of the user's
+//! examples, with a stratified validation split and per-epoch metrics.
+
+pub mod head;
+pub mod split;
+pub mod trainer;
+pub mod project;

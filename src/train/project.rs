@@ -1,0 +1,376 @@
+//! A teach project — classes, examples (thumbnail + pooled features of each view), training
+//! settings and the trained head — and its one-file export format.
+//!
+//! # File format (safetensors)
+//! Metadata: `format` = [`FORMAT`], `version` = [`VERSION`], `project` = JSON of
+//! [`ProjectInfo`] (classes, settings, backbone digest, training record). Tensors:
+//! - `example.id` U64 `[n]`, `example.class` U32 `[n]` (class ids), `example.views` U32 `[n]`
+//! - `features` F32 `[Σ views, 2048]`, examples in order, each example's views in order
+//! - `thumbnails` U8 `[bytes]` (JPEGs back to back), `thumbnail.ends` U64 `[n]`
+//! - with a trained head: `head.weight` F32 `[k, 2048]`, `head.bias` F32 `[k]`
+
+use std::collections::{HashMap, HashSet};
+
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+use serde::{Deserialize, Serialize};
+
+use super::head::HeadWeights;
+use super::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
+use crate::model::arch::FEATURE_DIM;
+
+pub const FORMAT: &str = "transfer-studio-project";
+pub const VERSION: &str = "1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassInfo {
+    pub id: u32,
+    pub name: String,
+}
+
+/// One user example: its class id, a JPEG thumbnail and `views × 2048` pooled features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub id: u64,
+    pub class: u32,
+    pub thumbnail: Vec<u8>,
+    pub features: Vec<f32>,
+}
+
+impl Example {
+    pub fn views(&self) -> usize {
+        self.features.len() / FEATURE_DIM
+    }
+}
+
+/// How the head was trained: on which classes (ids, in output order), with which settings,
+/// which examples were held out, and the per-epoch metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecord {
+    pub class_ids: Vec<u32>,
+    pub settings: TrainSettings,
+    pub validation_ids: Vec<u64>,
+    pub history: Vec<EpochMetrics>,
+    pub evaluation: Option<Evaluation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainedHead {
+    pub weights: HeadWeights,
+    pub record: TrainingRecord,
+}
+
+/// Everything but the examples and head tensors: the JSON in the file's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectInfo {
+    pub classes: Vec<ClassInfo>,
+    pub settings: TrainSettings,
+    /// SHA-256 of the backbone weights that computed the features; features from another
+    /// backbone are meaningless to this head.
+    pub backbone: Option<String>,
+    pub training: Option<TrainingRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Project {
+    pub classes: Vec<ClassInfo>,
+    pub examples: Vec<Example>,
+    pub settings: TrainSettings,
+    pub backbone: Option<String>,
+    pub head: Option<TrainedHead>,
+}
+
+/// Why a file is not a project this version can open.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("not a Transfer Studio project file ({0})")]
+    Foreign(String),
+    #[error("project file version {0} is not supported (this app reads version {VERSION})")]
+    Version(String),
+    #[error("the project file is damaged: {0}")]
+    Damaged(String),
+}
+
+impl Project {
+    pub fn class(&self, id: u32) -> Option<&ClassInfo> {
+        self.classes.iter().find(|c| c.id == id)
+    }
+
+    pub fn add_class(&mut self, name: &str) -> u32 {
+        let id = self.classes.iter().map(|c| c.id + 1).max().unwrap_or(0);
+        self.classes.push(ClassInfo { id, name: name.to_string() });
+        id
+    }
+
+    pub fn rename_class(&mut self, id: u32, name: &str) {
+        if let Some(class) = self.classes.iter_mut().find(|c| c.id == id) {
+            class.name = name.to_string();
+        }
+    }
+
+    /// Removes the class and its examples.
+    pub fn delete_class(&mut self, id: u32) {
+        self.classes.retain(|c| c.id != id);
+        self.examples.retain(|e| e.class != id);
+    }
+
+    pub fn next_example_id(&self) -> u64 {
+        self.examples.iter().map(|e| e.id + 1).max().unwrap_or(0)
+    }
+
+    pub fn count(&self, class: u32) -> usize {
+        self.examples.iter().filter(|e| e.class == class).count()
+    }
+
+    /// The examples as the trainer takes them (class = position in `classes`), with the
+    /// class names and, per example, its id.
+    pub fn training_set(&self) -> (Vec<LabeledFeatures<'_>>, Vec<String>, Vec<u64>) {
+        let position: HashMap<u32, usize> = self.classes.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let examples: Vec<&Example> = self.examples.iter().filter(|e| position.contains_key(&e.class)).collect();
+        let labeled = examples.iter().map(|e| LabeledFeatures { class: position[&e.class], views: &e.features }).collect();
+        let names = self.classes.iter().map(|c| c.name.clone()).collect();
+        (labeled, names, examples.iter().map(|e| e.id).collect())
+    }
+
+    /// The head, if it was trained on exactly the current classes.
+    pub fn current_head(&self) -> Option<&TrainedHead> {
+        let ids: Vec<u32> = self.classes.iter().map(|c| c.id).collect();
+        self.head.as_ref().filter(|head| head.record.class_ids == ids)
+    }
+
+    /// A copy of everything but the examples (cheap, for saving the rest).
+    pub fn without_examples(&self) -> Project {
+        Project {
+            classes: self.classes.clone(),
+            examples: Vec::new(),
+            settings: self.settings.clone(),
+            backbone: self.backbone.clone(),
+            head: self.head.clone(),
+        }
+    }
+
+    pub fn info(&self) -> ProjectInfo {
+        ProjectInfo {
+            classes: self.classes.clone(),
+            settings: self.settings.clone(),
+            backbone: self.backbone.clone(),
+            training: self.head.as_ref().map(|h| h.record.clone()),
+        }
+    }
+
+    /// Serializes to the project file format.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let n = self.examples.len();
+        let mut buffers: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = vec![
+            ("example.id", Dtype::U64, vec![n], self.examples.iter().flat_map(|e| e.id.to_le_bytes()).collect()),
+            ("example.class", Dtype::U32, vec![n], self.examples.iter().flat_map(|e| e.class.to_le_bytes()).collect()),
+            ("example.views", Dtype::U32, vec![n], self.examples.iter().flat_map(|e| (e.views() as u32).to_le_bytes()).collect()),
+        ];
+        let rows = self.examples.iter().map(Example::views).sum();
+        buffers.push(("features", Dtype::F32, vec![rows, FEATURE_DIM], self.examples.iter().flat_map(|e| le_floats(&e.features)).collect()));
+        let thumbnails: Vec<u8> = self.examples.iter().flat_map(|e| e.thumbnail.iter().copied()).collect();
+        let ends = self.examples.iter().scan(0u64, |end, e| {
+            *end += e.thumbnail.len() as u64;
+            Some(*end)
+        });
+        buffers.push(("thumbnail.ends", Dtype::U64, vec![n], ends.flat_map(u64::to_le_bytes).collect()));
+        buffers.push(("thumbnails", Dtype::U8, vec![thumbnails.len()], thumbnails));
+        if let Some(head) = &self.head {
+            let k = head.weights.classes();
+            buffers.push(("head.weight", Dtype::F32, vec![k, FEATURE_DIM], le_floats(&head.weights.weight).collect()));
+            buffers.push(("head.bias", Dtype::F32, vec![k], le_floats(&head.weights.bias).collect()));
+        }
+        let views = buffers.iter().map(|(name, dtype, shape, data)| {
+            (name.to_string(), TensorView::new(*dtype, shape.clone(), data).expect("shape matches bytes"))
+        });
+        let metadata = HashMap::from([
+            ("format".to_string(), FORMAT.to_string()),
+            ("version".to_string(), VERSION.to_string()),
+            ("project".to_string(), serde_json::to_string(&self.info()).expect("project info serializes")),
+        ]);
+        safetensors::serialize(views, Some(metadata)).expect("in-memory serialization")
+    }
+
+    /// Parses and checks a project file; nothing is returned unless all of it is consistent.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProjectError> {
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| ProjectError::Foreign(e.to_string()))?;
+        let tensors = SafeTensors::deserialize(bytes).map_err(|e| ProjectError::Foreign(e.to_string()))?;
+        let metadata = header.metadata().clone().unwrap_or_default();
+        match metadata.get("format") {
+            Some(format) if format == FORMAT => {}
+            other => return Err(ProjectError::Foreign(format!("format is {}", other.map_or("missing", |f| f.as_str())))),
+        }
+        match metadata.get("version") {
+            Some(version) if version == VERSION => {}
+            other => return Err(ProjectError::Version(other.cloned().unwrap_or_else(|| "(none)".into()))),
+        }
+        let damaged = |what: String| ProjectError::Damaged(what);
+        let info: ProjectInfo = serde_json::from_str(metadata.get("project").ok_or_else(|| damaged("no project record".into()))?)
+            .map_err(|e| damaged(format!("project record: {e}")))?;
+
+        let n = tensor(&tensors, "example.id", Dtype::U64, None)?.len() / 8;
+        let ids: Vec<u64> = words(tensor(&tensors, "example.id", Dtype::U64, Some(&[n]))?);
+        let classes: Vec<u32> = words(tensor(&tensors, "example.class", Dtype::U32, Some(&[n]))?);
+        let view_counts: Vec<u32> = words(tensor(&tensors, "example.views", Dtype::U32, Some(&[n]))?);
+        let rows: usize = view_counts.iter().map(|&v| v as usize).sum();
+        let features: Vec<f32> = words(tensor(&tensors, "features", Dtype::F32, Some(&[rows, FEATURE_DIM]))?);
+        let ends: Vec<u64> = words(tensor(&tensors, "thumbnail.ends", Dtype::U64, Some(&[n]))?);
+        let thumbnails = tensor(&tensors, "thumbnails", Dtype::U8, None)?;
+
+        let class_ids: HashSet<u32> = info.classes.iter().map(|c| c.id).collect();
+        if class_ids.len() != info.classes.len() {
+            return Err(damaged("two classes share an id".into()));
+        }
+        if ids.iter().collect::<HashSet<_>>().len() != n {
+            return Err(damaged("two examples share an id".into()));
+        }
+        if let Some(class) = classes.iter().find(|c| !class_ids.contains(c)) {
+            return Err(damaged(format!("an example belongs to unknown class {class}")));
+        }
+        if view_counts.contains(&0) {
+            return Err(damaged("an example has no features".into()));
+        }
+        if ends.windows(2).any(|w| w[0] > w[1]) || ends.last().is_some_and(|&end| end as usize != thumbnails.len()) {
+            return Err(damaged("thumbnail offsets do not match the thumbnail bytes".into()));
+        }
+        if features.iter().any(|v| !v.is_finite()) {
+            return Err(damaged("features contain NaN or infinity".into()));
+        }
+
+        let mut examples = Vec::with_capacity(n);
+        let (mut row, mut start) = (0usize, 0usize);
+        for i in 0..n {
+            let views = view_counts[i] as usize;
+            let end = ends[i] as usize;
+            examples.push(Example {
+                id: ids[i],
+                class: classes[i],
+                thumbnail: thumbnails[start..end].to_vec(),
+                features: features[row * FEATURE_DIM..(row + views) * FEATURE_DIM].to_vec(),
+            });
+            row += views;
+            start = end;
+        }
+
+        let head = match info.training.clone() {
+            None => None,
+            Some(record) => {
+                let k = record.class_ids.len();
+                let weight = words(tensor(&tensors, "head.weight", Dtype::F32, Some(&[k, FEATURE_DIM]))?);
+                let bias = words(tensor(&tensors, "head.bias", Dtype::F32, Some(&[k]))?);
+                Some(TrainedHead { weights: HeadWeights { weight, bias }, record })
+            }
+        };
+        Ok(Self { classes: info.classes, examples, settings: info.settings, backbone: info.backbone, head })
+    }
+}
+
+fn le_floats(values: &[f32]) -> impl Iterator<Item = u8> + '_ {
+    values.iter().flat_map(|v| v.to_le_bytes())
+}
+
+fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: Option<&[usize]>) -> Result<&'a [u8], ProjectError> {
+    let view = tensors.tensor(key).map_err(|_| ProjectError::Damaged(format!("tensor {key} is missing")))?;
+    if view.dtype() != dtype || shape.is_some_and(|shape| view.shape() != shape) {
+        return Err(ProjectError::Damaged(format!("tensor {key} is {:?} {:?}, expected {dtype:?} {shape:?}", view.dtype(), view.shape())));
+    }
+    Ok(view.data())
+}
+
+/// Little-endian words of a tensor's bytes.
+fn words<T: FromLeBytes>(bytes: &[u8]) -> Vec<T> {
+    bytes.chunks_exact(T::SIZE).map(T::from_le).collect()
+}
+
+trait FromLeBytes: Sized {
+    const SIZE: usize;
+    fn from_le(bytes: &[u8]) -> Self;
+}
+
+macro_rules! from_le_bytes {
+    ($($t:ty),*) => {$(
+        impl FromLeBytes for $t {
+            const SIZE: usize = size_of::<$t>();
+            fn from_le(bytes: &[u8]) -> Self {
+                <$t>::from_le_bytes(bytes.try_into().expect("chunk of the type's size"))
+            }
+        }
+    )*};
+}
+from_le_bytes!(u32, u64, f32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Project {
+        let mut project = Project { backbone: Some("ab".repeat(32)), ..Project::default() };
+        let cats = project.add_class("cats");
+        let dogs = project.add_class("dogs");
+        for (i, (class, views)) in [(cats, 1), (dogs, 4), (dogs, 1)].into_iter().enumerate() {
+            project.examples.push(Example {
+                id: project.next_example_id(),
+                class,
+                thumbnail: vec![i as u8; 10 + i],
+                features: (0..views * FEATURE_DIM).map(|v| (v * (i + 1)) as f32 * 1e-3).collect(),
+            });
+        }
+        let mut weights = HeadWeights::zeros(2);
+        weights.weight.iter_mut().enumerate().for_each(|(i, w)| *w = (i as f32).sin());
+        weights.bias = vec![0.25, -0.25];
+        let record = TrainingRecord {
+            class_ids: vec![cats, dogs],
+            settings: TrainSettings::default(),
+            validation_ids: vec![2],
+            history: vec![EpochMetrics { epoch: 1, train_loss: 0.5, train_accuracy: 1.0, validation_loss: Some(0.7), validation_accuracy: Some(1.0) }],
+            evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]] }),
+        };
+        project.head = Some(TrainedHead { weights, record });
+        project
+    }
+
+    #[test]
+    fn round_trips_byte_for_byte() {
+        let project = sample();
+        let bytes = project.to_bytes();
+        let back = Project::from_bytes(&bytes).unwrap();
+        assert_eq!(back, project);
+        let again = back.to_bytes();
+        let tensors = |bytes: &[u8], key: &str| SafeTensors::deserialize(bytes).unwrap().tensor(key).unwrap().data().to_vec();
+        for key in ["head.weight", "head.bias", "features", "thumbnails"] {
+            assert!(tensors(&again, key) == tensors(&bytes, key), "{key} changed");
+        }
+        assert!(back.current_head().is_some());
+    }
+
+    #[test]
+    fn a_changed_class_list_makes_the_head_stale() {
+        let mut project = sample();
+        project.add_class("birds");
+        assert!(project.current_head().is_none());
+        project.delete_class(2);
+        assert!(project.current_head().is_some());
+        project.delete_class(0);
+        assert_eq!(project.examples.len(), 2);
+        assert!(project.current_head().is_none());
+    }
+
+    #[test]
+    fn rejects_foreign_damaged_and_future_files() {
+        let message = |bytes: &[u8]| Project::from_bytes(bytes).unwrap_err().to_string();
+        assert!(message(b"{\"not\": \"safetensors\"}").starts_with("not a Transfer Studio project file"));
+        let bytes = sample().to_bytes();
+        assert!(message(&bytes[..bytes.len() - 10]).starts_with("not a Transfer Studio project file"));
+
+        let other = safetensors::serialize(Vec::<(String, TensorView)>::new(), Some(HashMap::from([("format".to_string(), "x".to_string())]))).unwrap();
+        assert_eq!(message(&other), "not a Transfer Studio project file (format is x)");
+
+        let mut future = sample();
+        future.classes[0].id = 9;
+        let mut bytes = sample().to_bytes();
+        let at = bytes.windows(13).position(|w| w == b"\"version\":\"1\"").unwrap();
+        bytes[at + 11] = b'7';
+        assert_eq!(message(&bytes), "project file version 7 is not supported (this app reads version 1)");
+        assert_eq!(message(&future.to_bytes()), "the project file is damaged: an example belongs to unknown class 0");
+    }
+}

@@ -1,0 +1,398 @@
+//! Training the head: softmax cross-entropy, Adam with weight decay, mini-batches drawn
+//! from features computed when the examples were added. The backbone never runs here.
+//!
+//! [`Trainer::epoch`] is async and reads results back once per epoch, so the browser can
+//! draw progress and cancel between epochs without a blocking readback.
+
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::head::{Head, HeadWeights};
+use super::split::{Split, stratified_split};
+use crate::engine::read;
+use crate::model::arch::FEATURE_DIM;
+
+/// What the user can set before training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainSettings {
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    /// Share of each class held out for validation.
+    pub validation_fraction: f32,
+    /// L2 penalty added to the gradient (Adam's classic weight decay).
+    pub weight_decay: f32,
+    /// Train on the augmentation views too (validation always uses the plain view).
+    pub augment: bool,
+    /// Seeds the split and the batch order.
+    pub seed: u64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self { epochs: 50, learning_rate: 1e-3, batch_size: 16, validation_fraction: 0.15, weight_decay: 1e-3, augment: true, seed: 0 }
+    }
+}
+
+/// One example as training sees it: its class and the pooled features of each of its
+/// views, concatenated (view 0 is the plain eval crop).
+#[derive(Debug, Clone, Copy)]
+pub struct LabeledFeatures<'a> {
+    pub class: usize,
+    pub views: &'a [f32],
+}
+
+/// Why training cannot start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("add at least two classes to train a classifier (there {})", count_phrase(*.0))]
+    TooFewClasses(usize),
+    #[error("class “{0}” has no examples yet: add some, or delete the class")]
+    EmptyClass(String),
+    #[error("an example's features have {0} values; expected whole views of {FEATURE_DIM}")]
+    BadFeatures(usize),
+    #[error("invalid setting: {0}")]
+    Settings(&'static str),
+    #[error("the compute device failed: {0}")]
+    Device(String),
+}
+
+fn count_phrase(count: usize) -> String {
+    match count {
+        0 => "are none yet".into(),
+        1 => "is only one".into(),
+        n => format!("are {n}"),
+    }
+}
+
+/// Loss and accuracy after one epoch; validation figures are absent without held-out examples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub validation_loss: Option<f32>,
+    pub validation_accuracy: Option<f32>,
+}
+
+/// Validation results of the latest epoch: `confusion[true][predicted]` counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub confusion: Vec<Vec<u32>>,
+}
+
+impl Evaluation {
+    /// Share of each class's validation examples predicted right (None without any).
+    pub fn per_class_accuracy(&self) -> Vec<Option<f32>> {
+        self.confusion
+            .iter()
+            .enumerate()
+            .map(|(class, row)| {
+                let total: u32 = row.iter().sum();
+                (total > 0).then(|| row[class] as f32 / total as f32)
+            })
+            .collect()
+    }
+}
+
+/// Rows of features on the device with their labels on the host.
+struct FeatureSet {
+    features: Tensor<2>,
+    labels: Vec<usize>,
+}
+
+impl FeatureSet {
+    fn new(rows: Vec<f32>, labels: Vec<usize>, device: &Device) -> Option<Self> {
+        (!labels.is_empty()).then(|| Self {
+            features: Tensor::from_data(TensorData::new(rows, [labels.len(), FEATURE_DIM]), device),
+            labels,
+        })
+    }
+}
+
+pub struct Trainer {
+    head: Head,
+    optimizer: ModuleOptimizer,
+    settings: TrainSettings,
+    classes: usize,
+    train: FeatureSet,
+    /// One-hot targets of `train`'s rows, on the device.
+    targets: Tensor<2>,
+    validation: Option<FeatureSet>,
+    split: Split,
+    /// The head trains on standardized features; [`Trainer::weights`] folds this back in.
+    scaler: Standardizer,
+    rng: StdRng,
+    epoch: usize,
+    evaluation: Option<Evaluation>,
+}
+
+impl Trainer {
+    /// Checks the classes and settings, splits the examples (stratified, seeded) and
+    /// uploads their features to `device`. `class_names` gives the number of classes.
+    pub fn new(
+        examples: &[LabeledFeatures<'_>],
+        class_names: &[String],
+        settings: TrainSettings,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        let classes = class_names.len();
+        if classes < 2 {
+            return Err(TrainError::TooFewClasses(classes));
+        }
+        if let Some(empty) = (0..classes).find(|&c| !examples.iter().any(|e| e.class == c)) {
+            return Err(TrainError::EmptyClass(class_names[empty].clone()));
+        }
+        if let Some(bad) = examples.iter().find(|e| e.views.is_empty() || e.views.len() % FEATURE_DIM != 0 || e.class >= classes) {
+            return Err(TrainError::BadFeatures(bad.views.len()));
+        }
+        validate(&settings)?;
+
+        let labels: Vec<usize> = examples.iter().map(|e| e.class).collect();
+        let split = stratified_split(&labels, classes, settings.validation_fraction, settings.seed);
+        let (mut rows, mut train_labels): (Vec<f32>, Vec<usize>) = (Vec::new(), Vec::new());
+        for &i in &split.train {
+            let views = if settings.augment { examples[i].views } else { &examples[i].views[..FEATURE_DIM] };
+            rows.extend_from_slice(views);
+            train_labels.extend(std::iter::repeat_n(labels[i], views.len() / FEATURE_DIM));
+        }
+        let mut one_hot = vec![0.0f32; train_labels.len() * classes];
+        train_labels.iter().enumerate().for_each(|(row, &class)| one_hot[row * classes + class] = 1.0);
+        let targets = Tensor::from_data(TensorData::new(one_hot, [train_labels.len(), classes]), device);
+        let scaler = Standardizer::fit(&rows);
+        scaler.apply(&mut rows);
+        let train = FeatureSet::new(rows, train_labels, device).expect("every class keeps a training example");
+
+        let mut validation_rows: Vec<f32> = split.validation.iter().flat_map(|&i| &examples[i].views[..FEATURE_DIM]).copied().collect();
+        scaler.apply(&mut validation_rows);
+        let validation = FeatureSet::new(validation_rows, split.validation.iter().map(|&i| labels[i]).collect(), device);
+
+        let optimizer = AdamConfig::new()
+            .with_weight_decay((settings.weight_decay > 0.0).then(|| WeightDecayConfig::new(settings.weight_decay)))
+            .init();
+        Ok(Self {
+            head: Head::new(&HeadWeights::zeros(classes), &device.clone().autodiff()),
+            optimizer,
+            rng: StdRng::seed_from_u64(settings.seed.wrapping_add(1)),
+            settings,
+            classes,
+            train,
+            targets,
+            validation,
+            split,
+            scaler,
+            epoch: 0,
+            evaluation: None,
+        })
+    }
+
+    pub fn settings(&self) -> &TrainSettings {
+        &self.settings
+    }
+
+    /// Example indices (into the slice given to [`Trainer::new`]) on each side of the split.
+    pub fn split(&self) -> &Split {
+        &self.split
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.epoch >= self.settings.epochs
+    }
+
+    /// Runs one pass over the shuffled training rows, then scores both sets.
+    pub async fn epoch(&mut self) -> Result<EpochMetrics, TrainError> {
+        let device = self.train.features.device();
+        let mut order: Vec<usize> = (0..self.train.labels.len()).collect();
+        order.shuffle(&mut self.rng);
+        for batch in order.chunks(self.settings.batch_size) {
+            let indices: Vec<i64> = batch.iter().map(|&i| i as i64).collect();
+            let indices = Tensor::<1, Int>::from_data(TensorData::new(indices, [batch.len()]), &device);
+            let features = self.train.features.clone().select(0, indices.clone());
+            let targets = self.targets.clone().select(0, indices);
+            let log_probs = log_softmax(self.head.forward(features), 1);
+            let loss = (log_probs * targets).sum().neg().div_scalar(batch.len() as f32);
+            let grads = GradientsParams::from_grads(loss.backward(), &self.head);
+            self.head = self.optimizer.step(self.settings.learning_rate, self.head.clone(), grads);
+        }
+        self.epoch += 1;
+
+        let head = self.head.valid();
+        let (train_loss, train_accuracy, _) = score(&head, &self.train, self.classes).await?;
+        let mut metrics = EpochMetrics { epoch: self.epoch, train_loss, train_accuracy, validation_loss: None, validation_accuracy: None };
+        if let Some(validation) = &self.validation {
+            let (loss, accuracy, confusion) = score(&head, validation, self.classes).await?;
+            metrics.validation_loss = Some(loss);
+            metrics.validation_accuracy = Some(accuracy);
+            self.evaluation = Some(Evaluation { confusion });
+        }
+        Ok(metrics)
+    }
+
+    /// The latest epoch's validation confusion matrix, if any example was held out.
+    pub fn evaluation(&self) -> Option<&Evaluation> {
+        self.evaluation.as_ref()
+    }
+
+    /// The head's current parameters, read back to the host.
+    /// The head's current parameters, read back to the host, as a linear layer on raw
+    /// features (the standardization folded in).
+    pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
+        let standardized = self.head.valid().weights().await.map_err(|err| TrainError::Device(err.to_string()))?;
+        Ok(self.scaler.fold(standardized))
+    }
+}
+
+/// Per-feature standardization `(x − mean) / scale`, fitted on the training rows. Features
+/// of a ResNet vary in scale by orders of magnitude between channels and backbones;
+/// standardized, one learning rate suits them all.
+struct Standardizer {
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+}
+
+impl Standardizer {
+    fn fit(rows: &[f32]) -> Self {
+        let count = (rows.len() / FEATURE_DIM).max(1) as f64;
+        let mut sum = vec![0.0f64; FEATURE_DIM];
+        let mut squares = vec![0.0f64; FEATURE_DIM];
+        for row in rows.chunks_exact(FEATURE_DIM) {
+            for (c, &v) in row.iter().enumerate() {
+                sum[c] += f64::from(v);
+                squares[c] += f64::from(v) * f64::from(v);
+            }
+        }
+        let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
+        let scale = squares.iter().zip(&mean).map(|(sq, m)| ((sq / count - m * m).max(0.0).sqrt() as f32).max(1e-6)).collect();
+        Self { mean: mean.into_iter().map(|m| m as f32).collect(), scale }
+    }
+
+    fn apply(&self, rows: &mut [f32]) {
+        for row in rows.chunks_exact_mut(FEATURE_DIM) {
+            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
+                *v = (*v - m) / s;
+            }
+        }
+    }
+
+    /// `W·((x − μ)/σ) + b = (W/σ)·x + (b − (W/σ)·μ)`.
+    fn fold(&self, mut head: HeadWeights) -> HeadWeights {
+        for (row, bias) in head.weight.chunks_exact_mut(FEATURE_DIM).zip(&mut head.bias) {
+            let mut shift = 0.0f64;
+            for ((w, s), m) in row.iter_mut().zip(&self.scale).zip(&self.mean) {
+                *w /= s;
+                shift += f64::from(*w) * f64::from(*m);
+            }
+            *bias -= shift as f32;
+        }
+        head
+    }
+}
+
+fn validate(settings: &TrainSettings) -> Result<(), TrainError> {
+    let problem = if settings.epochs == 0 {
+        "epochs must be at least 1"
+    } else if settings.batch_size == 0 {
+        "batch size must be at least 1"
+    } else if !(settings.learning_rate > 0.0 && settings.learning_rate.is_finite()) {
+        "the learning rate must be a positive number"
+    } else if !(0.0..1.0).contains(&settings.validation_fraction) {
+        "the validation fraction must be at least 0 and below 1"
+    } else if !(settings.weight_decay >= 0.0 && settings.weight_decay.is_finite()) {
+        "weight decay must be zero or positive"
+    } else {
+        return Ok(());
+    };
+    Err(TrainError::Settings(problem))
+}
+
+/// Mean cross-entropy, accuracy and confusion counts of `head` on a set (computed on the
+/// host in f64 from one readback of the logits).
+async fn score(head: &Head, set: &FeatureSet, classes: usize) -> Result<(f32, f32, Vec<Vec<u32>>), TrainError> {
+    let logits = read(head.forward(set.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+    let mut confusion = vec![vec![0u32; classes]; classes];
+    let mut loss = 0.0f64;
+    for (row, &label) in logits.chunks_exact(classes).zip(&set.labels) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = f64::from(max) + row.iter().map(|&v| f64::from(v - max).exp()).sum::<f64>().ln();
+        loss += log_sum - f64::from(row[label]);
+        let predicted = (0..classes).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a))).unwrap_or(0);
+        confusion[label][predicted] += 1;
+    }
+    let count = set.labels.len();
+    let correct: u32 = (0..classes).map(|c| confusion[c][c]).sum();
+    Ok(((loss / count as f64) as f32, correct as f32 / count as f32, confusion))
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_distr::{Distribution, Normal};
+
+    use super::*;
+
+    /// Three Gaussian clusters in feature space, two views each.
+    fn clusters(per_class: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
+        let mut rng = StdRng::seed_from_u64(3);
+        let noise = Normal::new(0.0f32, 1.0).unwrap();
+        let centers: Vec<Vec<f32>> = (0..3).map(|_| (0..FEATURE_DIM).map(|_| noise.sample(&mut rng) * 0.05).collect()).collect();
+        let (mut labels, mut views) = (Vec::new(), Vec::new());
+        for (class, center) in centers.iter().enumerate() {
+            for _ in 0..per_class {
+                labels.push(class);
+                views.push((0..2 * FEATURE_DIM).map(|i| center[i % FEATURE_DIM] + noise.sample(&mut rng) * 0.2).collect());
+            }
+        }
+        (labels, views)
+    }
+
+    fn names(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("class {i}")).collect()
+    }
+
+    #[test]
+    fn learns_separable_clusters_and_reports_each_epoch() {
+        let (labels, views) = clusters(20);
+        let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
+        let settings = TrainSettings { epochs: 8, validation_fraction: 0.25, ..TrainSettings::default() };
+        let mut trainer = Trainer::new(&examples, &names(3), settings, &Device::flex()).unwrap();
+        assert_eq!(trainer.split().validation.len(), 15);
+        let mut history = Vec::new();
+        while !trainer.is_done() {
+            history.push(pollster::block_on(trainer.epoch()).unwrap());
+        }
+        let (first, last) = (history[0], history[7]);
+        assert_eq!(last.epoch, 8);
+        assert!(last.train_loss < first.train_loss, "{history:?}");
+        assert_eq!(last.validation_accuracy, Some(1.0), "{history:?}");
+        let evaluation = trainer.evaluation().unwrap();
+        assert_eq!(evaluation.per_class_accuracy(), vec![Some(1.0); 3]);
+        assert_eq!(evaluation.confusion.iter().flatten().sum::<u32>(), 15);
+
+        // The host-side head predicts what the device head did.
+        let weights = pollster::block_on(trainer.weights()).unwrap();
+        for &i in &trainer.split().validation {
+            let probs = weights.probabilities(&views[i][..FEATURE_DIM]);
+            let best = (0..3).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap();
+            assert_eq!(best, labels[i]);
+        }
+    }
+
+    #[test]
+    fn refuses_too_few_classes_empty_classes_and_bad_settings() {
+        let (labels, views) = clusters(2);
+        let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
+        let device = Device::flex();
+        let start = |examples: &[LabeledFeatures], classes, settings| Trainer::new(examples, &names(classes), settings, &device).err().unwrap().to_string();
+        assert_eq!(start(&examples[..2], 1, TrainSettings::default()), "add at least two classes to train a classifier (there is only one)");
+        assert_eq!(start(&examples, 4, TrainSettings::default()), "class “class 3” has no examples yet: add some, or delete the class");
+        let zero_epochs = TrainSettings { epochs: 0, ..TrainSettings::default() };
+        assert_eq!(start(&examples, 3, zero_epochs), "invalid setting: epochs must be at least 1");
+    }
+}

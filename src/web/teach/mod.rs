@@ -1,0 +1,432 @@
+//! Teach mode: the user's classes and examples, training a head on their features with
+//! live curves, prediction with that head, and the project kept in IndexedDB and in files.
+//!
+//! The project in memory is the source of truth; every change is written through to
+//! IndexedDB at once. A storage failure is shown and loses nothing on the page.
+
+mod chart;
+mod classes;
+mod evaluation;
+mod predict;
+mod store;
+mod training;
+mod transfer;
+
+use std::rc::Rc;
+
+use image::RgbImage;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::{HtmlVideoElement, MediaStream};
+
+use crate::engine::Classifier;
+use crate::train::head::HeadWeights;
+use crate::train::project::{Example, Project, TrainedHead, TrainingRecord};
+use crate::train::trainer::{EpochMetrics, Trainer};
+use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
+use crate::vision::views::thumbnail;
+
+use super::browser::{read_file, yield_to_browser};
+use super::camera::{self, CameraInfo};
+use store::ProjectStore;
+
+pub use predict::HeadPrediction;
+
+/// How often a held record button takes a frame, at most.
+const RECORD_INTERVAL_MS: f64 = 250.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainingState {
+    Idle,
+    Running { epoch: usize, epochs: usize },
+    Finished,
+    Cancelled,
+}
+
+/// Teach mode's state handles; all `Copy`.
+#[derive(Clone, Copy)]
+pub struct Teach {
+    pub project: RwSignal<Project>,
+    store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
+    classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
+    pub message: RwSignal<Option<String>>,
+    /// Examples waiting for their features.
+    pub pending: RwSignal<usize>,
+    next_id: StoredValue<u64>,
+    pub training: RwSignal<TrainingState>,
+    pub history: RwSignal<Vec<EpochMetrics>>,
+    cancel: StoredValue<bool>,
+    pub recording: RwSignal<Option<u32>>,
+    pub cameras: RwSignal<Vec<CameraInfo>>,
+    pub camera_choice: RwSignal<String>,
+    pub camera_on: RwSignal<bool>,
+    stream: StoredValue<Option<MediaStream>, LocalStorage>,
+    pub video: NodeRef<leptos::html::Video>,
+    pub live: RwSignal<bool>,
+    pub prediction: RwSignal<Option<HeadPrediction>>,
+}
+
+impl Teach {
+    pub fn new(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>) -> Self {
+        let teach = Self {
+            project: RwSignal::new(Project::default()),
+            store: StoredValue::new_local(None),
+            classifier,
+            message: RwSignal::new(None),
+            pending: RwSignal::new(0),
+            next_id: StoredValue::new(0),
+            training: RwSignal::new(TrainingState::Idle),
+            history: RwSignal::new(Vec::new()),
+            cancel: StoredValue::new(false),
+            recording: RwSignal::new(None),
+            cameras: RwSignal::new(Vec::new()),
+            camera_choice: RwSignal::new(String::new()),
+            camera_on: RwSignal::new(false),
+            stream: StoredValue::new_local(None),
+            video: NodeRef::new(),
+            live: RwSignal::new(false),
+            prediction: RwSignal::new(None),
+        };
+        spawn_local(async move {
+            match ProjectStore::open().await {
+                Ok(store) => {
+                    match store.load().await {
+                        Ok(project) => teach.adopt(project),
+                        Err(message) => teach.message.set(Some(message)),
+                    }
+                    teach.store.set_value(Some(Rc::new(store)));
+                }
+                Err(message) => teach.message.set(Some(format!("Your project will not be kept after a reload: {message}"))),
+            }
+        });
+        teach
+    }
+
+    /// Shows `project` (loaded or imported) with its last training curves.
+    fn adopt(self, project: Project) {
+        self.next_id.set_value(project.next_example_id());
+        self.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
+        self.training.set(TrainingState::Idle);
+        self.prediction.set(None);
+        self.project.set(project);
+    }
+
+    /// Runs an action, showing its error.
+    pub fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+        spawn_local(async move {
+            if let Err(message) = action.await {
+                self.message.set(Some(message));
+            }
+        });
+    }
+
+    /// Writes through to IndexedDB; a failure is reported, the page keeps the change.
+    async fn save(self, write: impl AsyncFnOnce(Rc<ProjectStore>) -> Result<(), String>) {
+        let Some(store) = self.store.get_value() else { return };
+        if let Err(message) = write(store).await {
+            self.message.set(Some(format!("The change could not be saved in this browser: {message}")));
+        }
+    }
+
+    async fn save_info(self) {
+        let project = self.project.with_untracked(Project::without_examples);
+        self.save(async move |store| store.save_info(&project).await).await;
+    }
+
+    pub fn add_class(self, name: String) {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            self.message.set(Some("Give the class a name.".into()));
+            return;
+        }
+        self.project.update(|p| {
+            p.add_class(&name);
+        });
+        self.message.set(None);
+        spawn_local(self.save_info());
+    }
+
+    pub fn set_settings(self, settings: crate::train::trainer::TrainSettings) {
+        self.project.update(|p| p.settings = settings);
+        spawn_local(self.save_info());
+    }
+
+    pub fn rename_class(self, id: u32, name: String) {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            self.message.set(Some("A class needs a name.".into()));
+            return;
+        }
+        self.project.update(|p| p.rename_class(id, &name));
+        spawn_local(self.save_info());
+    }
+
+    pub fn delete_class(self, id: u32) {
+        let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().filter(|e| e.class == id).map(|e| e.id).collect());
+        self.project.update(|p| p.delete_class(id));
+        spawn_local(async move {
+            let project = self.project.with_untracked(Project::without_examples);
+            self.save(async move |store| store.delete_examples(&ids, &project).await).await;
+        });
+    }
+
+    pub fn delete_example(self, id: u64) {
+        self.project.update(|p| p.examples.retain(|e| e.id != id));
+        spawn_local(async move {
+            let project = self.project.with_untracked(Project::without_examples);
+            self.save(async move |store| store.delete_examples(&[id], &project).await).await;
+        });
+    }
+
+    /// The loaded model, if the project's features came from it (or the project is empty).
+    fn backbone_for_project(self) -> Result<Rc<Classifier>, String> {
+        let classifier = self.classifier.get_value().ok_or("the model is still loading; try again in a moment")?;
+        let (backbone, has_examples) = self.project.with_untracked(|p| (p.backbone.clone(), !p.examples.is_empty()));
+        match (backbone, classifier.backbone()) {
+            (Some(project), Some(model)) if has_examples && project != model => Err(
+                "this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project"
+                    .into(),
+            ),
+            _ => Ok(classifier),
+        }
+    }
+
+    /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
+    pub async fn add_image(self, class: u32, image: RgbImage) -> Result<(), String> {
+        let classifier = self.backbone_for_project()?;
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let augment = self.project.with_untracked(|p| p.settings.augment);
+        self.pending.update(|n| *n += 1);
+        let features = classifier.example_features(&image, augment, id).await;
+        self.pending.update(|n| *n -= 1);
+        let example = Example { id, class, thumbnail: thumbnail(&image), features: features.map_err(|e| e.to_string())? };
+        let still_there = self.project.with_untracked(|p| p.class(class).is_some());
+        if !still_there {
+            return Ok(());
+        }
+        self.project.update(|p| {
+            if p.backbone.is_none() || p.examples.is_empty() {
+                p.backbone = classifier.backbone().map(str::to_string);
+            }
+            p.examples.push(example.clone());
+        });
+        self.save(async move |store| store.add_example(&example).await).await;
+        Ok(())
+    }
+
+    /// Adds every file to `class`; files that are not images are reported and skipped.
+    pub fn add_files(self, class: u32, files: Vec<web_sys::File>) {
+        spawn_local(async move {
+            let mut failed = Vec::new();
+            for file in files {
+                let name = file.name();
+                let added = async {
+                    let bytes = read_file(&file).await?;
+                    let image = decode(&bytes).map_err(|e| e.to_string())?;
+                    yield_to_browser().await;
+                    self.add_image(class, image).await
+                }
+                .await;
+                if let Err(message) = added {
+                    failed.push(format!("{name}: {message}"));
+                }
+            }
+            self.message.set((!failed.is_empty()).then(|| format!("Not added — {}", failed.join("; "))));
+        });
+    }
+
+    pub fn start_camera(self) {
+        self.run(async move {
+            let video: HtmlVideoElement = self.video.get_untracked().ok_or("no video element")?;
+            if let Some(stream) = self.stream.get_value() {
+                camera::stop(&video, &stream);
+            }
+            let choice = self.camera_choice.get_untracked();
+            let stream = camera::start(&video, Some(&choice)).await?;
+            self.stream.set_value(Some(stream));
+            self.camera_on.set(true);
+            self.message.set(None);
+            if let Ok(list) = camera::cameras().await {
+                self.cameras.set(list);
+            }
+            Ok(())
+        });
+    }
+
+    pub fn stop_camera(self) {
+        self.recording.set(None);
+        self.live.set(false);
+        if let (Some(video), Some(stream)) = (self.video.get_untracked(), self.stream.get_value()) {
+            camera::stop(&video, &stream);
+        }
+        self.stream.set_value(None);
+        self.camera_on.set(false);
+    }
+
+    fn frame(self) -> Result<RgbImage, String> {
+        let video = self.video.get_untracked().ok_or("no video element")?;
+        if !self.camera_on.get_untracked() {
+            return Err("start the camera first".into());
+        }
+        camera::grab(&video)
+    }
+
+    /// While the record button of `class` is held: a frame every [`RECORD_INTERVAL_MS`]
+    /// (or as fast as features are computed, if slower).
+    pub fn start_recording(self, class: u32) {
+        if self.recording.get_untracked().is_some() {
+            return;
+        }
+        if !self.camera_on.get_untracked() {
+            self.message.set(Some("Start the camera first (Camera, above), then hold the button.".into()));
+            return;
+        }
+        self.recording.set(Some(class));
+        self.run(async move {
+            while self.recording.get_untracked() == Some(class) {
+                let started = web_time::Instant::now();
+                let frame = self.frame()?;
+                self.add_image(class, frame).await?;
+                let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
+                sleep(left.max(0.0)).await;
+            }
+            Ok(())
+        });
+    }
+
+    pub fn stop_recording(self) {
+        self.recording.set(None);
+    }
+
+    /// Trains a head on the examples' stored features, epoch by epoch, until done or cancelled.
+    pub fn train(self) {
+        if matches!(self.training.get_untracked(), TrainingState::Running { .. }) {
+            return;
+        }
+        self.run(async move {
+            let classifier = self.backbone_for_project()?;
+            let (trainer, ids) = self.project.with_untracked(|p| {
+                let (examples, names, ids) = p.training_set();
+                Trainer::new(&examples, &names, p.settings.clone(), classifier.device()).map(|t| (t, ids))
+            })
+            .map_err(|e| e.to_string())?;
+            let mut trainer = trainer;
+            let epochs = trainer.settings().epochs;
+            self.cancel.set_value(false);
+            self.message.set(None);
+            self.history.set(Vec::new());
+            self.training.set(TrainingState::Running { epoch: 0, epochs });
+            yield_to_browser().await;
+            while !trainer.is_done() {
+                if self.cancel.get_value() {
+                    self.training.set(TrainingState::Cancelled);
+                    self.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
+                    return Ok(());
+                }
+                let metrics = trainer.epoch().await.map_err(|e| e.to_string())?;
+                self.history.update(|h| h.push(metrics));
+                self.training.set(TrainingState::Running { epoch: metrics.epoch, epochs });
+                yield_to_browser().await;
+            }
+            let weights: HeadWeights = trainer.weights().await.map_err(|e| e.to_string())?;
+            let record = self.project.with_untracked(|p| TrainingRecord {
+                class_ids: p.classes.iter().map(|c| c.id).collect(),
+                settings: trainer.settings().clone(),
+                validation_ids: trainer.split().validation.iter().map(|&i| ids[i]).collect(),
+                history: self.history.get_untracked(),
+                evaluation: trainer.evaluation().cloned(),
+            });
+            self.project.update(|p| p.head = Some(TrainedHead { weights, record }));
+            self.training.set(TrainingState::Finished);
+            self.save_info().await;
+            Ok(())
+        });
+    }
+
+    pub fn cancel_training(self) {
+        self.cancel.set_value(true);
+    }
+
+    /// Classifies an image with the project's head: every class's probability and the
+    /// activation map of each class over the center crop.
+    pub async fn predict(self, image: RgbImage, source: String) -> Result<(), String> {
+        let classifier = self.backbone_for_project()?;
+        let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or("train the classifier first (Train, below the classes)")?;
+        let p = classifier.preprocessing().clone();
+        let crop = resize_and_crop(&image, &p);
+        let (features, map) = classifier.features_and_map(preprocess(&image, &p)).await.map_err(|e| e.to_string())?;
+        let names = self.project.with_untracked(|project| {
+            head.record.class_ids.iter().map(|&id| project.class(id).map_or("?".to_string(), |c| c.name.clone())).collect()
+        });
+        self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &features, &map, crop)));
+        Ok(())
+    }
+
+    pub fn predict_file(self, file: web_sys::File) {
+        self.live.set(false);
+        self.run(async move {
+            let name = file.name();
+            let bytes = read_file(&file).await?;
+            let image = decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
+            self.predict(image, name).await
+        });
+    }
+
+    /// Predicts camera frames one after another while `live` is on.
+    pub fn start_live(self) {
+        if !self.camera_on.get_untracked() {
+            self.message.set(Some("Start the camera first.".into()));
+            return;
+        }
+        self.live.set(true);
+        self.run(async move {
+            while self.live.get_untracked() {
+                let frame = self.frame()?;
+                self.predict(frame, "camera".into()).await?;
+                yield_to_browser().await;
+            }
+            Ok(())
+        });
+    }
+
+    pub fn export(self) {
+        self.run(async move {
+            let bytes = self.project.with_untracked(Project::to_bytes);
+            transfer::download(&bytes, "transfer-studio-project.safetensors")
+        });
+    }
+
+    /// Replaces the project with a file's; a file that is not a valid project changes nothing.
+    pub fn import(self, file: web_sys::File) {
+        self.run(async move {
+            let name = file.name();
+            let bytes = read_file(&file).await?;
+            let project = Project::from_bytes(&bytes).map_err(|e| format!("{name} was not imported: {e}"))?;
+            drop(bytes);
+            self.adopt(project.clone());
+            self.message.set(None);
+            self.save(async move |store| store.replace(&project).await).await;
+            Ok(())
+        });
+    }
+
+    pub fn clear(self) {
+        self.stop_recording();
+        self.adopt(Project::default());
+        self.message.set(None);
+        spawn_local(self.save(async move |store| store.replace(&Project::default()).await));
+    }
+}
+
+async fn sleep(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+pub use view::TeachPanel;
+mod view;

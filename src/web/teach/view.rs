@@ -1,0 +1,97 @@
+//! The Teach section of the page.
+
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::classes::ClassCards;
+use super::predict::HeadPredictionView;
+use super::training::TrainingPanel;
+use super::transfer::ProjectFile;
+use super::Teach;
+use crate::engine::Classifier;
+use crate::web::browser::take_files;
+
+#[component]
+pub fn TeachPanel(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>) -> impl IntoView {
+    let teach = Teach::new(classifier);
+    let new_class = RwSignal::new(String::new());
+    let on_predict_file = move |event: ev::Event| {
+        if let Some(file) = take_files(&event).into_iter().next() {
+            teach.predict_file(file);
+        }
+    };
+    let camera_options = move || {
+        teach.cameras.get().into_iter().map(|c| view! { <option value=c.id>{c.label}</option> }).collect_view()
+    };
+    on_cleanup(move || teach.stop_camera());
+    view! {
+        <section class="teach" aria-labelledby="teach-title" data-testid="teach">
+            <h2 id="teach-title">"Teach your own classes"</h2>
+            <p class="hint">
+                "Make a class for each kind of thing, give each a few examples (camera or images), then train. "
+                "Features are computed once per example, on this device; nothing leaves the browser."
+            </p>
+            <Show when=move || teach.message.get().is_some()>
+                <p class="error" role="alert" data-testid="teach-message">{move || teach.message.get().unwrap_or_default()}</p>
+            </Show>
+            <form class="add-class" on:submit=move |event: ev::SubmitEvent| {
+                event.prevent_default();
+                teach.add_class(new_class.get_untracked());
+                new_class.set(String::new());
+            }>
+                <label>"New class " <input type="text" data-testid="new-class-name" bind:value=new_class placeholder="e.g. mug" /></label>
+                <button type="submit" data-testid="add-class">"Add class"</button>
+            </form>
+            <details class="camera" open>
+                <summary>"Camera"</summary>
+                <div class="camera-controls">
+                    <label>
+                        "Camera "
+                        <select data-testid="camera-select" on:change=move |event: ev::Event| {
+                            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                                teach.camera_choice.set(select.value());
+                                if teach.camera_on.get_untracked() {
+                                    teach.start_camera();
+                                }
+                            }
+                        }>
+                            <option value="">"Default camera"</option>
+                            {camera_options}
+                        </select>
+                    </label>
+                    <Show
+                        when=move || teach.camera_on.get()
+                        fallback=move || view! { <button type="button" data-testid="camera-start" on:click=move |_| teach.start_camera()>"Start camera"</button> }
+                    >
+                        <button type="button" data-testid="camera-stop" on:click=move |_| teach.stop_camera()>"Stop camera"</button>
+                    </Show>
+                </div>
+                <video node_ref=teach.video class="preview" data-testid="camera-preview" autoplay playsinline muted
+                    hidden=move || !teach.camera_on.get()></video>
+            </details>
+            <ClassCards teach />
+            <p class="pending" data-testid="pending" hidden=move || teach.pending.get() == 0>
+                {move || format!("Computing features of {} example(s)…", teach.pending.get())}
+            </p>
+            <TrainingPanel teach />
+            <section class="try" aria-labelledby="try-title">
+                <h3 id="try-title">"Try it"</h3>
+                <label class="button">
+                    "Classify an image with your classes "
+                    <input type="file" accept="image/*" data-testid="teach-predict-file" on:change=on_predict_file />
+                </label>
+                <Show
+                    when=move || teach.live.get()
+                    fallback=move || view! { <button type="button" data-testid="live-start" on:click=move |_| teach.start_live()>"Predict live from the camera"</button> }
+                >
+                    <button type="button" data-testid="live-stop" on:click=move |_| teach.live.set(false)>"Stop live prediction"</button>
+                </Show>
+                <HeadPredictionView prediction=teach.prediction />
+            </section>
+            <ProjectFile teach />
+        </section>
+    }
+}

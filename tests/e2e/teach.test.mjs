@@ -1,0 +1,207 @@
+// Teach mode as a user does it, on the CPU fallback: two classes (one recorded from the fake
+// camera, one uploaded), training with curves, prediction of held-out photos, reload,
+// export, clear, import; a foreign file is refused. Then the same head trained on WebGPU.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { REPO, serveDist, launch, StudioPage, readSafetensors } from './support/site.mjs';
+
+const PHOTOS = join(REPO, 'tests/fixtures/photos');
+const WEIGHTS = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
+const CORRUPT = join(REPO, 'tests/fixtures/synthetic/corrupt.jpg');
+const PYTHON = join(REPO, '.venv/bin/python');
+const CLI = process.env.CLI ?? join(REPO, 'target/debug/transfer-studio');
+
+let site;
+let work;
+let video;
+before(async () => {
+  site = await serveDist();
+  work = mkdtempSync(join(tmpdir(), 'ts-teach-'));
+  video = join(work, 'coins.y4m');
+  execFileSync(PYTHON, [join(REPO, 'tests/reference/make_y4m.py'), join(PHOTOS, 'coins_0_256.png'), video, '12']);
+});
+after(() => site.close());
+
+class TeachPage extends StudioPage {
+  cls(name) { return this.page.locator(`[data-testid="class"][data-name="${name}"]`); }
+  async count(name) { return Number(await this.cls(name).getAttribute('data-count')); }
+  async addClass(name) {
+    await this.page.getByTestId('new-class-name').fill(name);
+    await this.page.getByTestId('add-class').click();
+    await this.cls(name).waitFor();
+  }
+  async setting(testid, value) {
+    const input = this.page.getByTestId(testid);
+    await input.fill(String(value));
+    await input.dispatchEvent('change');
+  }
+  async waitForCount(name, atLeast, timeout = 120_000) {
+    await this.page.waitForFunction(([n, c]) => Number(document.querySelector(`[data-testid="class"][data-name="${n}"]`)?.dataset.count) >= c, [name, atLeast], { timeout });
+  }
+  async idle(timeout = 180_000) { await this.page.getByTestId('pending').waitFor({ state: 'hidden', timeout }); }
+  async train(timeout = 300_000) {
+    await this.page.getByTestId('train').click();
+    await this.page.locator('[data-testid="training-state"][data-state="finished"]').waitFor({ timeout });
+  }
+  /** Classifies with the user's head; returns {best, probs: {class: prob}}. */
+  async predict(file, timeout = 120_000) {
+    const name = file.split('/').pop();
+    await this.page.getByTestId('teach-predict-file').setInputFiles(file);
+    const result = this.page.locator(`[data-testid="teach-result"][data-source="${name}"]`);
+    await result.waitFor({ timeout });
+    const probs = Object.fromEntries(await this.page.getByTestId('teach-prediction').evaluateAll((rows) => rows.map((r) => [r.dataset.class, Number(r.dataset.prob)])));
+    return { best: await result.getAttribute('data-best'), probs };
+  }
+  message() { return this.page.getByTestId('teach-message'); }
+  async exportProject() {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId('export-project').click()]);
+    const path = join(work, `export-${Date.now()}.safetensors`);
+    await download.saveAs(path);
+    return path;
+  }
+}
+
+test('CPU fallback: record, upload, train, predict, reload, export, clear, import', { timeout: 1_200_000 }, async () => {
+  const browser = await launch({
+    webgpu: false,
+    args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+  });
+  try {
+    const teach = new TeachPage(await browser.newPage());
+    await teach.open(site.url);
+    assert.equal(await teach.waitForModel(), 'ready');
+
+    // Too few classes is a message, not a failure.
+    await teach.page.getByTestId('train').click();
+    await teach.message().waitFor();
+    assert.match(await teach.message().textContent(), /at least two classes/);
+
+    await teach.page.getByTestId('augment').uncheck(); // one view per example keeps this test short
+    await teach.setting('epochs', 30);
+    await teach.setting('validation-fraction', 0.25);
+    await teach.addClass('coins');
+    await teach.addClass('brick');
+    await teach.page.getByTestId('train').click();
+    await teach.page.waitForFunction(() => /class “coins” has no examples/.test(document.querySelector('[data-testid="teach-message"]')?.textContent ?? ''));
+
+    // Record coins from the fake camera: hold the button until four frames are in.
+    await teach.page.getByTestId('camera-start').click();
+    await teach.page.getByTestId('camera-stop').waitFor();
+    const record = teach.cls('coins').getByTestId('record');
+    await record.hover();
+    await teach.page.mouse.down();
+    await teach.waitForCount('coins', 4);
+    await teach.page.mouse.up();
+    await teach.idle();
+    const recorded = await teach.count('coins');
+    assert.ok(recorded >= 4, `recorded ${recorded}`);
+    await teach.page.getByTestId('camera-stop').click();
+    assert.equal(await teach.page.evaluate(() => document.querySelector('video').srcObject), null, 'the camera is released');
+
+    // Upload brick photos (and a corrupt file, which is reported and skipped).
+    await teach.cls('brick').getByTestId('class-upload').setInputFiles([
+      join(PHOTOS, 'brick_0_256.png'), join(PHOTOS, 'brick_1_256.png'), CORRUPT,
+    ]);
+    await teach.message().waitFor({ timeout: 120_000 });
+    await teach.idle();
+    assert.match(await teach.message().textContent(), /corrupt\.jpg/);
+    assert.equal(await teach.count('brick'), 2);
+    await teach.cls('brick').getByTestId('class-upload').setInputFiles([join(PHOTOS, 'brick_0_256.png')]);
+    await teach.waitForCount('brick', 3);
+    await teach.idle();
+    // Delete that duplicate again.
+    await teach.cls('brick').getByTestId('delete-example').first().click();
+    await teach.page.waitForFunction(() => document.querySelector('[data-testid="class"][data-name="brick"]').dataset.count === '2');
+
+    await teach.train();
+    assert.equal(await teach.page.getByTestId('loss-chart').getAttribute('data-epochs'), '30');
+    assert.equal(await teach.page.locator('[data-testid="loss-chart"] polyline').count(), 2, 'training and validation curves');
+    assert.equal(await teach.page.getByTestId('confusion-row').count(), 2);
+
+    const brick = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
+    assert.equal(brick.best, 'brick', JSON.stringify(brick));
+    const coins = await teach.predict(join(PHOTOS, 'coins_1_256.png'));
+    assert.equal(coins.best, 'coins', JSON.stringify(coins));
+    assert.ok(Math.abs(coins.probs.coins + coins.probs.brick - 1) < 1e-4);
+    assert.equal(await teach.page.getByTestId('cam-overlay').isVisible(), true, 'the activation map is shown');
+
+    // Reload: the project (classes, examples, head) is still there and predicts the same.
+    await teach.page.reload();
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.cls('brick').waitFor();
+    assert.equal(await teach.count('coins'), recorded);
+    assert.equal(await teach.count('brick'), 2);
+    assert.equal(await teach.page.getByTestId('loss-chart').getAttribute('data-epochs'), '30', 'curves kept');
+    const again = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
+    assert.ok(Math.abs(again.probs.brick - brick.probs.brick) < 1e-5, `${again.probs.brick} vs ${brick.probs.brick}`);
+
+    // Export; the native CLI reads the browser's file and predicts what the page did.
+    const exported = await teach.exportProject();
+    const cli = JSON.parse(execFileSync(CLI, ['predict', '--json', '--project', exported, '--weights', WEIGHTS, join(PHOTOS, 'brick_2_256.png')], { encoding: 'utf8' }));
+    const cliBrick = cli.classes.find((c) => c.class === 'brick').prob;
+    assert.ok(Math.abs(cliBrick - brick.probs.brick) < 1e-3, `CLI ${cliBrick} vs page ${brick.probs.brick}`);
+
+    // Clear (two clicks), reload: empty. Import: everything back, the head byte for byte.
+    await teach.page.getByTestId('clear-project').click();
+    await teach.page.getByTestId('confirm-clear').click();
+    await teach.cls('brick').waitFor({ state: 'detached' });
+    await teach.page.reload();
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.page.getByTestId('teach').waitFor();
+    await teach.page.waitForTimeout(1000);
+    assert.equal(await teach.page.getByTestId('class').count(), 0);
+
+    await teach.page.getByTestId('import-project').setInputFiles(exported);
+    await teach.cls('brick').waitFor();
+    assert.equal(await teach.count('coins'), recorded);
+    const reexported = await teach.exportProject();
+    const [a, b] = [readSafetensors(readFileSync(exported)), readSafetensors(readFileSync(reexported))];
+    for (const key of ['head.weight', 'head.bias', 'features', 'thumbnails']) {
+      assert.ok(a.tensors[key].bytes.equals(b.tensors[key].bytes), `${key} round-trips byte for byte`);
+    }
+    assert.equal(a.metadata.format, 'transfer-studio-project');
+
+    // A file that is not a project is refused and changes nothing.
+    await teach.page.getByTestId('import-project').setInputFiles(WEIGHTS);
+    await teach.message().waitFor();
+    assert.match(await teach.message().textContent(), /was not imported: not a Transfer Studio project file/);
+    assert.equal(await teach.page.getByTestId('class').count(), 2);
+    assert.deepEqual(teach.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('WebGPU: a project made by the CLI is imported, trained on the GPU device and predicts', { timeout: 900_000 }, async () => {
+  const dirs = { brick: join(work, 'brick'), coins: join(work, 'coins') };
+  execFileSync('mkdir', ['-p', dirs.brick, dirs.coins]);
+  for (const i of [0, 1]) {
+    execFileSync('cp', [join(PHOTOS, `brick_${i}_256.png`), dirs.brick]);
+    execFileSync('cp', [join(PHOTOS, `coins_${i === 0 ? 0 : 2}_256.png`), dirs.coins]);
+  }
+  const project = join(work, 'cli-project.safetensors');
+  execFileSync(CLI, ['train', '--weights', WEIGHTS, '--class', `brick=${dirs.brick}`, '--class', `coins=${dirs.coins}`, '--epochs', '1', '--out', project], { stdio: 'ignore' });
+
+  const browser = await launch({ webgpu: true });
+  try {
+    const teach = new TeachPage(await browser.newPage());
+    await teach.open(site.url);
+    assert.equal(await teach.waitForModel(), 'ready');
+    assert.equal(await teach.backend().getAttribute('data-backend'), 'webgpu');
+    await teach.page.getByTestId('import-project').setInputFiles(project);
+    await teach.cls('coins').waitFor();
+    await teach.setting('epochs', 15);
+    await teach.setting('validation-fraction', 0);
+    await teach.train();
+    assert.equal(await teach.page.getByTestId('accuracy-chart').getAttribute('data-epochs'), '15');
+    const brick = await teach.predict(join(PHOTOS, 'brick_2_256.png'), 300_000);
+    assert.equal(brick.best, 'brick', JSON.stringify(brick));
+    assert.deepEqual(teach.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
