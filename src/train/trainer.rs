@@ -203,6 +203,11 @@ impl Trainer {
         &self.split
     }
 
+    /// Feature rows trained on per epoch (examples × views used).
+    pub fn rows(&self) -> usize {
+        self.train.labels.len()
+    }
+
     pub fn is_done(&self) -> bool {
         self.epoch >= self.settings.epochs
     }

@@ -1,5 +1,6 @@
 //! `transfer-studio` — the native command line over the same core as the web app.
 
+mod bench;
 mod pth;
 mod teach;
 
@@ -136,6 +137,18 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Time batch-1 inference (warm-up excluded): median and p90 over `--runs`, as JSON.
+    Bench {
+        #[arg(long)]
+        weights: PathBuf,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Passes before timing (the first one compiles kernels / autotunes).
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+    },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
         #[arg(long, default_value_t = 0)]
@@ -193,6 +206,13 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Predict { project, weights, json, backend, images } => {
             teach::predict(&project, &weights, json, &device(backend)?, &images)
+        }
+        Command::Bench { weights, backend, runs, warmup } => {
+            let name = match backend {
+                Backend::Cpu => "cpu (flex)",
+                Backend::Wgpu => "wgpu",
+            };
+            bench::bench(&weights, &device(backend)?, name, runs, warmup.max(1))
         }
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());

@@ -28,12 +28,21 @@ use crate::vision::views::thumbnail;
 
 use super::browser::{read_file, yield_to_browser};
 use super::camera::{self, CameraInfo};
+use super::memory::MemoryFigures;
 use store::ProjectStore;
 
 pub use predict::HeadPrediction;
 
 /// How often a held record button takes a frame, at most.
 const RECORD_INTERVAL_MS: f64 = 250.0;
+
+/// What the last finished training took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainingRun {
+    pub rows: usize,
+    pub seconds: f64,
+    pub memory: MemoryFigures,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainingState {
@@ -55,6 +64,7 @@ pub struct Teach {
     next_id: StoredValue<u64>,
     pub training: RwSignal<TrainingState>,
     pub history: RwSignal<Vec<EpochMetrics>>,
+    pub last_run: RwSignal<Option<TrainingRun>>,
     cancel: StoredValue<bool>,
     pub recording: RwSignal<Option<u32>>,
     pub cameras: RwSignal<Vec<CameraInfo>>,
@@ -77,6 +87,7 @@ impl Teach {
             next_id: StoredValue::new(0),
             training: RwSignal::new(TrainingState::Idle),
             history: RwSignal::new(Vec::new()),
+            last_run: RwSignal::new(None),
             cancel: StoredValue::new(false),
             recording: RwSignal::new(None),
             cameras: RwSignal::new(Vec::new()),
@@ -312,6 +323,7 @@ impl Teach {
             })
             .map_err(|e| e.to_string())?;
             let mut trainer = trainer;
+            let started = web_time::Instant::now();
             let epochs = trainer.settings().epochs;
             self.cancel.set_value(false);
             self.message.set(None);
@@ -339,6 +351,12 @@ impl Teach {
             });
             self.project.update(|p| p.head = Some(TrainedHead { weights, record }));
             self.training.set(TrainingState::Finished);
+            self.last_run.set(Some(TrainingRun {
+                rows: trainer.rows(),
+                seconds: started.elapsed().as_secs_f64(),
+                memory: MemoryFigures::read(classifier.device()),
+            }));
+            drop(trainer);
             self.save_info().await;
             Ok(())
         });

@@ -113,6 +113,16 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 ></progress>
                 <span data-testid="training-state" data-state=move || format!("{:?}", teach.training.get()).split([' ', '{']).next().unwrap_or("").to_lowercase() aria-live="polite">{progress}</span>
             </div>
+            {move || teach.last_run.get().map(|run| view! {
+                <p class="run" data-testid="training-run" data-seconds=run.seconds data-rows=run.rows
+                    data-wasm-heap=run.memory.wasm_heap data-device-reserved=run.memory.device_reserved.unwrap_or(0)>
+                    {format!(
+                        "{} feature rows trained in {:.1} s · wasm heap {:.0} MB{}",
+                        run.rows, run.seconds, run.memory.wasm_heap as f64 / 1e6,
+                        run.memory.device_reserved.map(|b| format!(" · device {:.0} MB", b as f64 / 1e6)).unwrap_or_default()
+                    )}
+                </p>
+            })}
             <div class="charts" hidden=move || teach.history.with(Vec::is_empty)>
                 <LineChart title="Loss (cross-entropy)" testid="loss-chart" series=loss top=None percent=false />
                 <LineChart title="Accuracy" testid="accuracy-chart" series=accuracy top=Some(1.0) percent=true />

@@ -1,0 +1,72 @@
+// Teach mode at scale, in the browser: a project of 5,000 examples in 10 classes (written
+// independently by bench/make_project.py) is imported (stored in IndexedDB, one record per
+// example), trained, and found again after a reload. Times and the wasm heap are printed.
+//
+//   node bench/teach_scale.mjs [--webgpu] [--epochs N] [--batch N]
+//     (after `trunk build --release`, scripts/demo-model.sh and the test venv)
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { REPO, serveDist, launch, StudioPage } from '../tests/e2e/support/site.mjs';
+
+const flag = (name, fallback) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const webgpu = process.argv.includes('--webgpu');
+const epochs = flag('--epochs', 20);
+const batch = flag('--batch', 64);
+const project = join(mkdtempSync(join(tmpdir(), 'ts-scale-')), 'scale.safetensors');
+execFileSync(join(REPO, '.venv/bin/python'), [join(REPO, 'bench/make_project.py'), project, '10', '500']);
+
+const site = await serveDist();
+const context = await launch({ webgpu });
+const rows = [];
+const since = (start) => ((performance.now() - start) / 1000).toFixed(1);
+try {
+  const studio = new StudioPage(await context.newPage());
+  const page = studio.page;
+  await studio.open(site.url);
+  await studio.waitForModel();
+  const backend = await studio.backend().getAttribute('data-backend');
+  const allIn = () => page.waitForFunction(() => {
+    const cards = [...document.querySelectorAll('[data-testid="class"]')];
+    return cards.length === 10 && cards.every((c) => c.dataset.count === '500');
+  }, null, { timeout: 600_000 });
+
+  let start = performance.now();
+  await page.getByTestId('import-project').setInputFiles(project);
+  await allIn();
+  rows.push(['import 5,000 examples (parse, IndexedDB write, render)', `${since(start)} s`]);
+
+  for (const [id, value] of [['epochs', epochs], ['batch-size', batch]]) {
+    await page.getByTestId(id).fill(String(value));
+    await page.getByTestId(id).dispatchEvent('change');
+  }
+  start = performance.now();
+  await page.getByTestId('train').click();
+  await page.locator('[data-testid="training-state"][data-state="finished"]').waitFor({ timeout: 3_600_000 });
+  const run = page.getByTestId('training-run');
+  const seconds = Number(await run.getAttribute('data-seconds'));
+  rows.push([`train ${epochs} epochs, batch ${batch} (${await run.getAttribute('data-rows')} rows)`, `${seconds.toFixed(1)} s (${(seconds / epochs).toFixed(2)} s/epoch)`]);
+  rows.push(['wasm heap after training', `${(Number(await run.getAttribute('data-wasm-heap')) / 1e6).toFixed(0)} MB`]);
+  const device = Number(await run.getAttribute('data-device-reserved'));
+  if (device) rows.push(['device allocator reserved', `${(device / 1e6).toFixed(0)} MB`]);
+
+  start = performance.now();
+  await page.reload();
+  await studio.waitForModel();
+  await allIn();
+  rows.push(['reload until all 5,000 examples are back (model load included)', `${since(start)} s`]);
+  const trained = await page.locator('[data-testid="loss-chart"]').getAttribute('data-epochs');
+  rows.push(['trained head and curves kept after reload', trained === String(epochs) ? 'yes' : `no (${trained})`]);
+  if (studio.errors.length) rows.push(['page errors', studio.errors.join('; ')]);
+
+  console.log(`\nTeach mode at scale — ${backend}, ${new Date().toISOString().slice(0, 10)}`);
+  console.log('| step | figure |\n| --- | --- |');
+  for (const [step, figure] of rows) console.log(`| ${step} | ${figure} |`);
+} finally {
+  await context.close();
+  site.close();
+}

@@ -1,0 +1,42 @@
+//! `bench`: ResNet50 batch-1 latency on one backend (warm-up excluded), as JSON.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+use transfer_studio::engine::Classifier;
+
+/// Loads the weights, runs `warmup` passes, then times `runs` passes (each read back).
+pub fn bench(weights: &Path, device: &Device, backend: &str, runs: usize, warmup: usize) -> Result<()> {
+    if runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let started = Instant::now();
+    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+    let side = classifier.preprocessing().crop as usize;
+    // A fixed, image-like input: a smooth gradient in every channel.
+    let input: Vec<f32> = (0..3 * side * side).map(|i| ((i % side) as f32 / side as f32 - 0.5) * 2.0).collect();
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let first = Instant::now();
+    pollster::block_on(classifier.logits(input.clone()))?;
+    let first_ms = first.elapsed().as_secs_f64() * 1e3;
+    for _ in 1..warmup {
+        pollster::block_on(classifier.logits(input.clone()))?;
+    }
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            pollster::block_on(classifier.logits(input.clone())).map(|_| start.elapsed().as_secs_f64() * 1e3)
+        })
+        .collect::<Result<_, _>>()?;
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let line = serde_json::json!({
+        "backend": backend, "runs": runs, "load_ms": load_ms, "first_ms": first_ms,
+        "median_ms": at(0.5), "p90_ms": at(0.9), "min_ms": times[0],
+    });
+    println!("{line}");
+    Ok(())
+}
