@@ -43,9 +43,14 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
 
 /// Lets the browser paint (e.g. a "classifying…" state) before CPU-heavy work starts.
 pub async fn yield_to_browser() {
+    sleep_ms(0).await;
+}
+
+/// Resolves after `ms` milliseconds (a timer, so the page keeps running meanwhile).
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
     let _ = JsFuture::from(promise).await;

@@ -50,6 +50,13 @@ pub async fn start(video: &HtmlVideoElement, camera: Option<&str>) -> Result<Med
     if let Ok(playing) = video.play() {
         JsFuture::from(playing).await.map_err(describe)?;
     }
+    // Playing can start before the first frame has a size; wait for it (up to 3 s).
+    for _ in 0..60 {
+        if video.video_width() > 0 {
+            break;
+        }
+        super::browser::sleep_ms(50).await;
+    }
     Ok(stream)
 }
 

@@ -102,7 +102,10 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     await teach.page.getByTestId('camera-stop').click();
     assert.equal(await teach.page.evaluate(() => document.querySelector('video').srcObject), null, 'the camera is released');
 
-    // Upload brick photos (and a corrupt file, which is reported and skipped).
+    // Upload a coins photo too, and brick photos (with a corrupt file, reported and skipped).
+    await teach.cls('coins').getByTestId('class-upload').setInputFiles([join(PHOTOS, 'coins_2_256.png')]);
+    await teach.waitForCount('coins', recorded + 1);
+    await teach.idle();
     await teach.cls('brick').getByTestId('class-upload').setInputFiles([
       join(PHOTOS, 'brick_0_256.png'), join(PHOTOS, 'brick_1_256.png'), CORRUPT,
     ]);
@@ -124,16 +127,27 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
 
     const brick = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
     assert.equal(brick.best, 'brick', JSON.stringify(brick));
-    const coins = await teach.predict(join(PHOTOS, 'coins_1_256.png'));
+    // The photo the camera films, never added itself.
+    const coins = await teach.predict(join(PHOTOS, 'coins_0_256.png'));
     assert.equal(coins.best, 'coins', JSON.stringify(coins));
     assert.ok(Math.abs(coins.probs.coins + coins.probs.brick - 1) < 1e-4);
     assert.equal(await teach.page.getByTestId('cam-overlay').isVisible(), true, 'the activation map is shown');
+
+    // Live: camera frames (coins) are classified one after another.
+    await teach.page.getByTestId('camera-start').click();
+    await teach.page.getByTestId('camera-stop').waitFor();
+    await teach.page.getByTestId('live-start').click();
+    const live = teach.page.locator('[data-testid="teach-result"][data-source="camera"]');
+    await live.waitFor({ timeout: 120_000 });
+    assert.equal(await live.getAttribute('data-best'), 'coins');
+    await teach.page.getByTestId('live-stop').click();
+    await teach.page.getByTestId('camera-stop').click();
 
     // Reload: the project (classes, examples, head) is still there and predicts the same.
     await teach.page.reload();
     assert.equal(await teach.waitForModel(), 'ready');
     await teach.cls('brick').waitFor();
-    assert.equal(await teach.count('coins'), recorded);
+    assert.equal(await teach.count('coins'), recorded + 1);
     assert.equal(await teach.count('brick'), 2);
     assert.equal(await teach.page.getByTestId('loss-chart').getAttribute('data-epochs'), '30', 'curves kept');
     const again = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
@@ -157,7 +171,7 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
 
     await teach.page.getByTestId('import-project').setInputFiles(exported);
     await teach.cls('brick').waitFor();
-    assert.equal(await teach.count('coins'), recorded);
+    assert.equal(await teach.count('coins'), recorded + 1);
     const reexported = await teach.exportProject();
     const [a, b] = [readSafetensors(readFileSync(exported)), readSafetensors(readFileSync(reexported))];
     for (const key of ['head.weight', 'head.bias', 'features', 'thumbnails']) {

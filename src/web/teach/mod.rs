@@ -26,7 +26,7 @@ use crate::train::trainer::{EpochMetrics, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
 use crate::vision::views::thumbnail;
 
-use super::browser::{read_file, yield_to_browser};
+use super::browser::{read_file, sleep_ms, yield_to_browser};
 use super::camera::{self, CameraInfo};
 use super::memory::MemoryFigures;
 use store::ProjectStore;
@@ -300,7 +300,7 @@ impl Teach {
                 let frame = self.frame()?;
                 self.add_image(class, frame).await?;
                 let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
-                sleep(left.max(0.0)).await;
+                sleep_ms(left.max(0.0) as i32).await;
             }
             Ok(())
         });
@@ -435,15 +435,6 @@ impl Teach {
         self.message.set(None);
         spawn_local(self.save(async move |store| store.replace(&Project::default()).await));
     }
-}
-
-async fn sleep(ms: f64) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 pub use view::TeachPanel;
