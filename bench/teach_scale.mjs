@@ -17,8 +17,10 @@ const flag = (name, fallback) => {
 const webgpu = process.argv.includes('--webgpu');
 const epochs = flag('--epochs', 20);
 const batch = flag('--batch', 64);
+const perClass = flag('--per-class', 500);
+const total = (10 * perClass).toLocaleString('en');
 const project = join(mkdtempSync(join(tmpdir(), 'ts-scale-')), 'scale.safetensors');
-execFileSync(join(REPO, '.venv/bin/python'), [join(REPO, 'bench/make_project.py'), project, '10', '500']);
+execFileSync(join(REPO, '.venv/bin/python'), [join(REPO, 'bench/make_project.py'), project, '10', String(perClass)]);
 
 const site = await serveDist();
 const context = await launch({ webgpu });
@@ -30,15 +32,19 @@ try {
   await studio.open(site.url);
   await studio.waitForModel();
   const backend = await studio.backend().getAttribute('data-backend');
-  const allIn = () => page.waitForFunction(() => {
+  const allIn = () => page.waitForFunction((n) => {
     const cards = [...document.querySelectorAll('[data-testid="class"]')];
-    return cards.length === 10 && cards.every((c) => c.dataset.count === '500');
-  }, null, { timeout: 600_000 });
+    return cards.length === 10 && cards.every((c) => c.dataset.count === String(n));
+  }, perClass, { timeout: 600_000 });
 
   let start = performance.now();
   await page.getByTestId('import-project').setInputFiles(project);
   await allIn();
-  rows.push(['import 5,000 examples (parse, IndexedDB write, render)', `${since(start)} s`]);
+  rows.push([`import ${total} examples: shown`, `${since(start)} s`]);
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 0)), null, { timeout: 600_000 });
+  await page.getByTestId('epochs').waitFor({ timeout: 600_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="teach-message"]') === null || true, null, { timeout: 600_000 });
+  rows.push([`import ${total} examples: page responsive again (IndexedDB written)`, `${since(start)} s`]);
 
   for (const [id, value] of [['epochs', epochs], ['batch-size', batch]]) {
     await page.getByTestId(id).fill(String(value));
@@ -58,7 +64,7 @@ try {
   await page.reload();
   await studio.waitForModel();
   await allIn();
-  rows.push(['reload until all 5,000 examples are back (model load included)', `${since(start)} s`]);
+  rows.push([`reload until all ${total} examples are back (model load included)`, `${since(start)} s`]);
   const trained = await page.locator('[data-testid="loss-chart"]').getAttribute('data-epochs');
   rows.push(['trained head and curves kept after reload', trained === String(epochs) ? 'yes' : `no (${trained})`]);
   if (studio.errors.length) rows.push(['page errors', studio.errors.join('; ')]);
