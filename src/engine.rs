@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use crate::model::arch::ResNet50Spec;
+use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
 use crate::model::fold::FoldedResNet50;
 use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
 use crate::model::labels::imagenet_label;
@@ -118,10 +118,7 @@ impl Classifier {
 
     /// Logits for one preprocessed `[3, crop, crop]` input.
     pub async fn logits(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
-        let side = self.preprocessing.crop as usize;
-        let images = Tensor::<4>::from_data(TensorData::new(input, [1, 3, side, side]), &self.device);
-        let logits = self.model.forward(images);
-        read(logits).await
+        read(self.model.forward(self.batch(vec![input]))).await
     }
 
     /// Pooled 2048-d features of preprocessed `[3, crop, crop]` inputs, run as one batch:
@@ -137,11 +134,12 @@ impl Classifier {
     }
 
     /// Pooled features and the last stage's `[2048, cells]` feature map of one input, for a
-    /// head's prediction and its class activation map.
+    /// head's prediction and its class activation map (one readback: pooled on the host).
     pub async fn features_and_map(&self, input: Vec<f32>) -> Result<(Vec<f32>, Vec<f32>), EngineError> {
-        let map = self.model.feature_map(self.batch(vec![input]));
-        let pooled = read(ResNet50::pool(map.clone())).await?;
-        Ok((pooled, read(map).await?))
+        let map = read(self.model.feature_map(self.batch(vec![input]))).await?;
+        let cells = map.len() / FEATURE_DIM;
+        let pooled = map.chunks_exact(cells).map(|channel| channel.iter().sum::<f32>() / cells as f32).collect();
+        Ok((pooled, map))
     }
 
     fn batch(&self, inputs: Vec<Vec<f32>>) -> Tensor<4> {

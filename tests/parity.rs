@@ -12,7 +12,9 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use common::{Fixture, TestResult, golden, repo, top5};
+use safetensors::SafeTensors;
 use transfer_studio::engine::Classifier;
+use transfer_studio::model::le_bytes::words;
 use transfer_studio::vision::preprocess::{Preprocessing, decode, preprocess};
 
 #[test]
@@ -31,6 +33,26 @@ fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
         assert_eq!(top5(&ours), top5(expected), "{}: top-5 differs", fixture.name);
     }
     println!("max |Δlogit| over {} fixtures: {:.2e} ({})", golden.fixtures.len(), worst.0, worst.1);
+    Ok(())
+}
+
+/// Teach mode's path (the last feature map read back, pooled on the host) through the
+/// weights' own fc layer gives ONNX Runtime's logits.
+#[test]
+fn feature_map_pooled_through_fc_gives_onnxruntime_logits() -> TestResult {
+    let golden = golden()?;
+    let classifier = Classifier::from_torchvision(&golden.weights, &Device::flex())?;
+    let tensors = SafeTensors::deserialize(&golden.weights)?;
+    let fc_weight: Vec<f32> = words(tensors.tensor("fc.weight")?.data());
+    let fc_bias: Vec<f32> = words(tensors.tensor("fc.bias")?.data());
+    for fixture in golden.fixtures.iter().take(4) {
+        let (pooled, map) = pollster::block_on(classifier.features_and_map(golden.inputs[&fixture.name].clone()))?;
+        assert_eq!((pooled.len(), map.len()), (2048, 2048 * 49), "{}", fixture.name);
+        let logits: Vec<f32> = fc_weight.chunks_exact(2048).zip(&fc_bias).map(|(row, b)| row.iter().zip(&pooled).map(|(w, x)| w * x).sum::<f32>() + b).collect();
+        let expected = &golden.logits[&fixture.name];
+        let delta = logits.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(delta <= 1e-3, "{}: max |Δlogit| = {delta}", fixture.name);
+    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use safetensors::{Dtype, tensor::TensorView};
 
 use super::arch::{BN_EPS, ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{BatchNorm, fold_batch_norm};
+use super::le_bytes::le_bytes;
 use super::resnet::{ResNet50, folded_conv};
 
 /// Images in the calibration batch.
@@ -109,7 +110,7 @@ fn serialize(tensors: &BTreeMap<String, (Vec<usize>, Vec<f32>)>) -> Vec<u8> {
     let bytes: BTreeMap<&str, (Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(name, (shape, values))| {
-            (name.as_str(), (shape.clone(), values.iter().flat_map(|v| v.to_le_bytes()).collect()))
+            (name.as_str(), (shape.clone(), le_bytes(values.iter().copied())))
         })
         .collect();
     let views = bytes.iter().map(|(name, (shape, data))| {

@@ -4,6 +4,7 @@ pub mod arch;
 pub mod demo;
 pub mod fold;
 pub mod labels;
+pub mod le_bytes;
 pub mod manifest;
 pub mod quant;
 pub mod resnet;

@@ -12,6 +12,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::arch::{FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{FoldedConv, FoldedResNet50};
+use super::le_bytes::{le_bytes, words};
 use super::manifest::sha256_hex;
 use super::weights::WeightsError;
 use crate::vision::preprocess::Preprocessing;
@@ -119,11 +120,10 @@ impl Int8ResNet50 {
         let layers = self.convs.iter().chain([&self.fc]);
         let mut buffers: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
         for (name, layer) in names.zip(layers) {
-            let floats = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
             let out = vec![layer.shape[0]];
             buffers.push((format!("{name}.weight"), Dtype::I8, layer.shape.clone(), layer.weight.iter().map(|&q| q as u8).collect()));
-            buffers.push((format!("{name}.scale"), Dtype::F32, out.clone(), floats(&layer.scale)));
-            buffers.push((format!("{name}.bias"), Dtype::F32, out, floats(&layer.bias)));
+            buffers.push((format!("{name}.scale"), Dtype::F32, out.clone(), le_bytes(layer.scale.iter().copied())));
+            buffers.push((format!("{name}.bias"), Dtype::F32, out, le_bytes(layer.bias.iter().copied())));
         }
         let views = buffers.iter().map(|(name, dtype, shape, data)| {
             (name.clone(), TensorView::new(*dtype, shape.clone(), data).expect("shape matches bytes"))
@@ -169,11 +169,11 @@ impl Int8ResNet50 {
         let layer = |name: &str, shape: Vec<usize>| -> Result<QuantizedLayer, Int8Error> {
             let out = vec![shape[0]];
             let weight = tensor(&tensors, &format!("{name}.weight"), Dtype::I8, &shape)?;
-            let scale = floats(tensor(&tensors, &format!("{name}.scale"), Dtype::F32, &out)?);
+            let scale: Vec<f32> = words(tensor(&tensors, &format!("{name}.scale"), Dtype::F32, &out)?);
             if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
                 return Err(Int8Error::BadScale { key: format!("{name}.scale") });
             }
-            let bias = floats(tensor(&tensors, &format!("{name}.bias"), Dtype::F32, &out)?);
+            let bias: Vec<f32> = words(tensor(&tensors, &format!("{name}.bias"), Dtype::F32, &out)?);
             Ok(QuantizedLayer { weight: weight.iter().map(|&b| b as i8).collect(), scale, bias, shape })
         };
         let convs = spec.convs().map(|c| layer(&c.conv, c.weight_shape().to_vec())).collect::<Result<_, _>>()?;
@@ -228,9 +228,6 @@ fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: &[usize
     Ok(view.data())
 }
 
-fn floats(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-}
 
 #[cfg(test)]
 mod tests {

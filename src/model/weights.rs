@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::arch::ResNet50Spec;
+use super::le_bytes::words;
 
 /// Why a weights file was refused. Each variant names the tensor(s) at fault.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -93,11 +94,8 @@ impl<'a> TorchvisionWeights<'a> {
 fn widen(view: &TensorView<'_>) -> Vec<f32> {
     let bytes = view.data();
     match view.dtype() {
-        Dtype::F32 => bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-        Dtype::F64 => bytes
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().expect("chunk of 8")) as f32)
-            .collect(),
+        Dtype::F32 => words(bytes),
+        Dtype::F64 => words::<f64>(bytes).into_iter().map(|v| v as f32).collect(),
         Dtype::F16 => bytes.chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
         Dtype::BF16 => bytes.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect(),
         other => unreachable!("dtype {other} was refused by parse"),

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::head::HeadWeights;
 use super::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
 use crate::model::arch::FEATURE_DIM;
+use crate::model::le_bytes::{le_bytes, words};
 
 pub const FORMAT: &str = "transfer-studio-project";
 pub const VERSION: &str = "1";
@@ -162,23 +163,23 @@ impl Project {
     pub fn to_bytes(&self) -> Vec<u8> {
         let n = self.examples.len();
         let mut buffers: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = vec![
-            ("example.id", Dtype::U64, vec![n], self.examples.iter().flat_map(|e| e.id.to_le_bytes()).collect()),
-            ("example.class", Dtype::U32, vec![n], self.examples.iter().flat_map(|e| e.class.to_le_bytes()).collect()),
-            ("example.views", Dtype::U32, vec![n], self.examples.iter().flat_map(|e| (e.views() as u32).to_le_bytes()).collect()),
+            ("example.id", Dtype::U64, vec![n], le_bytes(self.examples.iter().map(|e| e.id))),
+            ("example.class", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.class))),
+            ("example.views", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.views() as u32))),
         ];
         let rows = self.examples.iter().map(Example::views).sum();
-        buffers.push(("features", Dtype::F32, vec![rows, FEATURE_DIM], self.examples.iter().flat_map(|e| le_floats(&e.features)).collect()));
+        buffers.push(("features", Dtype::F32, vec![rows, FEATURE_DIM], le_bytes(self.examples.iter().flat_map(|e| e.features.iter().copied()))));
         let thumbnails: Vec<u8> = self.examples.iter().flat_map(|e| e.thumbnail.iter().copied()).collect();
         let ends = self.examples.iter().scan(0u64, |end, e| {
             *end += e.thumbnail.len() as u64;
             Some(*end)
         });
-        buffers.push(("thumbnail.ends", Dtype::U64, vec![n], ends.flat_map(u64::to_le_bytes).collect()));
+        buffers.push(("thumbnail.ends", Dtype::U64, vec![n], le_bytes(ends)));
         buffers.push(("thumbnails", Dtype::U8, vec![thumbnails.len()], thumbnails));
         if let Some(head) = &self.head {
             let k = head.weights.classes();
-            buffers.push(("head.weight", Dtype::F32, vec![k, FEATURE_DIM], le_floats(&head.weights.weight).collect()));
-            buffers.push(("head.bias", Dtype::F32, vec![k], le_floats(&head.weights.bias).collect()));
+            buffers.push(("head.weight", Dtype::F32, vec![k, FEATURE_DIM], le_bytes(head.weights.weight.iter().copied())));
+            buffers.push(("head.bias", Dtype::F32, vec![k], le_bytes(head.weights.bias.iter().copied())));
         }
         let views = buffers.iter().map(|(name, dtype, shape, data)| {
             (name.to_string(), TensorView::new(*dtype, shape.clone(), data).expect("shape matches bytes"))
@@ -265,10 +266,6 @@ impl Project {
     }
 }
 
-fn le_floats(values: &[f32]) -> impl Iterator<Item = u8> + '_ {
-    values.iter().flat_map(|v| v.to_le_bytes())
-}
-
 fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: Option<&[usize]>) -> Result<&'a [u8], ProjectError> {
     let view = tensors.tensor(key).map_err(|_| ProjectError::Damaged(format!("tensor {key} is missing")))?;
     if view.dtype() != dtype || shape.is_some_and(|shape| view.shape() != shape) {
@@ -277,27 +274,6 @@ fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: Option<
     Ok(view.data())
 }
 
-/// Little-endian words of a tensor's bytes.
-fn words<T: FromLeBytes>(bytes: &[u8]) -> Vec<T> {
-    bytes.chunks_exact(T::SIZE).map(T::from_le).collect()
-}
-
-trait FromLeBytes: Sized {
-    const SIZE: usize;
-    fn from_le(bytes: &[u8]) -> Self;
-}
-
-macro_rules! from_le_bytes {
-    ($($t:ty),*) => {$(
-        impl FromLeBytes for $t {
-            const SIZE: usize = size_of::<$t>();
-            fn from_le(bytes: &[u8]) -> Self {
-                <$t>::from_le_bytes(bytes.try_into().expect("chunk of the type's size"))
-            }
-        }
-    )*};
-}
-from_le_bytes!(u32, u64, f32);
 
 #[cfg(test)]
 mod tests {

@@ -50,7 +50,7 @@ pub fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
     let mut inputs = HashMap::new();
     let mut logits = HashMap::new();
     for (name, view) in tensors.iter() {
-        let values: Vec<f32> = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let values: Vec<f32> = transfer_studio::model::le_bytes::words(view.data());
         if let Some(fixture) = name.strip_prefix("input.") {
             inputs.insert(fixture.to_string(), values);
         } else if let Some(fixture) = name.strip_prefix("logits.") {

@@ -83,6 +83,7 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     await teach.page.getByTestId('augment').uncheck(); // one view per example keeps this test short
     await teach.setting('epochs', 30);
     await teach.setting('validation-fraction', 0.25);
+    await teach.setting('weight-decay', 0.002);
     await teach.addClass('coins');
     await teach.addClass('brick');
     await teach.page.getByTestId('train').click();
@@ -153,6 +154,17 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     const again = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
     assert.ok(Math.abs(again.probs.brick - brick.probs.brick) < 1e-5, `${again.probs.brick} vs ${brick.probs.brick}`);
 
+    // A cancelled training keeps the previous classifier and its curves.
+    await teach.setting('epochs', 10000);
+    await teach.page.getByTestId('train').click();
+    await teach.page.waitForFunction(() => Number(document.querySelector('[data-testid="training-progress"]')?.value) >= 2);
+    await teach.page.getByTestId('cancel-training').click();
+    await teach.page.locator('[data-testid="training-state"][data-state="cancelled"]').waitFor();
+    assert.equal(await teach.page.getByTestId('loss-chart').getAttribute('data-epochs'), '30', 'previous curves back');
+    const kept = await teach.predict(join(PHOTOS, 'coins_0_256.png'));
+    assert.ok(Math.abs(kept.probs.coins - coins.probs.coins) < 1e-5, `previous head kept: ${kept.probs.coins} vs ${coins.probs.coins}`);
+    await teach.setting('epochs', 30);
+
     // Export; the native CLI reads the browser's file and predicts what the page did.
     const exported = await teach.exportProject();
     const cli = JSON.parse(execFileSync(CLI, ['predict', '--json', '--project', exported, '--weights', WEIGHTS, join(PHOTOS, 'brick_2_256.png')], { encoding: 'utf8' }));
@@ -178,6 +190,7 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
       assert.ok(a.tensors[key].bytes.equals(b.tensors[key].bytes), `${key} round-trips byte for byte`);
     }
     assert.equal(a.metadata.format, 'transfer-studio-project');
+    assert.equal(JSON.parse(a.metadata.project).settings.weight_decay, 0.002, 'the weight decay field is a setting');
 
     // A file that is not a project is refused and changes nothing.
     await teach.page.getByTestId('import-project').setInputFiles(WEIGHTS);

@@ -12,6 +12,7 @@ mod store;
 mod training;
 mod transfer;
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use image::RgbImage;
@@ -36,6 +37,10 @@ pub use predict::HeadPrediction;
 /// How often a held record button takes a frame, at most.
 const RECORD_INTERVAL_MS: f64 = 250.0;
 
+/// Examples stored per IndexedDB transaction when a whole project is saved; the page runs
+/// between batches.
+const SAVE_BATCH: usize = 100;
+
 /// What the last finished training took.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainingRun {
@@ -56,6 +61,10 @@ pub enum TrainingState {
 #[derive(Clone, Copy)]
 pub struct Teach {
     pub project: RwSignal<Project>,
+    /// Counts adopted projects, so a save of a whole project stops once it is replaced.
+    generation: StoredValue<u64>,
+    /// (examples stored, examples) while a whole project is being saved.
+    pub saving: RwSignal<Option<(usize, usize)>>,
     store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
     classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
     pub message: RwSignal<Option<String>>,
@@ -80,6 +89,8 @@ impl Teach {
     pub fn new(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>) -> Self {
         let teach = Self {
             project: RwSignal::new(Project::default()),
+            generation: StoredValue::new(0),
+            saving: RwSignal::new(None),
             store: StoredValue::new_local(None),
             classifier,
             message: RwSignal::new(None),
@@ -115,6 +126,8 @@ impl Teach {
 
     /// Shows `project` (loaded or imported) with its last training curves.
     fn adopt(self, project: Project) {
+        self.generation.update_value(|g| *g += 1);
+        self.saving.set(None);
         self.next_id.set_value(project.next_example_id());
         self.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
         self.training.set(TrainingState::Idle);
@@ -139,9 +152,19 @@ impl Teach {
         }
     }
 
+    /// Saves all but the examples; skipped while the whole project is saved, which ends by
+    /// writing the latest info.
     async fn save_info(self) {
+        if self.saving.get_untracked().is_some() {
+            return;
+        }
         let project = self.project.with_untracked(Project::without_examples);
         self.save(async move |store| store.save_info(&project).await).await;
+    }
+
+    /// The project's info for a write along with deleted examples (see [`Self::save_info`]).
+    fn info_unless_saving(self) -> Option<Project> {
+        self.saving.get_untracked().is_none().then(|| self.project.with_untracked(Project::without_examples))
     }
 
     pub fn add_class(self, name: String) {
@@ -176,16 +199,16 @@ impl Teach {
         let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().filter(|e| e.class == id).map(|e| e.id).collect());
         self.project.update(|p| p.delete_class(id));
         spawn_local(async move {
-            let project = self.project.with_untracked(Project::without_examples);
-            self.save(async move |store| store.delete_examples(&ids, &project).await).await;
+            let project = self.info_unless_saving();
+            self.save(async move |store| store.delete_examples(&ids, project.as_ref()).await).await;
         });
     }
 
     pub fn delete_example(self, id: u64) {
         self.project.update(|p| p.examples.retain(|e| e.id != id));
         spawn_local(async move {
-            let project = self.project.with_untracked(Project::without_examples);
-            self.save(async move |store| store.delete_examples(&[id], &project).await).await;
+            let project = self.info_unless_saving();
+            self.save(async move |store| store.delete_examples(&[id], project.as_ref()).await).await;
         });
     }
 
@@ -422,18 +445,52 @@ impl Teach {
             let bytes = read_file(&file).await?;
             let project = Project::from_bytes(&bytes).map_err(|e| format!("{name} was not imported: {e}"))?;
             drop(bytes);
-            self.adopt(project.clone());
+            self.adopt(project);
             self.message.set(None);
-            self.save(async move |store| store.replace(&project).await).await;
+            self.save(async move |store| self.save_whole(&store).await).await;
             Ok(())
         });
+    }
+
+    /// Replaces what is saved with the whole project on the page, a batch of examples at a
+    /// time and the rest last (a reload in between finds no project, not half of one).
+    /// Examples deleted meanwhile are skipped; another import or a clear stops it.
+    async fn save_whole(self, store: &ProjectStore) -> Result<(), String> {
+        let generation = self.generation.get_value();
+        let replaced = move || self.generation.get_value() != generation;
+        let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().map(|e| e.id).collect());
+        self.saving.set(Some((0, ids.len())));
+        let stored: Result<(), String> = async {
+            store.clear().await?;
+            for (done, batch) in ids.chunks(SAVE_BATCH).enumerate() {
+                yield_to_browser().await;
+                if replaced() {
+                    return Ok(());
+                }
+                let batch: HashSet<u64> = batch.iter().copied().collect();
+                let examples = self.project.with_untracked(|p| {
+                    store.put_examples(&p.examples.iter().filter(|e| batch.contains(&e.id)).collect::<Vec<_>>())
+                });
+                examples.await?;
+                self.saving.set(Some((((done + 1) * SAVE_BATCH).min(ids.len()), ids.len())));
+            }
+            Ok(())
+        }
+        .await;
+        if replaced() {
+            return Ok(());
+        }
+        // Cleared before the info is taken, so any later change writes its own info after it.
+        self.saving.set(None);
+        stored?;
+        store.save_info(&self.project.with_untracked(Project::without_examples)).await
     }
 
     pub fn clear(self) {
         self.stop_recording();
         self.adopt(Project::default());
         self.message.set(None);
-        spawn_local(self.save(async move |store| store.replace(&Project::default()).await));
+        spawn_local(self.save(async move |store| store.clear().await));
     }
 }
 

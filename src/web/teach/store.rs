@@ -27,7 +27,11 @@ impl ProjectStore {
     /// The saved project (empty if none was saved).
     pub async fn load(&self) -> Result<Project, String> {
         let info = self.db.get(PROJECT, &INFO_KEY.into()).await?;
-        let Some(info) = info.as_string() else { return Ok(Project::default()) };
+        let Some(info) = info.as_string() else {
+            // The info is written last: examples without it are from an import cut short.
+            self.clear().await?;
+            return Ok(Project::default());
+        };
         let info: ProjectInfo = serde_json::from_str(&info).map_err(|e| format!("the saved project could not be read: {e}"))?;
         let mut examples = Vec::new();
         for value in self.db.get_all(EXAMPLES).await?.iter() {
@@ -50,19 +54,23 @@ impl ProjectStore {
         self.db.write(vec![(EXAMPLES, key(example.id), Some(example_to_js(example)))]).await
     }
 
-    /// Deletes examples and saves the rest of the project, in one transaction.
-    pub async fn delete_examples(&self, ids: &[u64], project: &Project) -> Result<(), String> {
+    /// Deletes examples and saves the rest of the project (if given), in one transaction.
+    pub async fn delete_examples(&self, ids: &[u64], project: Option<&Project>) -> Result<(), String> {
         let mut writes: Vec<_> = ids.iter().map(|&id| (EXAMPLES, key(id), None)).collect();
-        writes.extend(info_writes(project));
+        writes.extend(project.map(info_writes).unwrap_or_default());
         self.db.write(writes).await
     }
 
-    /// Replaces everything saved with `project` (import, clear).
-    pub async fn replace(&self, project: &Project) -> Result<(), String> {
-        self.db.clear(&[PROJECT, EXAMPLES]).await?;
-        let mut writes: Vec<_> = project.examples.iter().map(|e| (EXAMPLES, key(e.id), Some(example_to_js(e)))).collect();
-        writes.extend(info_writes(project));
-        self.db.write(writes).await
+    /// Forgets everything saved (clear, or the start of an import).
+    pub async fn clear(&self) -> Result<(), String> {
+        self.db.clear(&[PROJECT, EXAMPLES]).await
+    }
+
+    /// Stores a batch of examples in one transaction (an import writes a batch at a time,
+    /// so the page stays responsive between them).
+    /// The records are made at once (the examples need not outlive the call).
+    pub fn put_examples<'s>(&'s self, examples: &[&Example]) -> impl Future<Output = Result<(), String>> + use<'s> {
+        self.db.write(examples.iter().map(|e| (EXAMPLES, key(e.id), Some(example_to_js(e)))).collect())
     }
 }
 

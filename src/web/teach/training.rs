@@ -83,6 +83,9 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 <SettingField teach label="Learning rate " testid="learning-rate" step="0.0001"
                     get=|s| s.learning_rate.to_string()
                     set=|s, v| v.parse().ok().filter(|&r: &f64| r > 0.0 && r <= 10.0).map(|r| s.learning_rate = r).is_some() />
+                <SettingField teach label="Weight decay " testid="weight-decay" step="0.0001"
+                    get=|s| s.weight_decay.to_string()
+                    set=|s, v| v.parse().ok().filter(|&d: &f32| (0.0..=1.0).contains(&d)).map(|d| s.weight_decay = d).is_some() />
                 <SettingField teach label="Batch size " testid="batch-size" step="1"
                     get=|s| s.batch_size.to_string()
                     set=|s, v| v.parse().ok().filter(|&b| b > 0 && b <= 4096).map(|b| s.batch_size = b).is_some() />

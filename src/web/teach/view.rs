@@ -76,6 +76,11 @@ pub fn TeachPanel(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>)
             <p class="pending" data-testid="pending" hidden=move || teach.pending.get() == 0>
                 {move || format!("Computing features of {} example(s)…", teach.pending.get())}
             </p>
+            <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.saving.get().is_none()>
+                {move || teach.saving.get().map(|(stored, total)| format!(
+                    "Saving the project in this browser: {stored} of {total} examples stored (a reload before the end loses it)…"
+                ))}
+            </p>
             <TrainingPanel teach />
             <section class="try" aria-labelledby="try-title">
                 <h3 id="try-title">"Try it"</h3>
