@@ -8,6 +8,7 @@ usage: native.py --cli PATH [--runs 20] [--backends wgpu,cpu]
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -54,6 +55,7 @@ def main() -> None:
     parser.add_argument("--cli", required=True)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--backends", default="wgpu,cpu")
+    parser.add_argument("--json", help="also write the rows and the machine to this file")
     args = parser.parse_args()
     rows = []
     providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
@@ -74,6 +76,10 @@ def main() -> None:
             continue
         print(f"| {r['backend']} | {r['load_ms']:.0f} | {r['first_ms']:.0f} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} | {r['median_ms'] / reference:.2f} |")
     print(json.dumps(rows))
+    if args.json:
+        meta = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.node()} {platform.machine()}", "cpus": os.cpu_count(),
+                "onnxruntime": ort.__version__, "runs": args.runs}
+        Path(args.json).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

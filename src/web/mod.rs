@@ -1,6 +1,7 @@
 //! The browser app (wasm only): Leptos components over the core engine.
 
 mod app;
+mod bench;
 mod cache;
 mod camera;
 mod cached_view;
@@ -20,5 +21,10 @@ pub use app::App;
 /// Mounts the app on `<body>`; called by the `app` binary.
 pub fn mount() {
     console_error_panic_hook::set_once();
+    // `?bench`: the benchmark driver uses `BenchModel` only; no UI, no model of the page's own.
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if search.trim_start_matches('?').split('&').any(|p| p == "bench") {
+        return;
+    }
     leptos::mount::mount_to_body(App);
 }

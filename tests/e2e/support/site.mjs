@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 const DIST = join(REPO, 'dist');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
 /**
  * Serves dist/ on an ephemeral loopback port; `/extra/NAME` serves `extra[NAME]`
@@ -44,7 +44,9 @@ export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [
   if (webgpu) args.push('--enable-unsafe-webgpu');
   args.push(...extra);
   const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
-  return chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
+  context.profileDir = profile;
+  return context;
 }
 
 /** The page as a user sees it. */

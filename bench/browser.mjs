@@ -1,0 +1,162 @@
+// ResNet50 batch-1 latency in the browser, side by side in one page: ours (burn on WebGPU
+// and on the CPU fallback, through the app's `BenchModel`) and onnxruntime-web (webgpu and
+// wasm execution providers) on the ONNX export of the same seeded weights
+// (tests/reference/make_golden.py). After each engine's load and first prediction, runs are
+// interleaved: one pass of every engine per round. Peak memory is measured apart, one fresh
+// browser per engine: the peak resident memory of all its processes, less that of a browser
+// that loaded no engine.
+//
+//   node bench/browser.mjs [--runs 20] [--warmup 2] [--engines ours-webgpu,ours-cpu,ort-webgpu,ort-wasm]
+//     [--json FILE]   (after `trunk build --release` and tests/reference/make_golden.py)
+import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { REPO, serveDist, launch } from '../tests/e2e/support/site.mjs';
+
+const option = (name, fallback) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+};
+const runs = Number(option('--runs', 20));
+const warmup = Number(option('--warmup', 2));
+const engines = option('--engines', 'ours-webgpu,ours-cpu,ort-webgpu,ort-wasm').split(',');
+const GOLDEN = join(REPO, 'tests/golden');
+const ORT_DIST = join(REPO, 'node_modules/onnxruntime-web/dist');
+const ortVersion = JSON.parse(readFileSync(join(REPO, 'node_modules/onnxruntime-web/package.json'))).version;
+
+const extra = { 'seeded.safetensors': join(GOLDEN, 'resnet50_seeded.safetensors'), 'seeded.onnx': join(GOLDEN, 'resnet50_seeded.onnx') };
+for (const file of readdirSync(ORT_DIST)) extra[file] = join(ORT_DIST, file);
+const site = await serveDist(extra);
+
+/** A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`. */
+async function benchPage(context) {
+  const page = await context.newPage();
+  await page.goto(`${site.url}index.html?bench`);
+  await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
+  await page.addScriptTag({ url: '/extra/ort.all.min.js' });
+  await page.evaluate(() => {
+    window.engines = {};
+    const side = 224;
+    // The same smooth ramp in [-1, 1] that BenchModel feeds.
+    const ramp = Float32Array.from({ length: 3 * side * side }, (_, i) => ((i % side) / side - 0.5) * 2);
+    window.loadEngine = async (name) => {
+      const started = performance.now();
+      let pass;
+      if (name.startsWith('ours')) {
+        const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
+        const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
+        pass = () => model.run();
+      } else {
+        ort.env.wasm.wasmPaths = '/extra/';
+        ort.env.wasm.numThreads = 1; // like ours: the page is not cross-origin isolated
+        const session = await ort.InferenceSession.create('/extra/seeded.onnx', { executionProviders: [name === 'ort-webgpu' ? 'webgpu' : 'wasm'] });
+        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', ramp, [1, 3, side, side]) };
+        pass = async () => {
+          const outputs = await session.run(feeds);
+          return outputs[session.outputNames[0]].data.length; // logits on the CPU, as ours
+        };
+      }
+      const timed = async () => {
+        const start = performance.now();
+        await pass();
+        return performance.now() - start;
+      };
+      const loadMs = performance.now() - started;
+      const firstMs = await timed();
+      window.engines[name] = timed;
+      return { loadMs, firstMs };
+    };
+  });
+  return page;
+}
+
+const quantile = (values, q) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Peak resident memory (VmHWM) of a browser and all its descendants, in bytes. */
+function peakRss(profileDir) {
+  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return { pid: Number(pid), ppid, cmdline, hwm: hwm ? Number(hwm[1]) * 1024 : 0 };
+    } catch {
+      return null;
+    }
+  }).filter(Boolean);
+  const family = new Set(procs.filter((p) => p.cmdline.includes(profileDir)).map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!family.has(p.pid) && family.has(p.ppid)) { family.add(p.pid); grew = true; }
+  }
+  return procs.filter((p) => family.has(p.pid)).reduce((sum, p) => sum + p.hwm, 0);
+}
+
+async function peakMemory(engine) {
+  const context = await launch({ webgpu: true });
+  try {
+    const page = await benchPage(context);
+    if (engine) {
+      await page.evaluate((name) => window.loadEngine(name), engine);
+      for (let i = 0; i < 2; i++) await page.evaluate((name) => window.engines[name](), engine);
+    }
+    return peakRss(context.profileDir);
+  } finally {
+    await context.close();
+  }
+}
+
+const results = Object.fromEntries(engines.map((name) => [name, { times: [] }]));
+const context = await launch({ webgpu: true });
+let adapter;
+try {
+  const page = await benchPage(context);
+  adapter = await page.evaluate(async () => {
+    const found = await navigator.gpu?.requestAdapter();
+    return found ? [found.info.vendor, found.info.architecture, found.info.description].filter(Boolean).join(' · ') : 'none';
+  });
+  for (const name of engines) {
+    Object.assign(results[name], await page.evaluate((n) => window.loadEngine(n), name));
+    for (let i = 0; i < warmup; i++) await page.evaluate((n) => window.engines[n](), name);
+    console.error(`${name}: loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms`);
+  }
+  for (let round = 0; round < runs; round++) {
+    const order = engines.map((_, i) => engines[(i + round) % engines.length]);
+    for (const name of order) results[name].times.push(await page.evaluate((n) => window.engines[n](), name));
+    console.error(`round ${round + 1}/${runs}`);
+  }
+} finally {
+  await context.close();
+}
+
+const baseline = await peakMemory(null);
+for (const name of engines) {
+  results[name].peakBytes = (await peakMemory(name)) - baseline;
+  results[name].median = median(results[name].times);
+  results[name].p90 = quantile(results[name].times, 0.9);
+}
+site.close();
+
+const chromium = (await import('node:child_process')).execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
+const burn = /name = "burn"\nversion = "([^"]+)"/.exec(readFileSync(join(REPO, 'Cargo.lock'), 'utf8'))?.[1];
+const meta = { date: new Date().toISOString().slice(0, 10), chromium, adapter, burn, onnxruntimeWeb: ortVersion, runs, warmup, cpus: (await import('node:os')).cpus().length };
+const ratio = (a, b) => (results[a] && results[b] ? (results[a].median / results[b].median).toFixed(2) : 'n/a');
+const ms = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
+console.log(`\nResNet50 batch 1 in the browser — ${meta.date}, ${meta.chromium}, adapter: ${adapter}, ${meta.cpus} CPUs, burn ${burn}, onnxruntime-web ${ortVersion}; median and p90 of ${runs} interleaved runs after ${warmup} warm-up passes`);
+console.log('| engine | median | p90 | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- |');
+for (const name of engines) {
+  const r = results[name];
+  console.log(`| ${name} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
+}
+console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5)`);
+const json = option('--json');
+if (json) writeFileSync(json, JSON.stringify({ meta, results }, null, 1));

@@ -1,0 +1,51 @@
+//! A JS-facing handle for the browser benchmark (`bench/browser.mjs`): the same engine the
+//! page uses, loaded on WebGPU or the CPU fallback, timed one batch-1 pass at a time, so
+//! peers (onnxruntime-web) can run interleaved with it in the same page.
+
+use burn::tensor::Device;
+use wasm_bindgen::prelude::*;
+
+use super::device::pick_device;
+use super::memory::MemoryFigures;
+use crate::engine::Classifier;
+
+#[wasm_bindgen]
+pub struct BenchModel {
+    classifier: Classifier,
+    input: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl BenchModel {
+    /// Loads weights (int8 model or torchvision fp32 safetensors) on WebGPU (`webgpu`,
+    /// failing if the browser has none) or on the CPU fallback.
+    pub async fn load(weights: Vec<u8>, webgpu: bool) -> Result<BenchModel, JsError> {
+        let device = if webgpu {
+            let backend = pick_device().await;
+            if let Some(reason) = backend.fallback_reason {
+                return Err(JsError::new(&reason));
+            }
+            backend.device
+        } else {
+            Device::flex()
+        };
+        let classifier = Classifier::from_weights(&weights, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        let side = classifier.preprocessing().crop as usize;
+        // A smooth ramp in [-1, 1], as the native benchmark feeds.
+        let input = (0..3 * side * side).map(|i| ((i % side) as f32 / side as f32 - 0.5) * 2.0).collect();
+        Ok(Self { classifier, input })
+    }
+
+    /// One pass, logits read back: milliseconds.
+    pub async fn run(&self) -> Result<f64, JsError> {
+        let started = web_time::Instant::now();
+        self.classifier.logits(self.input.clone()).await.map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(started.elapsed().as_secs_f64() * 1e3)
+    }
+
+    /// Bytes the device allocator reserves (GPU buffers on WebGPU), if reported.
+    #[wasm_bindgen(js_name = deviceReserved)]
+    pub fn device_reserved(&self) -> Option<f64> {
+        MemoryFigures::read(self.classifier.device()).device_reserved.map(|b| b as f64)
+    }
+}
