@@ -1,7 +1,7 @@
 // Draws the benchmark ratios (ours / peer, median latency, same run) as an SVG bar chart
 // with each target marked, from the JSON that bench/browser.mjs and bench/native.py write.
 //
-//   node bench/chart.mjs --browser bench/results/browser.json [--native bench/results/native.json] --out docs/benchmarks.svg
+//   node bench/chart.mjs --browser bench/results/browser.json [--browser …] [--native bench/results/native.json] --out docs/benchmarks.svg
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const option = (name) => {
@@ -9,11 +9,18 @@ const option = (name) => {
   return at >= 0 ? process.argv[at + 1] : undefined;
 };
 const bars = [];
-const browser = option('--browser') && JSON.parse(readFileSync(option('--browser')));
-if (browser) {
-  const r = browser.results;
+// --browser may repeat; each ratio comes from one run, the last that measured both engines.
+const browserFiles = process.argv.flatMap((arg, i) => (arg === '--browser' ? [process.argv[i + 1]] : []));
+const browserRuns = browserFiles.map((file) => JSON.parse(readFileSync(file)));
+const browser = browserRuns[0];
+for (const run of browserRuns) {
+  const r = run.results;
   const pair = (ours, peer, label, target) => {
-    if (r[ours] && r[peer]) bars.push({ label, ratio: r[ours].median / r[peer].median, target });
+    if (!r[ours] || !r[peer]) return;
+    const bar = { label, ratio: r[ours].median / r[peer].median, target };
+    const earlier = bars.findIndex((other) => other.label === label);
+    if (earlier >= 0) bars[earlier] = bar; // a later run replaces an earlier one
+    else bars.push(bar);
   };
   pair('ours-webgpu', 'ort-webgpu', 'browser WebGPU: ours / onnxruntime-web webgpu', 1.0);
   pair('ours-cpu', 'ort-wasm', 'browser CPU: ours (wasm) / onnxruntime-web wasm', 1.5);
