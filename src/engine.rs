@@ -170,6 +170,13 @@ impl Classifier {
         })
     }
 
+    /// The fixed input benchmarks feed (native CLI and browser alike): a smooth ramp in
+    /// [-1, 1] across each row, in every channel.
+    pub fn bench_input(&self) -> Vec<f32> {
+        let side = self.preprocessing.crop as usize;
+        (0..3 * side * side).map(|i| ((i % side) as f32 / side as f32 - 0.5) * 2.0).collect()
+    }
+
     /// Runs one pass on a blank input so kernels are compiled before the first photo.
     pub async fn warm_up(&self) -> Result<(), EngineError> {
         let side = self.preprocessing.crop as usize;

@@ -6,7 +6,6 @@ use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
 use super::device::pick_device;
-use super::memory::MemoryFigures;
 use crate::engine::Classifier;
 
 #[wasm_bindgen]
@@ -30,9 +29,7 @@ impl BenchModel {
             Device::flex()
         };
         let classifier = Classifier::from_weights(&weights, &device).map_err(|e| JsError::new(&e.to_string()))?;
-        let side = classifier.preprocessing().crop as usize;
-        // A smooth ramp in [-1, 1], as the native benchmark feeds.
-        let input = (0..3 * side * side).map(|i| ((i % side) as f32 / side as f32 - 0.5) * 2.0).collect();
+        let input = classifier.bench_input();
         Ok(Self { classifier, input })
     }
 
@@ -41,11 +38,5 @@ impl BenchModel {
         let started = web_time::Instant::now();
         self.classifier.logits(self.input.clone()).await.map_err(|e| JsError::new(&e.to_string()))?;
         Ok(started.elapsed().as_secs_f64() * 1e3)
-    }
-
-    /// Bytes the device allocator reserves (GPU buffers on WebGPU), if reported.
-    #[wasm_bindgen(js_name = deviceReserved)]
-    pub fn device_reserved(&self) -> Option<f64> {
-        MemoryFigures::read(self.classifier.device()).device_reserved.map(|b| b as f64)
     }
 }

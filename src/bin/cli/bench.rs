@@ -15,9 +15,7 @@ pub fn bench(weights: &Path, device: &Device, backend: &str, runs: usize, warmup
     let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let started = Instant::now();
     let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
-    let side = classifier.preprocessing().crop as usize;
-    // A fixed, image-like input: a smooth gradient in every channel.
-    let input: Vec<f32> = (0..3 * side * side).map(|i| ((i % side) as f32 / side as f32 - 0.5) * 2.0).collect();
+    let input = classifier.bench_input();
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
     let first = Instant::now();
     pollster::block_on(classifier.logits(input.clone()))?;
