@@ -60,6 +60,16 @@ pub struct Classification {
     pub timings: Timings,
 }
 
+/// A classification and where the model looked: per top class (same order), its activation
+/// map over the `side × side` grid laid on `crop`, the center crop the model saw.
+#[derive(Debug, Clone)]
+pub struct Look {
+    pub classification: Classification,
+    pub maps: Vec<Vec<f32>>,
+    pub side: u32,
+    pub crop: RgbImage,
+}
+
 /// ResNet50 loaded on one device, with the preprocessing its weights expect.
 pub struct Classifier {
     model: ResNet50,
@@ -150,24 +160,43 @@ impl Classifier {
 
     /// Encoded image bytes → top-`k` classes, timing each stage.
     pub async fn classify_image(&self, bytes: &[u8], k: usize) -> Result<Classification, EngineError> {
+        Ok(self.look_at(bytes, k).await?.classification)
+    }
+
+    /// Encoded image bytes → top-`k` classes with stage timings, and where the model looked
+    /// for each of them.
+    pub async fn look_at(&self, bytes: &[u8], k: usize) -> Result<Look, EngineError> {
         let start = Instant::now();
         let rgb = preprocess::decode(bytes)?;
+        self.look_at_image(rgb, start.elapsed().as_secs_f64() * 1e3, k).await
+    }
+
+    /// [`Self::look_at`] for an image already decoded (a camera frame) in `decode_ms`.
+    pub async fn look_at_image(&self, rgb: RgbImage, decode_ms: f64, k: usize) -> Result<Look, EngineError> {
         let decoded = Instant::now();
-        let input = preprocess::preprocess(&rgb, &self.preprocessing);
+        let crop = preprocess::resize_and_crop(&rgb, &self.preprocessing);
         drop(rgb);
+        let input = preprocess::normalize(&crop, &self.preprocessing);
         let preprocessed = Instant::now();
-        let logits = self.logits(input).await?;
+        let map = self.model.feature_map(self.batch(vec![input]));
+        let side = map.dims()[2] as u32;
+        let logits = read(self.model.classify(ResNet50::pool(map.clone()))).await?;
+        let all_maps = read(self.model.activation_maps(map)).await?;
         let inferred = Instant::now();
         let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1e3;
-        Ok(Classification {
-            top: top_k(&logits, k),
+        let top = top_k(&logits, k);
+        let cells = all_maps.len() / logits.len().max(1);
+        let maps = top.iter().map(|p| all_maps[p.index * cells..(p.index + 1) * cells].to_vec()).collect();
+        let classification = Classification {
+            top,
             timings: Timings {
-                decode_ms: ms(start, decoded),
+                decode_ms,
                 preprocess_ms: ms(decoded, preprocessed),
                 inference_ms: ms(preprocessed, inferred),
             },
             logits,
-        })
+        };
+        Ok(Look { classification, maps, side, crop })
     }
 
     /// The fixed input benchmarks feed (native CLI and browser alike): a smooth ramp in

@@ -56,6 +56,36 @@ fn feature_map_pooled_through_fc_gives_onnxruntime_logits() -> TestResult {
     Ok(())
 }
 
+/// Where-it-looked maps: each top class's map is its fc row applied at every cell of the
+/// feature map (checked on the host against the weights file), and averaged over the cells,
+/// plus the bias, it is ONNX Runtime's logit.
+#[test]
+fn activation_maps_are_fc_rows_over_the_feature_map() -> TestResult {
+    let golden = golden()?;
+    let classifier = Classifier::from_torchvision(&golden.weights, &Device::flex())?;
+    let tensors = SafeTensors::deserialize(&golden.weights)?;
+    let fc_weight: Vec<f32> = words(tensors.tensor("fc.weight")?.data());
+    let fc_bias: Vec<f32> = words(tensors.tensor("fc.bias")?.data());
+    for fixture in golden.fixtures.iter().filter(|f| f.kind == "photo256").take(3) {
+        let bytes = std::fs::read(repo().join(&fixture.path))?;
+        let look = pollster::block_on(classifier.look_at(&bytes, 5))?;
+        assert_eq!((look.side, look.crop.dimensions(), look.maps.len()), (7, (224, 224), 5), "{}", fixture.name);
+        let (_, map) = pollster::block_on(classifier.features_and_map(preprocess(&decode(&bytes)?, classifier.preprocessing())))?;
+        let expected = &golden.logits[&fixture.name];
+        for (prediction, cam) in look.classification.top.iter().zip(&look.maps) {
+            let row = &fc_weight[prediction.index * 2048..(prediction.index + 1) * 2048];
+            for (cell, &value) in cam.iter().enumerate() {
+                let host: f32 = row.iter().enumerate().map(|(ch, w)| w * map[ch * 49 + cell]).sum();
+                assert!((value - host).abs() <= 1e-3 * host.abs().max(1.0), "{}: class {} cell {cell}: {value} vs {host}", fixture.name, prediction.index);
+            }
+            let logit = cam.iter().sum::<f32>() / 49.0 + fc_bias[prediction.index];
+            let delta = (logit - expected[prediction.index]).abs();
+            assert!(delta <= 2e-3, "{}: class {}: map mean + bias {logit} vs ONNX Runtime {}", fixture.name, prediction.index, expected[prediction.index]);
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn photos_classify_end_to_end_like_onnxruntime() -> TestResult {
     let golden = golden()?;

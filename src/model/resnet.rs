@@ -120,6 +120,14 @@ impl ResNet50 {
         self.fc.forward(features)
     }
 
+    /// Class activation maps of one image: each class's fc row applied at every cell of its
+    /// `[1, 2048, h, w]` feature map → `[classes, h·w]`. Averaged over cells, a map is the
+    /// class logit less the bias.
+    pub fn activation_maps(&self, feature_map: Tensor<4>) -> Tensor<2> {
+        let [_, channels, height, width] = feature_map.dims();
+        self.fc.weight.val().transpose().matmul(feature_map.reshape([channels, height * width]))
+    }
+
     /// Images to logits.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.classify(Self::pool(self.feature_map(images)))

@@ -9,7 +9,7 @@ use crate::model::arch::FEATURE_DIM;
 
 /// A head on the host, in torch's `[classes, 2048]` layout (`nn.Linear.weight`, sklearn's
 /// `coef_`): what the project file stores and what prediction uses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HeadWeights {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,

@@ -1,16 +1,16 @@
-//! Browser I/O: downloads with byte progress, file reading, yielding to the event loop.
+//! Browser I/O: downloads with byte progress, file reading and saving, yielding to the event loop —
+//! on the page and in the model worker alike.
 
-use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::JsCast;
+use js_sys::{Array, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Response};
+use web_sys::{Blob, CacheStorage, HtmlAnchorElement, ReadableStreamDefaultReader, Response, Url, Window, WorkerGlobalScope};
 
 use super::device::describe;
 
 /// Fetches `url`, calling `progress(received, total)` after each chunk.
 pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url))
+    let response: Response = JsFuture::from(fetch(url))
         .await
         .map_err(|e| format!("download of {url} failed: {}", describe(e)))?
         .dyn_into()
@@ -48,12 +48,41 @@ pub async fn yield_to_browser() {
 
 /// Resolves after `ms` milliseconds (a timer, so the page keeps running meanwhile).
 pub async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
+    let promise = Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let _ = match global.dyn_ref::<Window>() {
+            Some(window) => window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+            None => global.unchecked_ref::<WorkerGlobalScope>().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+        };
     });
     let _ = JsFuture::from(promise).await;
+}
+
+fn fetch(url: &str) -> Promise {
+    let global = js_sys::global();
+    match global.dyn_ref::<Window>() {
+        Some(window) => window.fetch_with_str(url),
+        None => global.unchecked_ref::<WorkerGlobalScope>().fetch_with_str(url),
+    }
+}
+
+/// Cache Storage of this origin.
+pub fn caches() -> Result<CacheStorage, JsValue> {
+    let global = js_sys::global();
+    match global.dyn_ref::<Window>() {
+        Some(window) => window.caches(),
+        None => global.unchecked_ref::<WorkerGlobalScope>().caches(),
+    }
+}
+
+/// `navigator` of the page or the worker (both may offer `gpu`).
+pub fn navigator() -> JsValue {
+    Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Whether this code runs in a worker rather than on the page.
+pub fn in_worker() -> bool {
+    js_sys::global().dyn_ref::<Window>().is_none()
 }
 
 /// The files a file `<input>`'s change event carries; the input is reset so choosing the
@@ -63,4 +92,17 @@ pub fn take_files(event: &web_sys::Event) -> Vec<web_sys::File> {
     let files = input.files().map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
     input.set_value("");
     files
+}
+
+/// Offers `bytes` to the user as a downloaded file.
+pub fn save_file(bytes: &[u8], file_name: &str) -> Result<(), String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let blob = Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    Url::revoke_object_url(&url).map_err(describe)
 }

@@ -21,10 +21,7 @@ pub struct CachedFile {
 }
 
 async fn open() -> Result<Cache, String> {
-    let caches = web_sys::window()
-        .ok_or("no window")?
-        .caches()
-        .map_err(|e| format!("Cache Storage is unavailable: {}", describe(e)))?;
+    let caches = super::browser::caches().map_err(|e| format!("Cache Storage is unavailable: {}", describe(e)))?;
     JsFuture::from(caches.open(CACHE_NAME)).await.map_err(describe)?.dyn_into().map_err(describe)
 }
 

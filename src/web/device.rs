@@ -42,8 +42,7 @@ pub async fn pick_device() -> Backend {
 }
 
 async fn webgpu_adapter_info() -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let gpu = Reflect::get(&window.navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    let gpu = Reflect::get(&super::browser::navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
     }

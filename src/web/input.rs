@@ -2,41 +2,59 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{FileList, HtmlInputElement};
 
-/// A file picker and drop zone; also listens for pasted images on the window.
-/// `on_file` receives each file (images are classified, `.safetensors` files loaded as weights).
+use super::browser::take_files;
+use super::dropped::Dropped;
+
+/// File and folder pickers and a drop zone; also listens for pasted images on the window.
+/// `on_files` receives what the user gave, in order (one image is classified on its own,
+/// several as a batch; a `.safetensors` file is loaded as weights).
 #[component]
-pub fn ImageInput(on_file: impl Fn(web_sys::File) + Clone + 'static, busy: RwSignal<bool>) -> impl IntoView {
+pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, busy: RwSignal<bool>) -> impl IntoView {
     let hovering = RwSignal::new(false);
-    let deliver = move |files: Option<FileList>| {
-        if let Some(file) = files.and_then(|list| list.get(0)) {
-            on_file(file);
-        }
-    };
     let on_change = {
-        let deliver = deliver.clone();
+        let on_files = on_files.clone();
         move |event: ev::Event| {
-            let input: Option<HtmlInputElement> = event.target().and_then(|t| t.dyn_into().ok());
-            if let Some(input) = input {
-                deliver(input.files());
-                input.set_value("");
+            let files = take_files(&event);
+            if !files.is_empty() {
+                on_files(files);
             }
         }
     };
     let on_drop = {
-        let deliver = deliver.clone();
+        let on_files = on_files.clone();
         move |event: ev::DragEvent| {
             event.prevent_default();
             hovering.set(false);
-            deliver(event.data_transfer().and_then(|d| d.files()));
+            let Some(dropped) = event.data_transfer().map(|d| Dropped::take(&d)) else { return };
+            let on_files = on_files.clone();
+            leptos::task::spawn_local(async move {
+                match dropped.files().await {
+                    Ok(files) if !files.is_empty() => on_files(files),
+                    Ok(_) => {}
+                    Err(message) => web_sys::console::warn_1(&format!("the drop could not be read: {message}").into()),
+                }
+            });
         }
     };
-    let paste = window_event_listener(ev::paste, move |event: ev::ClipboardEvent| {
-        deliver(event.clipboard_data().and_then(|d| d.files()));
-    });
+    let paste = {
+        let on_files = on_files.clone();
+        window_event_listener(ev::paste, move |event: ev::ClipboardEvent| {
+            let files: Vec<web_sys::File> =
+                event.clipboard_data().and_then(|d| d.files()).map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default();
+            if !files.is_empty() {
+                on_files(files);
+            }
+        })
+    };
     on_cleanup(move || paste.remove());
+    // Makes the second picker choose a folder (an attribute Leptos has no name for).
+    let folder = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let Some(input) = folder.get() {
+            let _ = input.set_attribute("webkitdirectory", "");
+        }
+    });
 
     view! {
         <section
@@ -50,10 +68,17 @@ pub fn ImageInput(on_file: impl Fn(web_sys::File) + Clone + 'static, busy: RwSig
             on:dragleave=move |_| hovering.set(false)
             on:drop=on_drop
         >
-            <label>
-                "Choose, drop or paste a photo (JPEG, PNG, WebP, GIF, BMP) — or a ResNet50 .safetensors file "
-                <input type="file" accept="image/*,.safetensors" data-testid="file-input" on:change=on_change />
-            </label>
+            <p>"Drop photos or a folder here, paste one (Ctrl+V), or choose:"</p>
+            <div class="pickers">
+                <label class="button">
+                    "Photos (JPEG, PNG, WebP, GIF, BMP) or a ResNet50 .safetensors file "
+                    <input type="file" multiple accept="image/*,.safetensors" data-testid="file-input" on:change=on_change.clone() />
+                </label>
+                <label class="button">
+                    "A folder of photos "
+                    <input type="file" node_ref=folder data-testid="folder-input" on:change=on_change />
+                </label>
+            </div>
             <p class="busy" data-testid="busy" hidden=move || !busy.get()>"Working…"</p>
         </section>
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Bytes in use at one moment.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MemoryFigures {
     pub wasm_heap: u64,
     /// Reserved by the device allocator (GPU buffers on WebGPU); `None` where not reported.

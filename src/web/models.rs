@@ -11,7 +11,7 @@ use super::browser::{download, yield_to_browser};
 use super::cache;
 
 /// Where a model's bytes can be fetched, and what they must hash to (when known).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelSource {
     pub name: String,
     pub url: String,
@@ -42,21 +42,31 @@ pub struct Obtained {
 }
 
 /// Progress the UI shows while a model is obtained.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Stage {
     Downloading { received: u64, total: Option<u64> },
     Quantizing,
+    /// Building the model on the device and warming it up (after obtaining it).
+    Preparing,
 }
 
 /// The cache key of a source URL: the absolute URL with a marker, so a cached int8 copy of
 /// an fp32 file is never mistaken for the file itself.
 pub fn cache_key(url: &str) -> String {
-    let absolute = web_sys::Url::new_with_base(url, &page_url()).map(|u| u.href()).unwrap_or_else(|_| url.to_string());
+    let absolute = absolute(url);
     let separator = if absolute.contains('?') { '&' } else { '?' };
     format!("{absolute}{separator}transfer-studio=int8-v1")
 }
 
+/// The page's URL, against which relative model URLs resolve (the worker is given absolute
+/// ones: its own location is a `blob:` URL).
 fn page_url() -> String {
     web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+/// `url` made absolute against the page, so the worker fetches what the page meant.
+pub fn absolute(url: &str) -> String {
+    web_sys::Url::new_with_base(url, &page_url()).map(|u| u.href()).unwrap_or_else(|_| url.to_string())
 }
 
 /// A cached copy is used only if it still matches its source.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::model::manifest::ModelKind;
 
 use super::app::Provenance;
-use super::device::Backend;
+use super::worker::BackendInfo;
 
 /// The model's lifecycle as the user sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +19,7 @@ pub enum ModelStatus {
 
 /// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
 #[component]
-pub fn BackendBadge(backend: RwSignal<Option<Backend>, LocalStorage>) -> impl IntoView {
+pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
     move || match backend.get() {
         None => view! { <p class="backend" data-testid="backend" data-backend="pending">"Starting compute device…"</p> }.into_any(),
         Some(b) => {

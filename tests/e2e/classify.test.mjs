@@ -1,8 +1,10 @@
-// A user classifies a photo on WebGPU and on the CPU fallback; a corrupt file is refused.
+// A user classifies a photo on WebGPU and on the CPU fallback, off the page's thread (no
+// main-thread task over 50 ms meanwhile), sees where the model looked for any of the top-5,
+// and a corrupt file is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './support/site.mjs';
+import { REPO, serveDist, launch, StudioPage, cliLook, cliTop5, assertSameTop5 } from './support/site.mjs';
 
 const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
 const OTHER = join(REPO, 'tests/fixtures/photos/coffee_1_256.png');
@@ -26,8 +28,30 @@ for (const webgpu of [true, false]) {
       if (!webgpu) assert.match(await backend.textContent(), /WebGPU/, 'the fallback says why');
       await studio.page.getByTestId('demo-banner').waitFor();
 
-      assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
+      const since = await studio.now();
+      const shown = await studio.classify(PHOTO);
+      const cli = cliLook(WEIGHTS, PHOTO);
+      assertSameTop5(assert, shown, cli.top);
+      assert.deepEqual(await studio.longTasksSince(since), [], 'main-thread tasks over 50 ms while classifying');
       assert.match(await studio.page.getByTestId('timings').textContent(), /decode .* preprocess .* inference .* ms/);
+
+      // Where it looked: the first class's map by default, any other on a click, as the CLI computes them.
+      const overlay = studio.page.getByTestId('result-cam-overlay');
+      const assertMapOf = async (index) => {
+        assert.equal(Number(await overlay.getAttribute('data-class')), index);
+        const map = (await overlay.getAttribute('data-map')).split(',').map(Number);
+        const expected = cli.maps[cli.top.findIndex((p) => p.index === index)];
+        assert.equal(map.length, cli.map_side ** 2);
+        const scale = Math.max(...expected.map(Math.abs));
+        const worst = Math.max(...map.map((v, i) => Math.abs(v - expected[i])));
+        assert.ok(worst <= 2e-3 * scale, `map of class ${index}: max |Δ| ${worst} of ${scale}`);
+      };
+      await assertMapOf(shown[0].index);
+      await studio.page.getByTestId('prediction').nth(2).getByRole('button').click();
+      await assertMapOf(shown[2].index);
+      assert.equal(await overlay.isVisible(), true);
+      await studio.page.getByTestId('result-cam-toggle').click();
+      assert.equal(await overlay.isVisible(), false, 'the overlay can be turned off');
 
       await studio.choose(CORRUPT);
       await studio.error().waitFor({ timeout: 60_000 });

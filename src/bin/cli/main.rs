@@ -36,7 +36,8 @@ enum Command {
         /// How many classes to print per image.
         #[arg(long, default_value_t = 5)]
         top: usize,
-        /// One JSON object per line instead of text.
+        /// One JSON object per line instead of text, with each top class's activation map
+        /// (`maps`: `map_side`² values over the center crop, row-major).
         #[arg(long)]
         json: bool,
         /// Compute backend.
@@ -246,18 +247,21 @@ fn classify(weights: &Path, top: usize, json: bool, backend: Backend, resize: Op
     for path in images {
         let result = std::fs::read(path)
             .with_context(|| format!("reading {}", path.display()))
-            .and_then(|image| Ok(pollster::block_on(classifier.classify_image(&image, top))?));
+            .and_then(|image| Ok(pollster::block_on(classifier.look_at(&image, top))?));
         match result {
-            Ok(classification) if json => {
+            Ok(look) if json => {
                 let line = serde_json::json!({
                     "image": path.display().to_string(),
-                    "top": classification.top,
-                    "ms": classification.timings.total_ms(),
-                    "timings": classification.timings,
+                    "top": look.classification.top,
+                    "ms": look.classification.timings.total_ms(),
+                    "timings": look.classification.timings,
+                    "maps": look.maps,
+                    "map_side": look.side,
                 });
                 println!("{line}");
             }
-            Ok(classification) => {
+            Ok(look) => {
+                let classification = look.classification;
                 println!("{} ({:.1} ms)", path.display(), classification.timings.total_ms());
                 for p in &classification.top {
                     println!("  {:>4}  {:>6.2}%  {}", p.index, p.prob * 100.0, p.label);

@@ -15,21 +15,17 @@ mod transfer;
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use image::RgbImage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::{HtmlVideoElement, MediaStream};
+use serde_bytes::ByteBuf;
 
-use crate::engine::Classifier;
-use crate::train::head::HeadWeights;
 use crate::train::project::{Example, Project, TrainedHead, TrainingRecord};
-use crate::train::trainer::{EpochMetrics, Trainer};
-use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
-use crate::vision::views::thumbnail;
+use crate::train::trainer::EpochMetrics;
 
 use super::browser::{read_file, sleep_ms, yield_to_browser};
-use super::camera::{self, CameraInfo};
 use super::memory::MemoryFigures;
+use super::webcam::Webcam;
+use super::worker::{Model, Picture};
 use store::ProjectStore;
 
 pub use predict::HeadPrediction;
@@ -66,7 +62,7 @@ pub struct Teach {
     /// (examples stored, examples) while a whole project is being saved.
     pub saving: RwSignal<Option<(usize, usize)>>,
     store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
-    classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>,
+    model: Model,
     pub message: RwSignal<Option<String>>,
     /// Examples waiting for their features.
     pub pending: RwSignal<usize>,
@@ -76,23 +72,19 @@ pub struct Teach {
     pub last_run: RwSignal<Option<TrainingRun>>,
     cancel: StoredValue<bool>,
     pub recording: RwSignal<Option<u32>>,
-    pub cameras: RwSignal<Vec<CameraInfo>>,
-    pub camera_choice: RwSignal<String>,
-    pub camera_on: RwSignal<bool>,
-    stream: StoredValue<Option<MediaStream>, LocalStorage>,
-    pub video: NodeRef<leptos::html::Video>,
+    pub webcam: Webcam,
     pub live: RwSignal<bool>,
     pub prediction: RwSignal<Option<HeadPrediction>>,
 }
 
 impl Teach {
-    pub fn new(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>) -> Self {
+    pub fn new(model: Model) -> Self {
         let teach = Self {
             project: RwSignal::new(Project::default()),
             generation: StoredValue::new(0),
             saving: RwSignal::new(None),
             store: StoredValue::new_local(None),
-            classifier,
+            model,
             message: RwSignal::new(None),
             pending: RwSignal::new(0),
             next_id: StoredValue::new(0),
@@ -101,14 +93,17 @@ impl Teach {
             last_run: RwSignal::new(None),
             cancel: StoredValue::new(false),
             recording: RwSignal::new(None),
-            cameras: RwSignal::new(Vec::new()),
-            camera_choice: RwSignal::new(String::new()),
-            camera_on: RwSignal::new(false),
-            stream: StoredValue::new_local(None),
-            video: NodeRef::new(),
+            webcam: Webcam::new(),
             live: RwSignal::new(false),
             prediction: RwSignal::new(None),
         };
+        // Recording and live prediction end with the camera.
+        Effect::new(move || {
+            if !teach.webcam.on.get() {
+                teach.recording.set(None);
+                teach.live.set(false);
+            }
+        });
         spawn_local(async move {
             match ProjectStore::open().await {
                 Ok(store) => {
@@ -212,36 +207,38 @@ impl Teach {
         });
     }
 
-    /// The loaded model, if the project's features came from it (or the project is empty).
-    fn backbone_for_project(self) -> Result<Rc<Classifier>, String> {
-        let classifier = self.classifier.get_value().ok_or("the model is still loading; try again in a moment")?;
+    /// The loaded model's backbone, if the project's features came from it (or the project
+    /// is empty).
+    fn backbone_for_project(self) -> Result<Option<String>, String> {
+        let loaded = self.model.loaded.get_untracked().ok_or("the model is still loading; try again in a moment")?;
         let (backbone, has_examples) = self.project.with_untracked(|p| (p.backbone.clone(), !p.examples.is_empty()));
-        match (backbone, classifier.backbone()) {
-            (Some(project), Some(model)) if has_examples && project != model => Err(
+        match (backbone, &loaded.backbone) {
+            (Some(project), Some(model)) if has_examples && project != *model => Err(
                 "this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project"
                     .into(),
             ),
-            _ => Ok(classifier),
+            _ => Ok(loaded.backbone),
         }
     }
 
     /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
-    pub async fn add_image(self, class: u32, image: RgbImage) -> Result<(), String> {
-        let classifier = self.backbone_for_project()?;
+    pub async fn add_picture(self, class: u32, picture: Picture) -> Result<(), String> {
+        let backbone = self.backbone_for_project()?;
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         let augment = self.project.with_untracked(|p| p.settings.augment);
         self.pending.update(|n| *n += 1);
-        let features = classifier.example_features(&image, augment, id).await;
+        let computed = self.model.example_features(picture, augment, id).await;
         self.pending.update(|n| *n -= 1);
-        let example = Example { id, class, thumbnail: thumbnail(&image), features: features.map_err(|e| e.to_string())? };
+        let (features, thumbnail) = computed?;
+        let example = Example { id, class, thumbnail, features };
         let still_there = self.project.with_untracked(|p| p.class(class).is_some());
         if !still_there {
             return Ok(());
         }
         self.project.update(|p| {
             if p.backbone.is_none() || p.examples.is_empty() {
-                p.backbone = classifier.backbone().map(str::to_string);
+                p.backbone = backbone;
             }
             p.examples.push(example.clone());
         });
@@ -257,9 +254,7 @@ impl Teach {
                 let name = file.name();
                 let added = async {
                     let bytes = read_file(&file).await?;
-                    let image = decode(&bytes).map_err(|e| e.to_string())?;
-                    yield_to_browser().await;
-                    self.add_image(class, image).await
+                    self.add_picture(class, Picture::Encoded(ByteBuf::from(bytes))).await
                 }
                 .await;
                 if let Err(message) = added {
@@ -270,49 +265,13 @@ impl Teach {
         });
     }
 
-    pub fn start_camera(self) {
-        self.run(async move {
-            let video: HtmlVideoElement = self.video.get_untracked().ok_or("no video element")?;
-            if let Some(stream) = self.stream.get_value() {
-                camera::stop(&video, &stream);
-            }
-            let choice = self.camera_choice.get_untracked();
-            let stream = camera::start(&video, Some(&choice)).await?;
-            self.stream.set_value(Some(stream));
-            self.camera_on.set(true);
-            self.message.set(None);
-            if let Ok(list) = camera::cameras().await {
-                self.cameras.set(list);
-            }
-            Ok(())
-        });
-    }
-
-    pub fn stop_camera(self) {
-        self.recording.set(None);
-        self.live.set(false);
-        if let (Some(video), Some(stream)) = (self.video.get_untracked(), self.stream.get_value()) {
-            camera::stop(&video, &stream);
-        }
-        self.stream.set_value(None);
-        self.camera_on.set(false);
-    }
-
-    fn frame(self) -> Result<RgbImage, String> {
-        let video = self.video.get_untracked().ok_or("no video element")?;
-        if !self.camera_on.get_untracked() {
-            return Err("start the camera first".into());
-        }
-        camera::grab(&video)
-    }
-
     /// While the record button of `class` is held: a frame every [`RECORD_INTERVAL_MS`]
     /// (or as fast as features are computed, if slower).
     pub fn start_recording(self, class: u32) {
         if self.recording.get_untracked().is_some() {
             return;
         }
-        if !self.camera_on.get_untracked() {
+        if !self.webcam.on.get_untracked() {
             self.message.set(Some("Start the camera first (Camera, above), then hold the button.".into()));
             return;
         }
@@ -320,8 +279,8 @@ impl Teach {
         self.run(async move {
             while self.recording.get_untracked() == Some(class) {
                 let started = web_time::Instant::now();
-                let frame = self.frame()?;
-                self.add_image(class, frame).await?;
+                let Ok(frame) = self.webcam.frame() else { break };
+                self.add_picture(class, Picture::rgb(frame)).await?;
                 let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
                 sleep_ms(left.max(0.0) as i32).await;
             }
@@ -339,47 +298,46 @@ impl Teach {
             return;
         }
         self.run(async move {
-            let classifier = self.backbone_for_project()?;
-            let (trainer, ids) = self.project.with_untracked(|p| {
-                let (examples, names, ids) = p.training_set();
-                Trainer::new(&examples, &names, p.settings.clone(), classifier.device()).map(|t| (t, ids))
-            })
-            .map_err(|e| e.to_string())?;
-            let mut trainer = trainer;
+            self.backbone_for_project()?;
+            let (begin, ids, class_ids, settings) = self.project.with_untracked(|p| {
+                (self.model.train_begin(p), p.training_set().2, p.classes.iter().map(|c| c.id).collect::<Vec<_>>(), p.settings.clone())
+            });
+            let rows = begin.await?;
             let started = web_time::Instant::now();
-            let epochs = trainer.settings().epochs;
+            let epochs = settings.epochs;
             self.cancel.set_value(false);
             self.message.set(None);
             self.history.set(Vec::new());
             self.training.set(TrainingState::Running { epoch: 0, epochs });
-            yield_to_browser().await;
-            while !trainer.is_done() {
+            for _ in 0..epochs {
                 if self.cancel.get_value() {
+                    self.model.train_abandon().await;
                     self.training.set(TrainingState::Cancelled);
                     self.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
                     return Ok(());
                 }
-                let metrics = trainer.epoch().await.map_err(|e| e.to_string())?;
+                let metrics = match self.model.train_epoch().await {
+                    Ok(metrics) => metrics,
+                    Err(message) => {
+                        self.model.train_abandon().await;
+                        self.training.set(TrainingState::Idle);
+                        return Err(message);
+                    }
+                };
                 self.history.update(|h| h.push(metrics));
                 self.training.set(TrainingState::Running { epoch: metrics.epoch, epochs });
-                yield_to_browser().await;
             }
-            let weights: HeadWeights = trainer.weights().await.map_err(|e| e.to_string())?;
-            let record = self.project.with_untracked(|p| TrainingRecord {
-                class_ids: p.classes.iter().map(|c| c.id).collect(),
-                settings: trainer.settings().clone(),
-                validation_ids: trainer.split().validation.iter().map(|&i| ids[i]).collect(),
+            let trained = self.model.train_finish().await?;
+            let record = TrainingRecord {
+                class_ids,
+                settings,
+                validation_ids: trained.validation.iter().map(|&i| ids[i]).collect(),
                 history: self.history.get_untracked(),
-                evaluation: trainer.evaluation().cloned(),
-            });
-            self.project.update(|p| p.head = Some(TrainedHead { weights, record }));
+                evaluation: trained.evaluation,
+            };
+            self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
             self.training.set(TrainingState::Finished);
-            self.last_run.set(Some(TrainingRun {
-                rows: trainer.rows(),
-                seconds: started.elapsed().as_secs_f64(),
-                memory: MemoryFigures::read(classifier.device()),
-            }));
-            drop(trainer);
+            self.last_run.set(Some(TrainingRun { rows, seconds: started.elapsed().as_secs_f64(), memory: trained.memory }));
             self.save_info().await;
             Ok(())
         });
@@ -391,16 +349,14 @@ impl Teach {
 
     /// Classifies an image with the project's head: every class's probability and the
     /// activation map of each class over the center crop.
-    pub async fn predict(self, image: RgbImage, source: String) -> Result<(), String> {
-        let classifier = self.backbone_for_project()?;
+    pub async fn predict(self, picture: Picture, source: String) -> Result<(), String> {
+        self.backbone_for_project()?;
         let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or("train the classifier first (Train, below the classes)")?;
-        let p = classifier.preprocessing().clone();
-        let crop = resize_and_crop(&image, &p);
-        let (features, map) = classifier.features_and_map(preprocess(&image, &p)).await.map_err(|e| e.to_string())?;
+        let looked = self.model.look(picture).await?;
         let names = self.project.with_untracked(|project| {
             head.record.class_ids.iter().map(|&id| project.class(id).map_or("?".to_string(), |c| c.name.clone())).collect()
         });
-        self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &features, &map, crop)));
+        self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &looked.features, &looked.map, looked.crop)));
         Ok(())
     }
 
@@ -409,22 +365,21 @@ impl Teach {
         self.run(async move {
             let name = file.name();
             let bytes = read_file(&file).await?;
-            let image = decode(&bytes).map_err(|e| format!("{name}: {e}"))?;
-            self.predict(image, name).await
+            self.predict(Picture::Encoded(ByteBuf::from(bytes)), name.clone()).await.map_err(|e| format!("{name}: {e}"))
         });
     }
 
     /// Predicts camera frames one after another while `live` is on.
     pub fn start_live(self) {
-        if !self.camera_on.get_untracked() {
+        if !self.webcam.on.get_untracked() {
             self.message.set(Some("Start the camera first.".into()));
             return;
         }
         self.live.set(true);
         self.run(async move {
             while self.live.get_untracked() {
-                let frame = self.frame()?;
-                self.predict(frame, "camera".into()).await?;
+                let Ok(frame) = self.webcam.frame() else { break };
+                self.predict(Picture::rgb(frame), "camera".into()).await?;
                 yield_to_browser().await;
             }
             Ok(())
@@ -434,7 +389,7 @@ impl Teach {
     pub fn export(self) {
         self.run(async move {
             let bytes = self.project.with_untracked(Project::to_bytes);
-            transfer::download(&bytes, "transfer-studio-project.safetensors")
+            super::browser::save_file(&bytes, "transfer-studio-project.safetensors")
         });
     }
 

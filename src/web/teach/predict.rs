@@ -4,10 +4,9 @@
 use image::RgbImage;
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::train::head::HeadWeights;
+use crate::web::heatmap::{draw_map, draw_photo};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadPrediction {
@@ -33,30 +32,6 @@ impl HeadPrediction {
     }
 }
 
-fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
-}
-
-fn put(canvas: &HtmlCanvasElement, rgba: &[u8], width: u32, height: u32) {
-    canvas.set_width(width);
-    canvas.set_height(height);
-    if let (Some(context), Ok(data)) = (context(canvas), ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)) {
-        let _ = context.put_image_data(&data, 0.0, 0.0);
-    }
-}
-
-/// Low activations blue and faint, high ones red and strong.
-fn heat(map: &[f32]) -> Vec<u8> {
-    let (low, high) = map.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let span = (high - low).max(1e-12);
-    map.iter()
-        .flat_map(|&v| {
-            let t = (v - low) / span;
-            [(255.0 * t) as u8, (80.0 * (1.0 - (2.0 * t - 1.0).abs())) as u8, (255.0 * (1.0 - t)) as u8, (60.0 + 140.0 * t) as u8]
-        })
-        .collect()
-}
-
 #[component]
 pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl IntoView {
     let chosen = RwSignal::new(None::<usize>);
@@ -67,8 +42,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
         let Some(canvas) = photo.get() else { return };
         prediction.with(|p| {
             if let Some(p) = p {
-                let rgba: Vec<u8> = p.crop.pixels().flat_map(|px| [px[0], px[1], px[2], 255]).collect();
-                put(&canvas, &rgba, p.crop.width(), p.crop.height());
+                draw_photo(&canvas, &p.crop);
             }
         });
     });
@@ -78,7 +52,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
         prediction.with(|p| {
             if let Some(p) = p {
                 let class = class.filter(|&c| c < p.maps.len()).unwrap_or_else(|| p.best());
-                put(&canvas, &heat(&p.maps[class]), p.side, p.side);
+                draw_map(&canvas, &p.maps[class], p.side);
             }
         });
     });

@@ -1,27 +1,10 @@
 //! The project as a file: export (download), import, and clearing with a second click.
 
-use js_sys::{Array, Uint8Array};
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Blob, HtmlAnchorElement, Url};
 
 use super::Teach;
 use crate::web::browser::take_files;
-use crate::web::device::describe;
-
-/// Offers `bytes` to the user as a downloaded file.
-pub fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
-    let parts = Array::of1(&Uint8Array::from(bytes));
-    let blob = Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let anchor: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
-    anchor.set_href(&url);
-    anchor.set_download(file_name);
-    anchor.click();
-    Url::revoke_object_url(&url).map_err(describe)
-}
 
 #[component]
 pub fn ProjectFile(teach: Teach) -> impl IntoView {

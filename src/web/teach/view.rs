@@ -1,32 +1,26 @@
 //! The Teach section of the page.
 
-use std::rc::Rc;
-
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::classes::ClassCards;
 use super::predict::HeadPredictionView;
 use super::training::TrainingPanel;
 use super::transfer::ProjectFile;
 use super::Teach;
-use crate::engine::Classifier;
 use crate::web::browser::take_files;
+use crate::web::webcam::WebcamControls;
+use crate::web::worker::Model;
 
 #[component]
-pub fn TeachPanel(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>) -> impl IntoView {
-    let teach = Teach::new(classifier);
+pub fn TeachPanel(model: Model) -> impl IntoView {
+    let teach = Teach::new(model);
     let new_class = RwSignal::new(String::new());
     let on_predict_file = move |event: ev::Event| {
         if let Some(file) = take_files(&event).into_iter().next() {
             teach.predict_file(file);
         }
     };
-    let camera_options = move || {
-        teach.cameras.get().into_iter().map(|c| view! { <option value=c.id>{c.label}</option> }).collect_view()
-    };
-    on_cleanup(move || teach.stop_camera());
     view! {
         <section class="teach" aria-labelledby="teach-title" data-testid="teach">
             <h2 id="teach-title">"Teach your own classes"</h2>
@@ -47,30 +41,7 @@ pub fn TeachPanel(classifier: StoredValue<Option<Rc<Classifier>>, LocalStorage>)
             </form>
             <details class="camera" open>
                 <summary>"Camera"</summary>
-                <div class="camera-controls">
-                    <label>
-                        "Camera "
-                        <select data-testid="camera-select" on:change=move |event: ev::Event| {
-                            if let Some(select) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                                teach.camera_choice.set(select.value());
-                                if teach.camera_on.get_untracked() {
-                                    teach.start_camera();
-                                }
-                            }
-                        }>
-                            <option value="">"Default camera"</option>
-                            {camera_options}
-                        </select>
-                    </label>
-                    <Show
-                        when=move || teach.camera_on.get()
-                        fallback=move || view! { <button type="button" data-testid="camera-start" on:click=move |_| teach.start_camera()>"Start camera"</button> }
-                    >
-                        <button type="button" data-testid="camera-stop" on:click=move |_| teach.stop_camera()>"Stop camera"</button>
-                    </Show>
-                </div>
-                <video node_ref=teach.video class="preview" data-testid="camera-preview" autoplay playsinline muted
-                    hidden=move || !teach.camera_on.get()></video>
+                <WebcamControls webcam=teach.webcam testid="camera" />
             </details>
             <ClassCards teach />
             <p class="pending" data-testid="pending" hidden=move || teach.pending.get() == 0>

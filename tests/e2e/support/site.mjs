@@ -55,7 +55,18 @@ export class StudioPage {
     this.page = page;
     this.errors = [];
     page.on('pageerror', (err) => this.errors.push(String(err)));
+    // Main-thread tasks over 50 ms, from the start: the page must never be blocked that long.
+    page.addInitScript(() => {
+      window.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
   }
+  /** The page's clock, to bound which long tasks count. */
+  now() { return this.page.evaluate(() => performance.now()); }
+  /** Long tasks (ms) that started after `since`. */
+  longTasksSince(since) { return this.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t).map((e) => Math.round(e.duration)), since); }
   async open(url) { await this.page.goto(url); }
   backend() { return this.page.getByTestId('backend'); }
   async waitForModel(timeout = 300_000) {
@@ -91,11 +102,15 @@ export class StudioPage {
   }
 }
 
+/** The native CLI's verdict on the same weights and image: top-5 and their activation maps. */
+export function cliLook(weights, image) {
+  const cli = process.env.CLI ?? join(REPO, 'target/debug/transfer-studio');
+  return JSON.parse(execFileSync(cli, ['classify', '--json', '--top', '5', '--weights', weights, image], { encoding: 'utf8' }));
+}
+
 /** The native CLI's top-5 for the same weights and image. */
 export function cliTop5(weights, image) {
-  const cli = process.env.CLI ?? join(REPO, 'target/debug/transfer-studio');
-  const out = execFileSync(cli, ['classify', '--json', '--top', '5', '--weights', weights, image], { encoding: 'utf8' });
-  return JSON.parse(out).top.map(({ index, prob }) => ({ index, prob }));
+  return cliLook(weights, image).top.map(({ index, prob }) => ({ index, prob }));
 }
 
 /** Same classes; same order wherever neighbouring probabilities differ by more than 0.001. */

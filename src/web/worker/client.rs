@@ -1,0 +1,174 @@
+//! The page's end of the model worker: starts a worker on this app's own compiled wasm
+//! module (no second download or compile) and turns each request into a future of its answer.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
+
+use super::super::device::describe;
+use super::super::models::Stage;
+use super::protocol::{BackendInfo, Call, Message, Reply, Request, decode, encode};
+
+/// Imports the app's wasm-bindgen glue in the worker and instantiates the module the page
+/// sends; the app's `main` then sees it runs in a worker and serves requests.
+const BOOTSTRAP: &str = r#"
+self.onmessage = async ({ data }) => {
+  self.onmessage = null;
+  try {
+    const glue = await import(data.glue);
+    await glue.default({ module_or_path: data.module });
+  } catch (error) {
+    self.postMessage({ failed: String(error && error.message || error) });
+  }
+};
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    /// URL of the wasm-bindgen glue module this code was loaded by.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static GLUE_URL: String;
+}
+
+struct Pending {
+    answer: oneshot::Sender<Result<Reply, String>>,
+    progress: Box<dyn FnMut(Stage)>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: u32,
+    /// Calls posted before the worker said it is ready, in order.
+    waiting: Option<Vec<Uint8Array>>,
+    pending: HashMap<u32, Pending>,
+    /// Why the worker no longer answers, once it has failed.
+    stopped: Option<String>,
+}
+
+pub struct ModelWorker {
+    worker: Worker,
+    state: Rc<RefCell<State>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl ModelWorker {
+    /// Starts the worker; `on_ready` hears which device it picked.
+    pub fn start(on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, String> {
+        let options = BlobPropertyBag::new();
+        options.set_type("text/javascript");
+        let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&BOOTSTRAP.into()), &options).map_err(describe)?;
+        let script = Url::create_object_url_with_blob(&blob).map_err(describe)?;
+        let worker_options = WorkerOptions::new();
+        worker_options.set_type(WorkerType::Module);
+        worker_options.set_name("model");
+        let worker = Worker::new_with_options(&script, &worker_options).map_err(|e| format!("the model worker could not start: {}", describe(e)))?;
+        let _ = Url::revoke_object_url(&script);
+
+        let state = Rc::new(RefCell::new(State { waiting: Some(Vec::new()), ..State::default() }));
+        let on_message = {
+            let (state, worker) = (state.clone(), worker.clone());
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| receive(&state, &worker, event.data(), &on_ready))
+        };
+        let on_error = {
+            let state = state.clone();
+            Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+                event.prevent_default();
+                stop(&state, format!("the model worker failed ({}); reload the page — your classes and examples are kept", event.message()));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+
+        let start = Object::new();
+        Reflect::set(&start, &"glue".into(), &GLUE_URL.with(|url| JsValue::from_str(url))).map_err(describe)?;
+        Reflect::set(&start, &"module".into(), &wasm_bindgen::module()).map_err(describe)?;
+        worker.post_message(&start).map_err(describe)?;
+        Ok(Self { worker, state, _on_message: on_message, _on_error: on_error })
+    }
+
+    /// Sends `request` now (it is encoded before this returns); `progress` hears the stages
+    /// of a model load. The answer arrives on the returned channel.
+    pub fn send(&self, request: Request<'_>, progress: impl FnMut(Stage) + 'static) -> Result<Answer, String> {
+        let (answer, answered) = oneshot::channel();
+        let mut state = self.state.borrow_mut();
+        if let Some(reason) = &state.stopped {
+            return Err(reason.clone());
+        }
+        let id = state.next_id;
+        state.next_id = state.next_id.wrapping_add(1);
+        state.pending.insert(id, Pending { answer, progress: Box::new(progress) });
+        let bytes = Uint8Array::from(encode(&Call { id, request }).as_slice());
+        match state.waiting.as_mut() {
+            Some(waiting) => waiting.push(bytes),
+            None => post(&self.worker, &bytes),
+        }
+        Ok(answered)
+    }
+}
+
+/// Where one call's answer arrives.
+pub type Answer = oneshot::Receiver<Result<Reply, String>>;
+
+impl Drop for ModelWorker {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+fn post(worker: &Worker, bytes: &Uint8Array) {
+    if let Err(err) = worker.post_message_with_transfer(bytes, &Array::of1(&bytes.buffer())) {
+        web_sys::console::error_1(&err);
+    }
+}
+
+fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready: &impl Fn(BackendInfo)) {
+    if let Some(failed) = Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()) {
+        stop(state, format!("the model worker could not start: {failed}"));
+        return;
+    }
+    let message = match decode::<Message>(&Uint8Array::new(&data).to_vec()) {
+        Ok(message) => message,
+        Err(reason) => return stop(state, reason),
+    };
+    match message {
+        Message::Ready(backend) => {
+            let waiting = state.borrow_mut().waiting.take().unwrap_or_default();
+            waiting.iter().for_each(|bytes| post(worker, bytes));
+            on_ready(backend);
+        }
+        Message::Progress { id, stage } => {
+            // Taken out while it runs: it may update the page, which may send another call.
+            let progress = state.borrow_mut().pending.get_mut(&id).map(|p| std::mem::replace(&mut p.progress, Box::new(|_| {})));
+            if let Some(mut progress) = progress {
+                progress(stage);
+                if let Some(pending) = state.borrow_mut().pending.get_mut(&id) {
+                    pending.progress = progress;
+                }
+            }
+        }
+        Message::Answer { id, result } => {
+            let pending = state.borrow_mut().pending.remove(&id);
+            if let Some(pending) = pending {
+                let _ = pending.answer.send(result);
+            }
+        }
+    }
+}
+
+/// Fails every call waiting for an answer, and every later one, with `reason`.
+fn stop(state: &Rc<RefCell<State>>, reason: String) {
+    let pending: Vec<Pending> = {
+        let mut state = state.borrow_mut();
+        state.stopped = Some(reason.clone());
+        state.pending.drain().map(|(_, p)| p).collect()
+    };
+    for p in pending {
+        let _ = p.answer.send(Err(reason.clone()));
+    }
+}
