@@ -20,7 +20,7 @@ use super::remembered;
 use super::results::Results;
 use super::status::{BackendBadge, ModelBanner, ModelStatus, ModelStatusView};
 use super::teach::TeachPanel;
-use super::worker::{ClassifiedImage, Model, Picture};
+use super::worker::{ClassifiedImage, LoadedModel, Model, Picture};
 
 const MANIFEST_URL: &str = "models/manifest.json";
 const TOP_K: usize = 5;
@@ -166,8 +166,7 @@ impl Studio {
             let started = Instant::now();
             self.status.set(ModelStatus::Preparing { name: name.clone() });
             let loaded = self.model.load_file(name.clone(), bytes).await.map_err(|message| self.keep_previous(message))?;
-            self.memory.set(Some(loaded.memory));
-            self.set_ready(name, Provenance::UserFile, loaded.bytes, false, started);
+            self.set_ready(name, Provenance::UserFile, &loaded, started);
             return Ok(());
         }
         if self.model.loaded.get_untracked().is_none() {
@@ -194,8 +193,7 @@ impl Studio {
             })
         };
         let loaded = self.model.load(source.clone(), progress).await.map_err(|message| self.keep_previous(message))?;
-        self.memory.set(Some(loaded.memory));
-        self.set_ready(source.name, provenance, loaded.bytes, loaded.from_cache, started);
+        self.set_ready(source.name, provenance, &loaded, started);
         self.refresh_cached().await;
         Ok(())
     }
@@ -210,12 +208,14 @@ impl Studio {
         message
     }
 
-    fn set_ready(self, name: String, provenance: Provenance, bytes: u64, from_cache: bool, started: Instant) {
+    fn set_ready(self, name: String, provenance: Provenance, loaded: &LoadedModel, started: Instant) {
+        self.memory.set(Some(loaded.memory));
         let ready = ModelStatus::Ready {
             name,
             provenance,
-            bytes,
-            from_cache,
+            bytes: loaded.bytes,
+            int8: loaded.int8,
+            from_cache: loaded.from_cache,
             load_ms: started.elapsed().as_secs_f64() * 1e3,
         };
         self.last_ready.set_value(Some(ready.clone()));

@@ -13,7 +13,7 @@ pub enum ModelStatus {
     Downloading { name: String, received: u64, total: Option<u64> },
     Quantizing { name: String },
     Preparing { name: String },
-    Ready { name: String, provenance: Provenance, bytes: u64, from_cache: bool, load_ms: f64 },
+    Ready { name: String, provenance: Provenance, bytes: u64, int8: bool, from_cache: bool, load_ms: f64 },
     Failed(String),
 }
 
@@ -57,15 +57,25 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
         ModelStatus::Preparing { name } => {
             view! { <p data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
         }
-        ModelStatus::Ready { name, provenance, bytes, from_cache, load_ms } => {
-            let origin = match (provenance, from_cache) {
+        ModelStatus::Ready { name, provenance, bytes, int8, from_cache, load_ms } => {
+            let origin = match (&provenance, from_cache) {
                 (Provenance::UserFile, _) => "file",
                 (_, true) => "cache",
                 (_, false) => "network",
             };
+            let kind = match provenance {
+                Provenance::Manifest(ModelKind::Demo) => "demo (random weights)",
+                Provenance::Manifest(ModelKind::Pretrained) => "pretrained",
+                Provenance::Url | Provenance::UserFile => "your weights",
+            };
+            let format = if int8 { "int8" } else { "fp32" };
             view! {
-                <p data-testid="model-status" data-state="ready" data-origin=origin data-load-ms=format!("{load_ms:.0}")>
-                    {format!("Model ready: {name} ({:.1} MB, from {origin}, loaded in {:.1} s)", mb(bytes), load_ms / 1e3)}
+                <p data-testid="model-status" data-state="ready" data-origin=origin data-format=format data-load-ms=format!("{load_ms:.0}")>
+                    {format!(
+                        "Model ready: {name} — ResNet50, {format}, {:.1} MB, {kind}; from {origin}, loaded in {:.1} s",
+                        mb(bytes),
+                        load_ms / 1e3
+                    )}
                 </p>
             }
             .into_any()

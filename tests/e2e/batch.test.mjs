@@ -99,6 +99,16 @@ test('batch: table as the CLI ranks, a corrupt file marked, CSV and JSON export,
     await studio.finished(2);
     assert.deepEqual((await studio.rows()).map((r) => r.file).sort(), ['holiday/coffee_0_256.png', 'holiday/coins_0_256.png']);
 
+    // Dropped files make a batch too.
+    const dropped = ['coffee_1_256.png', 'coins_1_256.png'];
+    await studio.page.getByTestId('drop-zone').evaluate((zone, files) => {
+      const data = new DataTransfer();
+      for (const { name, base64 } of files) data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, dropped.map((name) => ({ name, base64: readFileSync(join(PHOTOS, name)).toString('base64') })));
+    await studio.page.waitForFunction((names) => [...document.querySelectorAll('[data-testid="batch-row"]')].map((r) => r.dataset.file).join() === names.join(), dropped, { timeout: 120_000 });
+    await studio.finished(2);
+
     // Cancel: the rows so far stay, the rest are not classified.
     const many = Array.from({ length: 8 }, (_, i) => join(PHOTOS, ['astronaut_0_256.png', 'brick_0_256.png', 'grass_0_256.png', 'gravel_0_256.png'][i % 4]));
     await studio.choose(many);

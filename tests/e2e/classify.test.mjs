@@ -27,6 +27,7 @@ for (const webgpu of [true, false]) {
       assert.equal(await backend.getAttribute('data-backend'), webgpu ? 'webgpu' : 'cpu', await backend.textContent());
       if (!webgpu) assert.match(await backend.textContent(), /WebGPU/, 'the fallback says why');
       await studio.page.getByTestId('demo-banner').waitFor();
+      assert.match(await studio.status().textContent(), /ResNet50, int8, [\d.]+ MB, demo \(random weights\)/, 'model name, kind and size shown');
 
       const since = await studio.now();
       const shown = await studio.classify(PHOTO);

@@ -91,3 +91,29 @@ test('webcam: no camera gives a clear message', { timeout: 300_000 }, async () =
     await browser.close();
   }
 });
+
+test('webcam: choosing another camera swaps the stream and classification goes on', { timeout: 300_000 }, async () => {
+  // Two generated fake cameras (a file feeds only one).
+  const browser = await launch({ webgpu: false, args: ['--use-fake-device-for-media-stream=device-count=2', '--use-fake-ui-for-media-stream'] });
+  try {
+    const studio = new StudioPage(await browser.newPage());
+    await studio.open(site.url);
+    assert.equal(await studio.waitForModel(), 'ready');
+    const page = studio.page;
+    await page.getByTestId('live-camera-start').click();
+    await waitForFrames(page, 1);
+    const select = page.getByTestId('live-camera-select');
+    const ids = await select.locator('option').evaluateAll((options) => options.map((o) => o.value).filter(Boolean));
+    assert.ok(ids.length >= 2, `cameras listed: ${ids}`);
+    const first = await preview(page).evaluate((v) => v.srcObject.getVideoTracks()[0].getSettings().deviceId);
+    const other = ids.find((id) => id !== first);
+    await select.selectOption(other);
+    await page.waitForFunction((id) => document.querySelector('[data-testid="live-camera-preview"]').srcObject?.getVideoTracks()[0]?.getSettings().deviceId === id, other, { timeout: 30_000 });
+    const counted = Number(await page.getByTestId('live-fps').getAttribute('data-frames'));
+    await waitForFrames(page, counted + 2);
+
+    assert.deepEqual(studio.errors, []);
+  } finally {
+    await browser.close();
+  }
+});

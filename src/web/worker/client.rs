@@ -132,7 +132,8 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
         stop(state, format!("the model worker could not start: {failed}"));
         return;
     }
-    let message = match decode::<Message>(&Uint8Array::new(&data).to_vec()) {
+    let Ok(bytes) = data.dyn_into::<Uint8Array>() else { return stop(state, "the model worker sent something unexpected".into()) };
+    let message = match decode::<Message>(&bytes.to_vec()) {
         Ok(message) => message,
         Err(reason) => return stop(state, reason),
     };

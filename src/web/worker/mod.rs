@@ -7,5 +7,5 @@ mod protocol;
 mod serve;
 
 pub use model::Model;
-pub use protocol::{BackendInfo, ClassifiedImage, Picture};
+pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, Picture};
 pub use serve::serve;

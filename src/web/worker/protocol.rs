@@ -82,6 +82,8 @@ impl BackendInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadedModel {
     pub bytes: u64,
+    /// Int8 weights (else fp32, BatchNorm folded).
+    pub int8: bool,
     pub from_cache: bool,
     /// Identity of the weights: features of different backbones are not mixed in a project.
     pub backbone: Option<String>,

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::{Classifier, EngineError};
+use crate::model::quant::is_int8;
 use crate::train::trainer::{LabeledFeatures, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
 use crate::vision::views::thumbnail;
@@ -33,7 +34,9 @@ pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let (calls, mut queue) = mpsc::unbounded::<Vec<u8>>();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let _ = calls.unbounded_send(Uint8Array::new(&event.data()).to_vec());
+        if let Ok(bytes) = event.data().dyn_into::<Uint8Array>() {
+            let _ = calls.unbounded_send(bytes.to_vec());
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
@@ -149,7 +152,7 @@ impl Engine {
         let (backbone, preprocessing) = (classifier.backbone().map(str::to_string), classifier.preprocessing().clone());
         self.classifier = Some(classifier);
         self.backend.device.memory_cleanup();
-        Ok(LoadedModel { bytes: bytes.len() as u64, from_cache, backbone, preprocessing, backend: self.backend.info(), memory: self.memory() })
+        Ok(LoadedModel { bytes: bytes.len() as u64, int8: is_int8(bytes), from_cache, backbone, preprocessing, backend: self.backend.info(), memory: self.memory() })
     }
 
     async fn classify(&self, picture: Picture, k: usize) -> Result<ClassifiedImage, String> {
