@@ -9,7 +9,6 @@ use web_time::Instant;
 
 use crate::engine::{Prediction, Timings, softmax, top_k};
 
-use super::browser::sleep_ms;
 use super::webcam::{Webcam, WebcamControls};
 use super::worker::{Model, Picture};
 
@@ -120,14 +119,7 @@ async fn classify_while_on(
     error.set(None);
     let going = || webcam.on.get_untracked() && current();
     while going() {
-        let frame = match webcam.frame() {
-            Ok(frame) => frame,
-            Err(_) => {
-                // No frame yet (the camera is warming up) or it just stopped.
-                sleep_ms(100).await;
-                continue;
-            }
-        };
+        let Some(frame) = webcam.next_frame().await else { break };
         let classified = match model.classify(Picture::rgb(frame), TOP_K).await {
             Ok(classified) => classified,
             Err(message) => {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
+use super::browser::sleep_ms;
 use super::camera::{self, CameraInfo};
 
 /// `Copy` handle on one camera stream.
@@ -91,6 +92,17 @@ impl Webcam {
             return Err("start the camera first".into());
         }
         camera::grab(&self.video.get_untracked().ok_or("no video element")?)
+    }
+
+    /// The next frame, waiting while the camera warms up or switches; `None` once it is off.
+    pub async fn next_frame(self) -> Option<RgbImage> {
+        while self.on.get_untracked() {
+            match self.frame() {
+                Ok(frame) => return Some(frame),
+                Err(_) => sleep_ms(100).await,
+            }
+        }
+        None
     }
 }
 

@@ -279,7 +279,7 @@ impl Teach {
         self.run(async move {
             while self.recording.get_untracked() == Some(class) {
                 let started = web_time::Instant::now();
-                let Ok(frame) = self.webcam.frame() else { break };
+                let Some(frame) = self.webcam.next_frame().await else { break };
                 self.add_picture(class, Picture::rgb(frame)).await?;
                 let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
                 sleep_ms(left.max(0.0) as i32).await;
@@ -378,7 +378,7 @@ impl Teach {
         self.live.set(true);
         self.run(async move {
             while self.live.get_untracked() {
-                let Ok(frame) = self.webcam.frame() else { break };
+                let Some(frame) = self.webcam.next_frame().await else { break };
                 self.predict(Picture::rgb(frame), "camera".into()).await?;
                 yield_to_browser().await;
             }
