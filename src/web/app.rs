@@ -194,6 +194,9 @@ impl Studio {
         };
         let loaded = self.model.load(source.clone(), progress).await.map_err(|message| self.keep_previous(message))?;
         self.set_ready(source.name, provenance, &loaded, started);
+        if let Some(problem) = loaded.not_cached {
+            self.error.set(Some(format!("The model is loaded but could not be kept for the next visit: {problem}")));
+        }
         self.refresh_cached().await;
         Ok(())
     }

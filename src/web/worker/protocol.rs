@@ -85,6 +85,8 @@ pub struct LoadedModel {
     /// Int8 weights (else fp32, BatchNorm folded).
     pub int8: bool,
     pub from_cache: bool,
+    /// Why a freshly obtained model could not be cached (it is loaded regardless).
+    pub not_cached: Option<String>,
     /// Identity of the weights: features of different backbones are not mixed in a project.
     pub backbone: Option<String>,
     pub preprocessing: Preprocessing,

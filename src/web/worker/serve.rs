@@ -79,9 +79,10 @@ impl Engine {
             Request::Load(source) => {
                 let obtained = obtain(&source, |stage| post(&Message::Progress { id, stage })).await?;
                 post(&Message::Progress { id, stage: Stage::Preparing });
-                let loaded = self.load(&obtained.int8, obtained.from_cache).await;
-                match &loaded {
-                    Ok(_) if !obtained.from_cache => cache::put(&obtained.cache_key, &obtained.int8).await?,
+                let mut loaded = self.load(&obtained.int8, obtained.from_cache).await;
+                match &mut loaded {
+                    // The model is loaded either way; a full or blocked cache only costs the next visit a download.
+                    Ok(model) if !obtained.from_cache => model.not_cached = cache::put(&obtained.cache_key, &obtained.int8).await.err(),
                     Err(_) if obtained.from_cache => {
                         cache::delete(&obtained.cache_key).await.ok();
                     }
@@ -152,7 +153,7 @@ impl Engine {
         let (backbone, preprocessing) = (classifier.backbone().map(str::to_string), classifier.preprocessing().clone());
         self.classifier = Some(classifier);
         self.backend.device.memory_cleanup();
-        Ok(LoadedModel { bytes: bytes.len() as u64, int8: is_int8(bytes), from_cache, backbone, preprocessing, backend: self.backend.info(), memory: self.memory() })
+        Ok(LoadedModel { bytes: bytes.len() as u64, int8: is_int8(bytes), from_cache, not_cached: None, backbone, preprocessing, backend: self.backend.info(), memory: self.memory() })
     }
 
     async fn classify(&self, picture: Picture, k: usize) -> Result<ClassifiedImage, String> {
