@@ -17,15 +17,22 @@ use crate::vision::preprocess::{self, ImageError, Preprocessing};
 use crate::vision::views;
 use image::RgbImage;
 
+/// How many classes the page and the CLI show by default.
+pub const TOP_K: usize = 5;
+
 /// Anything that stops a classification, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// A torchvision-layout weights file was refused.
     #[error(transparent)]
     Weights(#[from] WeightsError),
+    /// An int8 model file was refused.
     #[error(transparent)]
     Int8(#[from] Int8Error),
+    /// The image could not be decoded or has an unsupported size.
     #[error(transparent)]
     Image(#[from] ImageError),
+    /// The backend failed (e.g. a lost WebGPU device); its description.
     #[error("the compute device failed: {0}")]
     Device(String),
 }
@@ -33,20 +40,27 @@ pub enum EngineError {
 /// One ranked class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
+    /// ImageNet class index, 0..1000.
     pub index: usize,
+    /// The class's name.
     pub label: String,
+    /// Softmax probability over all classes.
     pub prob: f32,
 }
 
 /// Milliseconds spent in each stage of one classification.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
+    /// Encoded bytes to RGB pixels.
     pub decode_ms: f64,
+    /// Resize, center crop and normalization.
     pub preprocess_ms: f64,
+    /// The forward pass, readback included.
     pub inference_ms: f64,
 }
 
 impl Timings {
+    /// All stages together.
     pub fn total_ms(&self) -> f64 {
         self.decode_ms + self.preprocess_ms + self.inference_ms
     }
@@ -55,8 +69,11 @@ impl Timings {
 /// What [`Classifier::classify_image`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
+    /// The top classes, most probable first.
     pub top: Vec<Prediction>,
+    /// All 1000 logits, in class-index order.
     pub logits: Vec<f32>,
+    /// Time spent in each stage.
     pub timings: Timings,
 }
 
@@ -64,9 +81,13 @@ pub struct Classification {
 /// map over the `side × side` grid laid on `crop`, the center crop the model saw.
 #[derive(Debug, Clone)]
 pub struct Look {
+    /// The classification.
     pub classification: Classification,
+    /// One `side × side` activation map (row-major) per top class, in the same order.
     pub maps: Vec<Vec<f32>>,
+    /// Cells per side of each map (7 for a 224 crop).
     pub side: u32,
+    /// The center crop the model saw, `crop × crop` pixels.
     pub crop: RgbImage,
 }
 
@@ -102,12 +123,10 @@ impl Classifier {
         Ok(classifier)
     }
 
+    /// Uploads an already folded model, which expects `preprocessing`; it has no
+    /// [`Self::backbone`] digest.
     pub fn from_folded(folded: FoldedResNet50, spec: &ResNet50Spec, preprocessing: Preprocessing, device: &Device) -> Self {
         Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing, backbone: None }
-    }
-
-    pub fn device(&self) -> &Device {
-        &self.device
     }
 
     /// Identity of the weights (see [`backbone_digest`]): features from different backbones
@@ -116,6 +135,7 @@ impl Classifier {
         self.backbone.as_deref()
     }
 
+    /// The eval transform the weights expect (see [`Self::set_resize`]).
     pub fn preprocessing(&self) -> &Preprocessing {
         &self.preprocessing
     }
@@ -213,6 +233,7 @@ impl Classifier {
     }
 }
 
+/// Reads a tensor back to the host asynchronously (the only way WebGPU allows).
 pub(crate) async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
     let data = tensor.into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
     data.try_to_vec::<f32>().map_err(|err| EngineError::Device(format!("{err:?}")))

@@ -1,7 +1,10 @@
 //! Transfer Studio core: ResNet50 on burn, torchvision's preprocessing, ImageNet labels.
 //!
 //! The same code runs in the native CLI and in the browser (wasm); nothing here touches
-//! the web or the file system.
+//! the web or the file system. `web` (wasm only) is the browser app over this core; see
+//! docs/ARCHITECTURE.md for the layers and the data flow.
+
+#![warn(missing_docs)]
 
 pub mod engine;
 pub mod model;

@@ -9,7 +9,7 @@ use common::{TestResult, golden, top5};
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::fold::FoldedResNet50;
-use transfer_studio::model::manifest::sha256_hex;
+use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::quant::{FORMAT, Int8Error, Int8ResNet50};
 use transfer_studio::vision::preprocess::Preprocessing;
 

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use burn::tensor::Device;
 use common::{Fixture, TestResult, golden, repo, top5};
 use safetensors::SafeTensors;
@@ -139,7 +137,11 @@ fn corrupt_and_foreign_files_are_refused_with_a_message() -> TestResult {
     assert!(message.contains("could not be decoded"), "{message}");
     let not_weights = Classifier::from_torchvision(&corrupt, &Device::flex()).err().ok_or("accepted")?;
     assert!(not_weights.to_string().contains("not a safetensors file"), "{not_weights}");
-    let path: &Path = Path::new("tests/fixtures/photos/chelsea_0_256.png");
-    assert!(repo().join(path).exists());
+    // A sound photo is foreign to the weights loader (either format), though it decodes as
+    // the 256×256 image its name says it is.
+    let photo = std::fs::read(repo().join("tests/fixtures/photos/chelsea_0_256.png"))?;
+    assert_eq!(decode(&photo)?.dimensions(), (256, 256));
+    let foreign = Classifier::from_weights(&photo, &Device::flex()).err().ok_or("a photo accepted as weights")?;
+    assert!(foreign.to_string().contains("not a safetensors file"), "{foreign}");
     Ok(())
 }

@@ -25,10 +25,15 @@ pub struct ConvSpec {
     pub conv: String,
     /// Key prefix of its BatchNorm, e.g. `layer2.0.bn2`.
     pub bn: String,
+    /// Input channels.
     pub channels_in: usize,
+    /// Output channels (and BatchNorm width).
     pub channels_out: usize,
+    /// Side of the square kernel.
     pub kernel: usize,
+    /// Stride, both directions.
     pub stride: usize,
+    /// Zero padding on every side.
     pub padding: usize,
 }
 
@@ -55,13 +60,18 @@ impl ConvSpec {
 /// shortcut (`downsample.0` conv + `downsample.1` BatchNorm).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BottleneckSpec {
+    /// `conv1`: 1×1, down to the block's planes.
     pub reduce: ConvSpec,
+    /// `conv2`: 3×3, carries the block's stride.
     pub spatial: ConvSpec,
+    /// `conv3`: 1×1, up to planes × 4.
     pub expand: ConvSpec,
+    /// The projection shortcut, on the first block of each stage only.
     pub downsample: Option<ConvSpec>,
 }
 
 impl BottleneckSpec {
+    /// Its conv/BatchNorm pairs: reduce, spatial, expand, then the projection if any.
     pub fn convs(&self) -> impl Iterator<Item = &ConvSpec> {
         [&self.reduce, &self.spatial, &self.expand]
             .into_iter()
@@ -72,11 +82,14 @@ impl BottleneckSpec {
 /// The whole network: stem conv, 16 bottlenecks, then the `fc` classifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResNet50Spec {
+    /// `conv1`/`bn1`: 7×7, stride 2, padding 3.
     pub stem: ConvSpec,
+    /// The 16 bottlenecks, `layer1.0` to `layer4.2`.
     pub blocks: Vec<BottleneckSpec>,
 }
 
 impl ResNet50Spec {
+    /// Torchvision's `resnet50` table.
     pub fn new() -> Self {
         let stem = ConvSpec {
             padding: 3,

@@ -8,18 +8,26 @@ use super::weights::{TorchvisionWeights, WeightsError};
 
 /// BatchNorm parameters of one layer, each of length `channels_out`.
 pub struct BatchNorm<'a> {
+    /// Scale γ (torchvision's `weight`).
     pub gamma: &'a [f32],
+    /// Shift β (torchvision's `bias`).
     pub beta: &'a [f32],
+    /// Running mean μ.
     pub running_mean: &'a [f32],
+    /// Running variance σ².
     pub running_var: &'a [f32],
+    /// ε added to the variance.
     pub eps: f32,
 }
 
 /// A convolution with BatchNorm folded in: weight `[out, in, k, k]` row-major, bias `[out]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoldedConv {
+    /// `s·W`, row-major.
     pub weight: Vec<f32>,
+    /// `β − s·μ`.
     pub bias: Vec<f32>,
+    /// `[out, in, k, k]`.
     pub shape: [usize; 4],
 }
 
@@ -69,8 +77,11 @@ mod tests {
 /// `convs` follows [`ResNet50Spec::convs`] order; `fc_weight` is `[1000, 2048]` row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoldedResNet50 {
+    /// Every conv with its BatchNorm folded in.
     pub convs: Vec<FoldedConv>,
+    /// The classifier's weight, `[1000, 2048]`.
     pub fc_weight: Vec<f32>,
+    /// The classifier's bias, `[1000]`.
     pub fc_bias: Vec<f32>,
 }
 

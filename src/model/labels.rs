@@ -7,22 +7,20 @@ pub fn imagenet_label(index: usize) -> Option<&'static str> {
     CLASSES.lines().nth(index)
 }
 
-/// All 1000 names, index order.
-pub fn imagenet_labels() -> Vec<&'static str> {
-    CLASSES.lines().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn thousand_distinct_names_in_torchvision_order() {
-        let labels = imagenet_labels();
+        let labels: Vec<&str> = (0..1000).map_while(imagenet_label).collect();
         assert_eq!(labels.len(), 1000);
+        assert_eq!(imagenet_label(1000), None);
         assert_eq!(labels[0], "tench");
         assert_eq!(labels[207], "golden retriever");
         assert_eq!(labels[999], "toilet tissue");
         assert!(labels.iter().all(|l| !l.trim().is_empty()));
+        let distinct: std::collections::HashSet<&str> = labels.iter().copied().collect();
+        assert_eq!(distinct.len(), 1000);
     }
 }

@@ -1,8 +1,12 @@
 //! Safetensors buffers hold little-endian words: decoding them into values and back.
 
+/// A fixed-size number stored little-endian in a safetensors buffer.
 pub trait LeWord: Sized + Copy {
+    /// Bytes per value.
     const SIZE: usize;
+    /// The value of exactly [`Self::SIZE`] little-endian bytes.
     fn from_le(bytes: &[u8]) -> Self;
+    /// Appends the value's little-endian bytes to `out`.
     fn push_le(self, out: &mut Vec<u8>);
 }
 

@@ -25,23 +25,23 @@ pub enum WeightsFormat {
 /// One downloadable model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelEntry {
+    /// Display name.
     pub name: String,
     /// Relative to the page, or absolute.
     pub url: String,
     /// Lower-case hex SHA-256 of the file at `url`.
     pub sha256: String,
+    /// Size of the file at `url`.
     pub bytes: u64,
+    /// Trained or demo weights.
     pub kind: ModelKind,
+    /// Numeric format of the file at `url`.
     pub format: WeightsFormat,
 }
 
+/// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The models offered, in the order the page lists them.
     pub models: Vec<ModelEntry>,
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

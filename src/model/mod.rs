@@ -1,7 +1,9 @@
 //! ResNet50: architecture table, weight loading, BatchNorm folding, burn modules, labels.
 
 pub mod arch;
+pub mod container;
 pub mod demo;
+pub mod digest;
 pub mod fold;
 pub mod labels;
 pub mod le_bytes;

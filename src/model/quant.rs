@@ -6,14 +6,13 @@
 //! `__metadata__` carries the format version, the source file's SHA-256 and the
 //! preprocessing the weights expect. About 25.6 MB for ResNet50 (a quarter of fp32).
 
-use std::collections::HashMap;
-
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use safetensors::Dtype;
 
 use super::arch::{FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
-use super::fold::{FoldedConv, FoldedResNet50};
+use super::container::{ContainerError, ContainerReader, ContainerWriter, header_metadata};
+use super::digest::sha256_hex;
+use super::fold::FoldedResNet50;
 use super::le_bytes::{le_bytes, words};
-use super::manifest::sha256_hex;
 use super::weights::WeightsError;
 use crate::vision::preprocess::Preprocessing;
 
@@ -27,28 +26,81 @@ const Q_MAX: f32 = 127.0;
 /// Why an int8 file was refused.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum Int8Error {
+    /// The bytes do not parse as safetensors; the parser's reason.
     #[error("not a safetensors file ({0})")]
     NotSafetensors(String),
+    /// Safetensors of another format (the metadata `format` found, if any).
     #[error("not a Transfer Studio int8 model (metadata `format` is {0:?})")]
     Format(Option<String>),
+    /// An int8 model of a version this build does not read.
     #[error("int8 model format version {found} is not supported (this build reads {VERSION})")]
-    Version { found: String },
+    Version {
+        /// The file's version, or `(none)`.
+        found: String,
+    },
+    /// A metadata entry is absent or does not parse (or, for `resize/crop/std`, the
+    /// preprocessing it describes is impossible).
     #[error("int8 model metadata `{key}` is missing or malformed")]
-    Metadata { key: &'static str },
+    Metadata {
+        /// The entry's key.
+        key: &'static str,
+    },
+    /// A layer's tensor is absent.
     #[error("int8 model tensor `{key}` is missing")]
-    Missing { key: String },
+    Missing {
+        /// The tensor's name.
+        key: String,
+    },
+    /// A layer's tensor has another dtype or shape than the architecture requires.
     #[error("int8 model tensor `{key}` has dtype {found} and shape {shape:?}, expected {expected_dtype} {expected:?}")]
-    Tensor { key: String, found: String, shape: Vec<usize>, expected_dtype: &'static str, expected: Vec<usize> },
+    Tensor {
+        /// The tensor's name.
+        key: String,
+        /// Its dtype in the file.
+        found: Dtype,
+        /// Its shape in the file.
+        shape: Vec<usize>,
+        /// The dtype the format prescribes.
+        expected_dtype: Dtype,
+        /// The shape the architecture requires.
+        expected: Vec<usize>,
+    },
+    /// A scale is NaN, infinite or negative.
     #[error("int8 model tensor `{key}` holds a non-finite or negative scale")]
-    BadScale { key: String },
+    BadScale {
+        /// The scale tensor's name.
+        key: String,
+    },
+}
+
+impl From<ContainerError> for Int8Error {
+    fn from(err: ContainerError) -> Self {
+        match err {
+            ContainerError::NotSafetensors(reason) => Self::NotSafetensors(reason),
+            ContainerError::Format { found, .. } => Self::Format(found),
+            ContainerError::Version { found, .. } => Self::Version { found: found.unwrap_or_else(|| "(none)".into()) },
+            ContainerError::Missing { key } => Self::Missing { key },
+            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => Self::Tensor {
+                key,
+                found: found_dtype,
+                shape: found_shape,
+                expected_dtype,
+                expected: expected_shape.unwrap_or_default(),
+            },
+        }
+    }
 }
 
 /// One layer's int8 weights (`[out, …]` row-major) with per-output-channel scales.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantizedLayer {
+    /// `q`, in `[-127, 127]`.
     pub weight: Vec<i8>,
+    /// One scale per output channel.
     pub scale: Vec<f32>,
+    /// The folded bias, fp32, one per output channel.
     pub bias: Vec<f32>,
+    /// Shape of `weight`, output channels first.
     pub shape: Vec<usize>,
 }
 
@@ -68,7 +120,8 @@ impl QuantizedLayer {
     }
 
     /// `scale[o] · q[o, …]` on the host (the device does the same at load).
-    pub fn dequantize(&self) -> Vec<f32> {
+    #[cfg(test)]
+    fn dequantize(&self) -> Vec<f32> {
         let per_channel = self.weight.len() / self.shape[0];
         self.weight
             .chunks_exact(per_channel)
@@ -83,13 +136,16 @@ impl QuantizedLayer {
 pub struct Int8ResNet50 {
     /// In [`ResNet50Spec::convs`] order.
     pub convs: Vec<QuantizedLayer>,
+    /// The classifier, `[1000, 2048]`.
     pub fc: QuantizedLayer,
+    /// The eval transform the weights expect.
     pub preprocessing: Preprocessing,
     /// Lower-case hex SHA-256 of the fp32 file it was made from.
     pub source_sha256: String,
 }
 
 impl Int8ResNet50 {
+    /// Quantizes every layer of a folded model; `source_sha256` names the fp32 file.
     pub fn quantize(folded: &FoldedResNet50, preprocessing: Preprocessing, source_sha256: String) -> Self {
         let convs = folded
             .convs
@@ -100,62 +156,31 @@ impl Int8ResNet50 {
         Self { convs, fc, preprocessing, source_sha256 }
     }
 
-    /// The dequantized weights, as a host-side folded model (reference and fallback path).
-    pub fn dequantize(&self) -> FoldedResNet50 {
-        let convs = self
-            .convs
-            .iter()
-            .map(|c| FoldedConv {
-                weight: c.dequantize(),
-                bias: c.bias.clone(),
-                shape: c.shape.clone().try_into().expect("conv weights are 4-d"),
-            })
-            .collect();
-        FoldedResNet50 { convs, fc_weight: self.fc.dequantize(), fc_bias: self.fc.bias.clone() }
-    }
-
     /// Serializes to the int8 safetensors format.
     pub fn to_bytes(&self, spec: &ResNet50Spec) -> Vec<u8> {
+        let mut file = ContainerWriter::new(FORMAT, VERSION);
         let names = spec.convs().map(|c| c.conv.clone()).chain(["fc".to_string()]);
         let layers = self.convs.iter().chain([&self.fc]);
-        let mut buffers: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
         for (name, layer) in names.zip(layers) {
             let out = vec![layer.shape[0]];
-            buffers.push((format!("{name}.weight"), Dtype::I8, layer.shape.clone(), layer.weight.iter().map(|&q| q as u8).collect()));
-            buffers.push((format!("{name}.scale"), Dtype::F32, out.clone(), le_bytes(layer.scale.iter().copied())));
-            buffers.push((format!("{name}.bias"), Dtype::F32, out, le_bytes(layer.bias.iter().copied())));
+            file.tensor(format!("{name}.weight"), Dtype::I8, layer.shape.clone(), layer.weight.iter().map(|&q| q as u8).collect());
+            file.tensor(format!("{name}.scale"), Dtype::F32, out.clone(), le_bytes(layer.scale.iter().copied()));
+            file.tensor(format!("{name}.bias"), Dtype::F32, out, le_bytes(layer.bias.iter().copied()));
         }
-        let views = buffers.iter().map(|(name, dtype, shape, data)| {
-            (name.clone(), TensorView::new(*dtype, shape.clone(), data).expect("shape matches bytes"))
-        });
         let p = &self.preprocessing;
-        let metadata = HashMap::from([
-            ("format".to_string(), FORMAT.to_string()),
-            ("version".to_string(), VERSION.to_string()),
-            ("source_sha256".to_string(), self.source_sha256.clone()),
-            ("resize".to_string(), p.resize.to_string()),
-            ("crop".to_string(), p.crop.to_string()),
-            ("interpolation".to_string(), "bilinear".to_string()),
-            ("mean".to_string(), serde_json::to_string(&p.mean).expect("floats serialize")),
-            ("std".to_string(), serde_json::to_string(&p.std).expect("floats serialize")),
-        ]);
-        safetensors::serialize(views, Some(metadata)).expect("in-memory serialization")
+        file.metadata("source_sha256", self.source_sha256.clone());
+        file.metadata("resize", p.resize.to_string());
+        file.metadata("crop", p.crop.to_string());
+        file.metadata("interpolation", "bilinear".to_string());
+        file.metadata("mean", serde_json::to_string(&p.mean).expect("floats serialize"));
+        file.metadata("std", serde_json::to_string(&p.std).expect("floats serialize"));
+        file.to_bytes()
     }
 
     /// Parses and validates an int8 file.
     pub fn from_bytes(bytes: &[u8], spec: &ResNet50Spec) -> Result<Self, Int8Error> {
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| Int8Error::NotSafetensors(e.to_string()))?;
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| Int8Error::NotSafetensors(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        let format = metadata.get("format").cloned();
-        if format.as_deref() != Some(FORMAT) {
-            return Err(Int8Error::Format(format));
-        }
-        match metadata.get("version") {
-            Some(v) if v == VERSION => {}
-            other => return Err(Int8Error::Version { found: other.cloned().unwrap_or_else(|| "(none)".into()) }),
-        }
-        let field = |key: &'static str| metadata.get(key).ok_or(Int8Error::Metadata { key });
+        let file = ContainerReader::open(bytes, FORMAT, VERSION)?;
+        let field = |key: &'static str| file.metadata(key).ok_or(Int8Error::Metadata { key });
         let number = |key: &'static str| field(key)?.parse::<u32>().map_err(|_| Int8Error::Metadata { key });
         let triple = |key: &'static str| serde_json::from_str::<[f32; 3]>(field(key)?).map_err(|_| Int8Error::Metadata { key });
         if field("interpolation")? != "bilinear" {
@@ -167,18 +192,18 @@ impl Int8ResNet50 {
         }
 
         let layer = |name: &str, shape: Vec<usize>| -> Result<QuantizedLayer, Int8Error> {
-            let out = vec![shape[0]];
-            let weight = tensor(&tensors, &format!("{name}.weight"), Dtype::I8, &shape)?;
-            let scale: Vec<f32> = words(tensor(&tensors, &format!("{name}.scale"), Dtype::F32, &out)?);
+            let out = [shape[0]];
+            let weight = file.tensor(&format!("{name}.weight"), Dtype::I8, &shape)?;
+            let scale: Vec<f32> = words(file.tensor(&format!("{name}.scale"), Dtype::F32, &out)?);
             if scale.iter().any(|s| !s.is_finite() || *s < 0.0) {
                 return Err(Int8Error::BadScale { key: format!("{name}.scale") });
             }
-            let bias: Vec<f32> = words(tensor(&tensors, &format!("{name}.bias"), Dtype::F32, &out)?);
+            let bias: Vec<f32> = words(file.tensor(&format!("{name}.bias"), Dtype::F32, &out)?);
             Ok(QuantizedLayer { weight: weight.iter().map(|&b| b as i8).collect(), scale, bias, shape })
         };
         let convs = spec.convs().map(|c| layer(&c.conv, c.weight_shape().to_vec())).collect::<Result<_, _>>()?;
         let fc = layer("fc", vec![NUM_CLASSES, FEATURE_DIM])?;
-        Ok(Self { convs, fc, preprocessing, source_sha256: field("source_sha256")?.clone() })
+        Ok(Self { convs, fc, preprocessing, source_sha256: field("source_sha256")?.to_string() })
     }
 }
 
@@ -196,8 +221,7 @@ pub fn quantize_torchvision(fp32: Vec<u8>, preprocessing: Preprocessing) -> Resu
 
 /// The `source_sha256` an int8 file records, read from its header only.
 pub fn source_digest(bytes: &[u8]) -> Option<String> {
-    let (_, header) = SafeTensors::read_metadata(bytes).ok()?;
-    header.metadata().as_ref()?.get("source_sha256").cloned()
+    header_metadata(bytes).ok()?.remove("source_sha256")
 }
 
 /// Identity of a backbone's weights, shared by a torchvision file and the int8 model made
@@ -208,26 +232,8 @@ pub fn backbone_digest(bytes: &[u8]) -> String {
 
 /// Whether `bytes` look like an int8 model (safetensors whose metadata names the format).
 pub fn is_int8(bytes: &[u8]) -> bool {
-    SafeTensors::read_metadata(bytes)
-        .ok()
-        .and_then(|(_, header)| header.metadata().as_ref().and_then(|m| m.get("format").cloned()))
-        .is_some_and(|f| f == FORMAT)
+    header_metadata(bytes).is_ok_and(|metadata| metadata.get("format").is_some_and(|f| f == FORMAT))
 }
-
-fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: &[usize]) -> Result<&'a [u8], Int8Error> {
-    let view = tensors.tensor(key).map_err(|_| Int8Error::Missing { key: key.to_string() })?;
-    if view.dtype() != dtype || view.shape() != shape {
-        return Err(Int8Error::Tensor {
-            key: key.to_string(),
-            found: view.dtype().to_string(),
-            shape: view.shape().to_vec(),
-            expected_dtype: if dtype == Dtype::I8 { "I8" } else { "F32" },
-            expected: shape.to_vec(),
-        });
-    }
-    Ok(view.data())
-}
-
 
 #[cfg(test)]
 mod tests {

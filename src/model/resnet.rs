@@ -25,13 +25,18 @@ use super::quant::{Int8ResNet50, QuantizedLayer};
 /// Torchvision `Bottleneck` (expansion 4) with each conv+BN folded into one conv.
 #[derive(Module, Debug)]
 pub struct Bottleneck {
+    /// 1×1 down to the block's planes.
     pub reduce: Conv2d,
+    /// 3×3, strided in the first block of a stage.
     pub spatial: Conv2d,
+    /// 1×1 up to planes × 4.
     pub expand: Conv2d,
+    /// Projection shortcut, where the shape changes.
     pub downsample: Option<Conv2d>,
 }
 
 impl Bottleneck {
+    /// `relu(expand(relu(spatial(relu(reduce(x))))) + shortcut(x))`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let shortcut = match &self.downsample {
             Some(projection) => projection.forward(x.clone()),
@@ -47,8 +52,11 @@ impl Bottleneck {
 /// ResNet50: 7×7 stem, 3×3 max-pool, 16 bottlenecks in four stages, average pool, fc.
 #[derive(Module, Debug)]
 pub struct ResNet50 {
+    /// 7×7, stride 2, 64 channels.
     pub stem: Conv2d,
+    /// The 16 bottlenecks in forward order.
     pub blocks: Vec<Bottleneck>,
+    /// The ImageNet classifier, 2048 → 1000.
     pub fc: Linear,
 }
 

@@ -14,18 +14,49 @@ use super::le_bytes::words;
 /// Why a weights file was refused. Each variant names the tensor(s) at fault.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum WeightsError {
+    /// The bytes do not parse as safetensors; the parser's reason.
     #[error("not a safetensors file ({0})")]
     NotSafetensors(String),
+    /// Tensors ResNet50 needs are absent.
     #[error("not a ResNet50 weights file: {count} tensor(s) missing, e.g. {}", .keys.join(", "))]
-    Missing { count: usize, keys: Vec<String> },
+    Missing {
+        /// How many are absent.
+        count: usize,
+        /// The first few of them, sorted.
+        keys: Vec<String>,
+    },
+    /// Tensors ResNet50 does not have are present.
     #[error("not a ResNet50 weights file: {count} unexpected tensor(s), e.g. {}", .keys.join(", "))]
-    Unexpected { count: usize, keys: Vec<String> },
+    Unexpected {
+        /// How many there are.
+        count: usize,
+        /// The first few of them, sorted.
+        keys: Vec<String>,
+    },
+    /// A tensor has the wrong shape.
     #[error("tensor `{key}` has shape {found:?}, expected {expected:?}")]
-    Shape { key: String, expected: Vec<usize>, found: Vec<usize> },
+    Shape {
+        /// The tensor's name.
+        key: String,
+        /// The shape ResNet50 requires.
+        expected: Vec<usize>,
+        /// Its shape in the file.
+        found: Vec<usize>,
+    },
+    /// A tensor is not floating point.
     #[error("tensor `{key}` has dtype {found}, expected a float type (F32, F16, BF16 or F64)")]
-    Dtype { key: String, found: String },
+    Dtype {
+        /// The tensor's name.
+        key: String,
+        /// Its dtype in the file.
+        found: String,
+    },
+    /// A tensor holds NaN or infinity.
     #[error("tensor `{key}` holds a non-finite value")]
-    NonFinite { key: String },
+    NonFinite {
+        /// The tensor's name.
+        key: String,
+    },
 }
 
 /// How many offending keys an error message lists.

@@ -11,7 +11,9 @@ use crate::model::arch::FEATURE_DIM;
 /// `coef_`): what the project file stores and what prediction uses.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HeadWeights {
+    /// `[classes, 2048]`, row-major.
     pub weight: Vec<f32>,
+    /// `[classes]`.
     pub bias: Vec<f32>,
 }
 
@@ -22,6 +24,7 @@ impl HeadWeights {
         Self { weight: vec![0.0; classes * FEATURE_DIM], bias: vec![0.0; classes] }
     }
 
+    /// Number of outputs.
     pub fn classes(&self) -> usize {
         self.bias.len()
     }
@@ -35,6 +38,7 @@ impl HeadWeights {
             .collect()
     }
 
+    /// Softmax of [`Self::logits`]: each class's probability, output order.
     pub fn probabilities(&self, features: &[f32]) -> Vec<f32> {
         softmax(&self.logits(features))
     }
@@ -57,10 +61,12 @@ impl HeadWeights {
 /// The head as a burn module (trainable when its device has autodiff).
 #[derive(Module, Debug)]
 pub struct Head {
+    /// 2048 → classes; burn stores the weight as `[2048, classes]`.
     pub linear: Linear,
 }
 
 impl Head {
+    /// Uploads host weights to `device`.
     pub fn new(weights: &HeadWeights, device: &Device) -> Self {
         let classes = weights.classes();
         let weight = Tensor::<2>::from_data(TensorData::new(weights.weight.clone(), [classes, FEATURE_DIM]), device);

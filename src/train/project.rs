@@ -11,34 +11,44 @@
 
 use std::collections::{HashMap, HashSet};
 
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensors};
+use safetensors::Dtype;
 use serde::{Deserialize, Serialize};
 
 use super::head::HeadWeights;
 use super::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
 use crate::model::arch::FEATURE_DIM;
+use crate::model::container::{ContainerError, ContainerReader, ContainerWriter};
 use crate::model::le_bytes::{le_bytes, words};
 
+/// `__metadata__["format"]` of a project file.
 pub const FORMAT: &str = "transfer-studio-project";
+/// `__metadata__["version"]`; bumped on any incompatible change.
 pub const VERSION: &str = "1";
 
+/// A class the user made: a stable id (examples and heads refer to it) and its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassInfo {
+    /// Unique among the project's classes.
     pub id: u32,
+    /// The name the user gave it.
     pub name: String,
 }
 
 /// One user example: its class id, a JPEG thumbnail and `views × 2048` pooled features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
+    /// Unique within the project; also seeds the example's random crops.
     pub id: u64,
+    /// Id of the class it belongs to.
     pub class: u32,
+    /// A small JPEG to show it by.
     pub thumbnail: Vec<u8>,
+    /// Pooled features of each view, `views × 2048`, the plain eval view first.
     pub features: Vec<f32>,
 }
 
 impl Example {
+    /// How many views its features cover.
     pub fn views(&self) -> usize {
         self.features.len() / FEATURE_DIM
     }
@@ -48,61 +58,105 @@ impl Example {
 /// which examples were held out, and the per-epoch metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingRecord {
+    /// Class ids in the head's output order.
     pub class_ids: Vec<u32>,
+    /// The settings it was trained with.
     pub settings: TrainSettings,
+    /// Ids of the examples held out for validation.
     pub validation_ids: Vec<u64>,
+    /// Metrics of each epoch, in order.
     pub history: Vec<EpochMetrics>,
+    /// The last epoch's validation results, if any example was held out.
     pub evaluation: Option<Evaluation>,
 }
 
+/// A trained head and how it was trained.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainedHead {
+    /// Its parameters, outputs in [`TrainingRecord::class_ids`] order.
     pub weights: HeadWeights,
+    /// How it was trained.
     pub record: TrainingRecord,
 }
 
 /// Everything but the examples and head tensors: the JSON in the file's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectInfo {
+    /// The classes, in display order.
     pub classes: Vec<ClassInfo>,
+    /// The settings the next training uses.
     pub settings: TrainSettings,
     /// SHA-256 of the backbone weights that computed the features; features from another
     /// backbone are meaningless to this head.
     pub backbone: Option<String>,
+    /// How the head was trained, if there is one.
     pub training: Option<TrainingRecord>,
 }
 
+/// A teach project: what the user taught and the head trained on it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Project {
+    /// The classes, in display order (a head trained now has its outputs in this order).
     pub classes: Vec<ClassInfo>,
+    /// The examples, in the order they were added.
     pub examples: Vec<Example>,
+    /// The settings the next training uses.
     pub settings: TrainSettings,
+    /// [`crate::model::quant::backbone_digest`] of the weights that computed the features,
+    /// once the first example is added.
     pub backbone: Option<String>,
+    /// The last trained head, possibly on an older class list (see [`Self::current_head`]).
     pub head: Option<TrainedHead>,
 }
 
 /// Why a file is not a project this version can open.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
+    /// Not safetensors, or safetensors of another format; what was wrong.
     #[error("not a Transfer Studio project file ({0})")]
     Foreign(String),
+    /// A project file of another version (the version found, or `(none)`).
     #[error("project file version {0} is not supported (this app reads version {VERSION})")]
     Version(String),
+    /// A project file whose parts do not fit together; what does not.
     #[error("the project file is damaged: {0}")]
     Damaged(String),
 }
 
+impl From<ContainerError> for ProjectError {
+    fn from(err: ContainerError) -> Self {
+        match err {
+            ContainerError::NotSafetensors(reason) => Self::Foreign(reason),
+            ContainerError::Format { found, .. } => Self::Foreign(format!("format is {}", found.as_deref().unwrap_or("missing"))),
+            ContainerError::Version { found, .. } => Self::Version(found.unwrap_or_else(|| "(none)".into())),
+            ContainerError::Missing { key } => Self::Damaged(format!("tensor {key} is missing")),
+            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => Self::Damaged(format!(
+                "tensor {key} is {found_dtype:?} {found_shape:?}, expected {expected_dtype:?} {expected_shape:?}"
+            )),
+        }
+    }
+}
+
 impl Project {
+    /// The class with this id.
     pub fn class(&self, id: u32) -> Option<&ClassInfo> {
         self.classes.iter().find(|c| c.id == id)
     }
 
+    /// Each id's class name, `?` for an id no class has (e.g. a head's outputs after a
+    /// class was deleted).
+    pub fn class_names(&self, ids: &[u32]) -> Vec<String> {
+        ids.iter().map(|&id| self.class(id).map_or("?", |c| c.name.as_str()).to_string()).collect()
+    }
+
+    /// Adds a class named `name` with a fresh id, and returns the id.
     pub fn add_class(&mut self, name: &str) -> u32 {
         let id = self.classes.iter().map(|c| c.id + 1).max().unwrap_or(0);
         self.classes.push(ClassInfo { id, name: name.to_string() });
         id
     }
 
+    /// Renames the class with this id (no-op for an unknown id).
     pub fn rename_class(&mut self, id: u32, name: &str) {
         if let Some(class) = self.classes.iter_mut().find(|c| c.id == id) {
             class.name = name.to_string();
@@ -115,10 +169,12 @@ impl Project {
         self.examples.retain(|e| e.class != id);
     }
 
+    /// A fresh example id: one past the largest in use.
     pub fn next_example_id(&self) -> u64 {
         self.examples.iter().map(|e| e.id + 1).max().unwrap_or(0)
     }
 
+    /// How many examples the class has.
     pub fn count(&self, class: u32) -> usize {
         self.examples.iter().filter(|e| e.class == class).count()
     }
@@ -150,6 +206,7 @@ impl Project {
         }
     }
 
+    /// The metadata part of the project file.
     pub fn info(&self) -> ProjectInfo {
         ProjectInfo {
             classes: self.classes.clone(),
@@ -162,61 +219,43 @@ impl Project {
     /// Serializes to the project file format.
     pub fn to_bytes(&self) -> Vec<u8> {
         let n = self.examples.len();
-        let mut buffers: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = vec![
-            ("example.id", Dtype::U64, vec![n], le_bytes(self.examples.iter().map(|e| e.id))),
-            ("example.class", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.class))),
-            ("example.views", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.views() as u32))),
-        ];
+        let mut file = ContainerWriter::new(FORMAT, VERSION);
+        file.tensor("example.id", Dtype::U64, vec![n], le_bytes(self.examples.iter().map(|e| e.id)));
+        file.tensor("example.class", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.class)));
+        file.tensor("example.views", Dtype::U32, vec![n], le_bytes(self.examples.iter().map(|e| e.views() as u32)));
         let rows = self.examples.iter().map(Example::views).sum();
-        buffers.push(("features", Dtype::F32, vec![rows, FEATURE_DIM], le_bytes(self.examples.iter().flat_map(|e| e.features.iter().copied()))));
+        file.tensor("features", Dtype::F32, vec![rows, FEATURE_DIM], le_bytes(self.examples.iter().flat_map(|e| e.features.iter().copied())));
         let thumbnails: Vec<u8> = self.examples.iter().flat_map(|e| e.thumbnail.iter().copied()).collect();
         let ends = self.examples.iter().scan(0u64, |end, e| {
             *end += e.thumbnail.len() as u64;
             Some(*end)
         });
-        buffers.push(("thumbnail.ends", Dtype::U64, vec![n], le_bytes(ends)));
-        buffers.push(("thumbnails", Dtype::U8, vec![thumbnails.len()], thumbnails));
+        file.tensor("thumbnail.ends", Dtype::U64, vec![n], le_bytes(ends));
+        file.tensor("thumbnails", Dtype::U8, vec![thumbnails.len()], thumbnails);
         if let Some(head) = &self.head {
             let k = head.weights.classes();
-            buffers.push(("head.weight", Dtype::F32, vec![k, FEATURE_DIM], le_bytes(head.weights.weight.iter().copied())));
-            buffers.push(("head.bias", Dtype::F32, vec![k], le_bytes(head.weights.bias.iter().copied())));
+            file.tensor("head.weight", Dtype::F32, vec![k, FEATURE_DIM], le_bytes(head.weights.weight.iter().copied()));
+            file.tensor("head.bias", Dtype::F32, vec![k], le_bytes(head.weights.bias.iter().copied()));
         }
-        let views = buffers.iter().map(|(name, dtype, shape, data)| {
-            (name.to_string(), TensorView::new(*dtype, shape.clone(), data).expect("shape matches bytes"))
-        });
-        let metadata = HashMap::from([
-            ("format".to_string(), FORMAT.to_string()),
-            ("version".to_string(), VERSION.to_string()),
-            ("project".to_string(), serde_json::to_string(&self.info()).expect("project info serializes")),
-        ]);
-        safetensors::serialize(views, Some(metadata)).expect("in-memory serialization")
+        file.metadata("project", serde_json::to_string(&self.info()).expect("project info serializes"));
+        file.to_bytes()
     }
 
     /// Parses and checks a project file; nothing is returned unless all of it is consistent.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ProjectError> {
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| ProjectError::Foreign(e.to_string()))?;
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| ProjectError::Foreign(e.to_string()))?;
-        let metadata = header.metadata().clone().unwrap_or_default();
-        match metadata.get("format") {
-            Some(format) if format == FORMAT => {}
-            other => return Err(ProjectError::Foreign(format!("format is {}", other.map_or("missing", |f| f.as_str())))),
-        }
-        match metadata.get("version") {
-            Some(version) if version == VERSION => {}
-            other => return Err(ProjectError::Version(other.cloned().unwrap_or_else(|| "(none)".into()))),
-        }
+        let file = ContainerReader::open(bytes, FORMAT, VERSION)?;
         let damaged = |what: String| ProjectError::Damaged(what);
-        let info: ProjectInfo = serde_json::from_str(metadata.get("project").ok_or_else(|| damaged("no project record".into()))?)
+        let info: ProjectInfo = serde_json::from_str(file.metadata("project").ok_or_else(|| damaged("no project record".into()))?)
             .map_err(|e| damaged(format!("project record: {e}")))?;
 
-        let n = tensor(&tensors, "example.id", Dtype::U64, None)?.len() / 8;
-        let ids: Vec<u64> = words(tensor(&tensors, "example.id", Dtype::U64, Some(&[n]))?);
-        let classes: Vec<u32> = words(tensor(&tensors, "example.class", Dtype::U32, Some(&[n]))?);
-        let view_counts: Vec<u32> = words(tensor(&tensors, "example.views", Dtype::U32, Some(&[n]))?);
+        let n = file.tensor_of_any_shape("example.id", Dtype::U64)?.len() / 8;
+        let ids: Vec<u64> = words(file.tensor("example.id", Dtype::U64, &[n])?);
+        let classes: Vec<u32> = words(file.tensor("example.class", Dtype::U32, &[n])?);
+        let view_counts: Vec<u32> = words(file.tensor("example.views", Dtype::U32, &[n])?);
         let rows: usize = view_counts.iter().map(|&v| v as usize).sum();
-        let features: Vec<f32> = words(tensor(&tensors, "features", Dtype::F32, Some(&[rows, FEATURE_DIM]))?);
-        let ends: Vec<u64> = words(tensor(&tensors, "thumbnail.ends", Dtype::U64, Some(&[n]))?);
-        let thumbnails = tensor(&tensors, "thumbnails", Dtype::U8, None)?;
+        let features: Vec<f32> = words(file.tensor("features", Dtype::F32, &[rows, FEATURE_DIM])?);
+        let ends: Vec<u64> = words(file.tensor("thumbnail.ends", Dtype::U64, &[n])?);
+        let thumbnails = file.tensor_of_any_shape("thumbnails", Dtype::U8)?;
 
         let class_ids: HashSet<u32> = info.classes.iter().map(|c| c.id).collect();
         if class_ids.len() != info.classes.len() {
@@ -257,8 +296,8 @@ impl Project {
             None => None,
             Some(record) => {
                 let k = record.class_ids.len();
-                let weight = words(tensor(&tensors, "head.weight", Dtype::F32, Some(&[k, FEATURE_DIM]))?);
-                let bias = words(tensor(&tensors, "head.bias", Dtype::F32, Some(&[k]))?);
+                let weight = words(file.tensor("head.weight", Dtype::F32, &[k, FEATURE_DIM])?);
+                let bias = words(file.tensor("head.bias", Dtype::F32, &[k])?);
                 Some(TrainedHead { weights: HeadWeights { weight, bias }, record })
             }
         };
@@ -266,17 +305,11 @@ impl Project {
     }
 }
 
-fn tensor<'a>(tensors: &SafeTensors<'a>, key: &str, dtype: Dtype, shape: Option<&[usize]>) -> Result<&'a [u8], ProjectError> {
-    let view = tensors.tensor(key).map_err(|_| ProjectError::Damaged(format!("tensor {key} is missing")))?;
-    if view.dtype() != dtype || shape.is_some_and(|shape| view.shape() != shape) {
-        return Err(ProjectError::Damaged(format!("tensor {key} is {:?} {:?}, expected {dtype:?} {shape:?}", view.dtype(), view.shape())));
-    }
-    Ok(view.data())
-}
-
-
 #[cfg(test)]
 mod tests {
+    use safetensors::SafeTensors;
+    use safetensors::tensor::TensorView;
+
     use super::*;
 
     fn sample() -> Project {
@@ -317,6 +350,13 @@ mod tests {
             assert!(tensors(&again, key) == tensors(&bytes, key), "{key} changed");
         }
         assert!(back.current_head().is_some());
+    }
+
+    #[test]
+    fn class_names_follow_the_ids_and_mark_unknown_ones() {
+        let project = sample();
+        assert_eq!(project.class_names(&[1, 0, 7]), ["dogs", "cats", "?"]);
+        assert!(project.class_names(&[]).is_empty());
     }
 
     #[test]

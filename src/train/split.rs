@@ -7,7 +7,9 @@ use rand::seq::SliceRandom;
 /// Indices into the example list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
+    /// Examples trained on, ascending.
     pub train: Vec<usize>,
+    /// Examples held out, ascending.
     pub validation: Vec<usize>,
 }
 

@@ -23,8 +23,11 @@ use crate::model::arch::FEATURE_DIM;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainSettings {
+    /// Passes over the training rows.
     pub epochs: usize,
+    /// Adam's step size.
     pub learning_rate: f64,
+    /// Rows per optimizer step.
     pub batch_size: usize,
     /// Share of each class held out for validation.
     pub validation_fraction: f32,
@@ -46,21 +49,29 @@ impl Default for TrainSettings {
 /// views, concatenated (view 0 is the plain eval crop).
 #[derive(Debug, Clone, Copy)]
 pub struct LabeledFeatures<'a> {
+    /// Position of its class in the class list given to [`Trainer::new`].
     pub class: usize,
+    /// `views × 2048` pooled features.
     pub views: &'a [f32],
 }
 
 /// Why training cannot start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
+    /// Fewer than two classes (how many there are).
     #[error("add at least two classes to train a classifier (there {})", count_phrase(*.0))]
     TooFewClasses(usize),
+    /// A class without examples (its name).
     #[error("class “{0}” has no examples yet: add some, or delete the class")]
     EmptyClass(String),
+    /// An example whose features are not whole 2048-d views, or whose class is out of
+    /// range (how many values it has).
     #[error("an example's features have {0} values; expected whole views of {FEATURE_DIM}")]
     BadFeatures(usize),
+    /// A setting out of range; which, and what it must be.
     #[error("invalid setting: {0}")]
     Settings(&'static str),
+    /// The backend failed; its description.
     #[error("the compute device failed: {0}")]
     Device(String),
 }
@@ -76,16 +87,22 @@ fn count_phrase(count: usize) -> String {
 /// Loss and accuracy after one epoch; validation figures are absent without held-out examples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
+    /// 1 for the first epoch.
     pub epoch: usize,
+    /// Mean cross-entropy on the training rows.
     pub train_loss: f32,
+    /// Share of training rows predicted right.
     pub train_accuracy: f32,
+    /// Mean cross-entropy on the held-out examples' plain views.
     pub validation_loss: Option<f32>,
+    /// Share of held-out examples predicted right.
     pub validation_accuracy: Option<f32>,
 }
 
 /// Validation results of the latest epoch: `confusion[true][predicted]` counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
+    /// `classes × classes` counts, rows the true class, columns the predicted one.
     pub confusion: Vec<Vec<u32>>,
 }
 
@@ -118,6 +135,8 @@ impl FeatureSet {
     }
 }
 
+/// One training run of a head: the split, the features on the device, the optimizer state.
+/// Call [`Trainer::epoch`] until [`Trainer::is_done`], then take [`Trainer::weights`].
 pub struct Trainer {
     head: Head,
     optimizer: ModuleOptimizer,
@@ -194,10 +213,6 @@ impl Trainer {
         })
     }
 
-    pub fn settings(&self) -> &TrainSettings {
-        &self.settings
-    }
-
     /// Example indices (into the slice given to [`Trainer::new`]) on each side of the split.
     pub fn split(&self) -> &Split {
         &self.split
@@ -208,6 +223,7 @@ impl Trainer {
         self.train.labels.len()
     }
 
+    /// Whether the set number of epochs has run.
     pub fn is_done(&self) -> bool {
         self.epoch >= self.settings.epochs
     }
@@ -246,7 +262,6 @@ impl Trainer {
         self.evaluation.as_ref()
     }
 
-    /// The head's current parameters, read back to the host.
     /// The head's current parameters, read back to the host, as a linear layer on raw
     /// features (the standardization folded in).
     pub async fn weights(&self) -> Result<HeadWeights, TrainError> {

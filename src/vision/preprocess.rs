@@ -25,7 +25,9 @@ pub struct Preprocessing {
     pub resize: u32,
     /// Side of the square center crop.
     pub crop: u32,
+    /// Per-channel mean subtracted from RGB values in [0, 1].
     pub mean: [f32; 3],
+    /// Per-channel standard deviation divided by after subtracting the mean.
     pub std: [f32; 3],
 }
 
@@ -38,12 +40,20 @@ impl Default for Preprocessing {
 /// Why an image could not be turned into model input.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// The bytes are none of the supported formats.
     #[error("unsupported or unrecognised image format (supported: JPEG, PNG, WebP, GIF, BMP)")]
     UnknownFormat,
+    /// A supported format, but the data is broken; the decoder's reason.
     #[error("the image could not be decoded: {0}")]
     Corrupt(String),
+    /// A side is 0 or over [`MAX_SIDE`] pixels.
     #[error("the image is {width}×{height}; sides from 1 to {MAX_SIDE} pixels are supported")]
-    BadSize { width: u32, height: u32 },
+    BadSize {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
 }
 
 /// Decodes JPEG/PNG/WebP/GIF (first frame)/BMP bytes to RGB, applying EXIF orientation.
@@ -101,9 +111,13 @@ pub fn resize_and_crop(image: &RgbImage, p: &Preprocessing) -> RgbImage {
 /// A window of a source image, in (fractional) source pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CropBox {
+    /// Distance from the image's left edge.
     pub left: f64,
+    /// Distance from the image's top edge.
     pub top: f64,
+    /// Width of the window.
     pub width: f64,
+    /// Height of the window.
     pub height: f64,
 }
 

@@ -5,9 +5,10 @@
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use super::device::pick_device;
+use super::worker::pick_device;
 use crate::engine::Classifier;
 
+/// The page's engine loaded for the benchmark, with its fixed input.
 #[wasm_bindgen]
 pub struct BenchModel {
     classifier: Classifier,

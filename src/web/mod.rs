@@ -1,33 +1,19 @@
-//! The browser app (wasm only): Leptos components over the core engine.
+//! The browser app (wasm only), in three wings by where code runs: `ui` on the page,
+//! `worker` in the model worker (and the page's handle on it), `platform` for browser I/O
+//! both use. `bench` is the JS-facing handle the browser benchmark drives.
 
-mod app;
-mod batch;
 mod bench;
-mod cache;
-mod camera;
-mod cached_view;
-mod device;
-mod dropped;
-mod heatmap;
-mod browser;
-mod idb;
-mod input;
-mod live;
-mod memory;
-mod models;
-mod remembered;
-mod results;
-mod status;
-mod teach;
-mod webcam;
+mod platform;
+mod ui;
 mod worker;
 
-pub use app::App;
+pub use bench::BenchModel;
 
-/// Mounts the app on `<body>`; called by the `app` binary.
+/// Mounts the app on `<body>` — or, in the model worker, serves the page's calls; called by
+/// the `app` binary.
 pub fn mount() {
     console_error_panic_hook::set_once();
-    if browser::in_worker() {
+    if platform::scope::in_worker() {
         worker::serve();
         return;
     }
@@ -36,5 +22,5 @@ pub fn mount() {
     if search.trim_start_matches('?').split('&').any(|p| p == "bench") {
         return;
     }
-    leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(ui::App);
 }

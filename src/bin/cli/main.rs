@@ -10,13 +10,14 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use transfer_studio::engine::Classifier;
+use transfer_studio::engine::{Classifier, TOP_K};
 use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
+use transfer_studio::model::digest::sha256_hex;
+use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat};
 use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
-use transfer_studio::vision::preprocess::Preprocessing;
-use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat, sha256_hex};
 use transfer_studio::model::weights::TorchvisionWeights;
+use transfer_studio::vision::preprocess::Preprocessing;
 use transfer_studio::train::trainer::TrainSettings;
 
 #[derive(Parser)]
@@ -34,7 +35,7 @@ enum Command {
         #[arg(long)]
         weights: PathBuf,
         /// How many classes to print per image.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = TOP_K)]
         top: usize,
         /// One JSON object per line instead of text, with each top class's activation map
         /// (`maps`: `map_side`² values over the center crop, row-major).

@@ -104,19 +104,19 @@ pub fn predict(project_path: &Path, weights: &Path, json: bool, device: &Device,
         bail!("{} was trained on features of other backbone weights than {}", project_path.display(), weights.display());
     }
     let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+    let names = project.class_names(&head.record.class_ids);
     for path in images {
         let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
             .with_context(|| format!("{}", path.display()))?;
         let input = preprocess::preprocess(&image, classifier.preprocessing());
         let features = pollster::block_on(classifier.pooled_features(vec![input]))?;
         let probs = head.weights.probabilities(&features);
-        let names = head.record.class_ids.iter().map(|&id| project.class(id).map_or("?", |c| c.name.as_str()));
         if json {
-            let classes: Vec<_> = names.zip(&probs).map(|(name, p)| serde_json::json!({ "class": name, "prob": p })).collect();
+            let classes: Vec<_> = names.iter().zip(&probs).map(|(name, p)| serde_json::json!({ "class": name, "prob": p })).collect();
             println!("{}", serde_json::json!({ "image": path.display().to_string(), "classes": classes }));
         } else {
             println!("{}", path.display());
-            for (name, p) in names.zip(&probs) {
+            for (name, p) in names.iter().zip(&probs) {
                 println!("  {:>6.2}%  {name}", p * 100.0);
             }
         }

@@ -7,12 +7,14 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde_bytes::ByteBuf;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
 
-use super::super::device::describe;
-use super::super::models::Stage;
-use super::protocol::{BackendInfo, Call, Message, Reply, Request, decode, encode};
+use super::error::WorkerError;
+use super::protocol::{BackendInfo, Call, Message, Request, decode, encode};
+use super::sources::Stage;
+use crate::web::platform::scope::describe;
 
 /// Imports the app's wasm-bindgen glue in the worker and instantiates the module the page
 /// sends; the app's `main` then sees it runs in a worker and serves requests.
@@ -36,7 +38,7 @@ extern "C" {
 }
 
 struct Pending {
-    answer: oneshot::Sender<Result<Reply, String>>,
+    answer: oneshot::Sender<Result<ByteBuf, WorkerError>>,
     progress: Box<dyn FnMut(Stage)>,
 }
 
@@ -44,12 +46,13 @@ struct Pending {
 struct State {
     next_id: u32,
     /// Calls posted before the worker said it is ready, in order.
-    waiting: Option<Vec<Uint8Array>>,
+    waiting: Option<Vec<Array>>,
     pending: HashMap<u32, Pending>,
     /// Why the worker no longer answers, once it has failed.
-    stopped: Option<String>,
+    stopped: Option<WorkerError>,
 }
 
+/// The running worker and the calls in flight.
 pub struct ModelWorker {
     worker: Worker,
     state: Rc<RefCell<State>>,
@@ -59,15 +62,16 @@ pub struct ModelWorker {
 
 impl ModelWorker {
     /// Starts the worker; `on_ready` hears which device it picked.
-    pub fn start(on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, String> {
+    pub fn start(on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, WorkerError> {
+        let not_started = |e: JsValue| WorkerError::NotStarted(describe(e));
         let options = BlobPropertyBag::new();
         options.set_type("text/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&BOOTSTRAP.into()), &options).map_err(describe)?;
-        let script = Url::create_object_url_with_blob(&blob).map_err(describe)?;
+        let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&BOOTSTRAP.into()), &options).map_err(not_started)?;
+        let script = Url::create_object_url_with_blob(&blob).map_err(not_started)?;
         let worker_options = WorkerOptions::new();
         worker_options.set_type(WorkerType::Module);
         worker_options.set_name("model");
-        let worker = Worker::new_with_options(&script, &worker_options).map_err(|e| format!("the model worker could not start: {}", describe(e)))?;
+        let worker = Worker::new_with_options(&script, &worker_options).map_err(not_started)?;
         let _ = Url::revoke_object_url(&script);
 
         let state = Rc::new(RefCell::new(State { waiting: Some(Vec::new()), ..State::default() }));
@@ -79,22 +83,22 @@ impl ModelWorker {
             let state = state.clone();
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
                 event.prevent_default();
-                stop(&state, format!("the model worker failed ({}); reload the page — your classes and examples are kept", event.message()));
+                stop(&state, WorkerError::Failed(event.message()));
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         let start = Object::new();
-        Reflect::set(&start, &"glue".into(), &GLUE_URL.with(|url| JsValue::from_str(url))).map_err(describe)?;
-        Reflect::set(&start, &"module".into(), &wasm_bindgen::module()).map_err(describe)?;
-        worker.post_message(&start).map_err(describe)?;
+        Reflect::set(&start, &"glue".into(), &GLUE_URL.with(|url| JsValue::from_str(url))).map_err(not_started)?;
+        Reflect::set(&start, &"module".into(), &wasm_bindgen::module()).map_err(not_started)?;
+        worker.post_message(&start).map_err(not_started)?;
         Ok(Self { worker, state, _on_message: on_message, _on_error: on_error })
     }
 
-    /// Sends `request` now (it is encoded before this returns); `progress` hears the stages
-    /// of a model load. The answer arrives on the returned channel.
-    pub fn send(&self, request: Request<'_>, progress: impl FnMut(Stage) + 'static) -> Result<Answer, String> {
+    /// Sends `request` now (it is encoded before this returns), with `file` beside it;
+    /// `progress` hears the stages of a model load. The answer arrives on the returned channel.
+    pub fn send(&self, request: Request<'_>, file: Option<&Blob>, progress: impl FnMut(Stage) + 'static) -> Result<Answer, WorkerError> {
         let (answer, answered) = oneshot::channel();
         let mut state = self.state.borrow_mut();
         if let Some(reason) = &state.stopped {
@@ -103,17 +107,20 @@ impl ModelWorker {
         let id = state.next_id;
         state.next_id = state.next_id.wrapping_add(1);
         state.pending.insert(id, Pending { answer, progress: Box::new(progress) });
-        let bytes = Uint8Array::from(encode(&Call { id, request }).as_slice());
+        let parts = Array::of1(&Uint8Array::from(encode(&Call { id, request }).as_slice()));
+        if let Some(file) = file {
+            parts.push(file);
+        }
         match state.waiting.as_mut() {
-            Some(waiting) => waiting.push(bytes),
-            None => post(&self.worker, &bytes),
+            Some(waiting) => waiting.push(parts),
+            None => post(&self.worker, &parts),
         }
         Ok(answered)
     }
 }
 
 /// Where one call's answer arrives.
-pub type Answer = oneshot::Receiver<Result<Reply, String>>;
+pub type Answer = oneshot::Receiver<Result<ByteBuf, WorkerError>>;
 
 impl Drop for ModelWorker {
     fn drop(&mut self) {
@@ -121,18 +128,21 @@ impl Drop for ModelWorker {
     }
 }
 
-fn post(worker: &Worker, bytes: &Uint8Array) {
-    if let Err(err) = worker.post_message_with_transfer(bytes, &Array::of1(&bytes.buffer())) {
+/// Posts `[call bytes, file?]`, transferring the bytes' buffer (a file is not copied either:
+/// a `Blob` crosses by reference).
+fn post(worker: &Worker, parts: &Array) {
+    let bytes: Uint8Array = parts.get(0).unchecked_into();
+    if let Err(err) = worker.post_message_with_transfer(parts, &Array::of1(&bytes.buffer())) {
         web_sys::console::error_1(&err);
     }
 }
 
 fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready: &impl Fn(BackendInfo)) {
     if let Some(failed) = Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()) {
-        stop(state, format!("the model worker could not start: {failed}"));
+        stop(state, WorkerError::NotStarted(failed));
         return;
     }
-    let Ok(bytes) = data.dyn_into::<Uint8Array>() else { return stop(state, "the model worker sent something unexpected".into()) };
+    let Ok(bytes) = data.dyn_into::<Uint8Array>() else { return stop(state, WorkerError::Malformed("not a message's bytes".into())) };
     let message = match decode::<Message>(&bytes.to_vec()) {
         Ok(message) => message,
         Err(reason) => return stop(state, reason),
@@ -140,7 +150,7 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
     match message {
         Message::Ready(backend) => {
             let waiting = state.borrow_mut().waiting.take().unwrap_or_default();
-            waiting.iter().for_each(|bytes| post(worker, bytes));
+            waiting.iter().for_each(|parts| post(worker, parts));
             on_ready(backend);
         }
         Message::Progress { id, stage } => {
@@ -163,7 +173,7 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
 }
 
 /// Fails every call waiting for an answer, and every later one, with `reason`.
-fn stop(state: &Rc<RefCell<State>>, reason: String) {
+fn stop(state: &Rc<RefCell<State>>, reason: WorkerError) {
     let pending: Vec<Pending> = {
         let mut state = state.borrow_mut();
         state.stopped = Some(reason.clone());

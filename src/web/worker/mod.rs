@@ -1,11 +1,27 @@
 //! The model worker: decoding, preprocessing, inference and training run in a dedicated Web
 //! Worker (WebGPU works there), so the page never waits on them.
+//!
+//! Both ends live here. On the page: [`ModelHandle`] (typed calls) over `client` (starts the
+//! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
+//! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
+//! bytes from cache or network), `model_cache` (Cache Storage) and `memory`. Between them:
+//! `protocol` (each request paired with its reply type) and `error` (every failure, worded).
 
 mod client;
-mod model;
+mod device;
+mod error;
+mod handle;
+mod memory;
+mod model_cache;
 mod protocol;
 mod serve;
+mod sources;
+mod state;
 
-pub use model::Model;
-pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, Picture};
+pub use device::pick_device;
+pub use error::WorkerError;
+pub use handle::{Image, ModelHandle};
+pub use model_cache::CachedFile;
+pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures};
 pub use serve::serve;
+pub use sources::{ModelSource, Stage, cache_key};

@@ -1,65 +1,208 @@
-//! What the page and the model worker say to each other. Messages are postcard bytes in a
-//! transferred `ArrayBuffer`: image bytes and feature rows cross without a JSON detour.
+//! What the page and the model worker say to each other. Each request is a struct paired
+//! with its reply type by [`Ask`]; on the wire a [`Call`] carries one [`Request`] and the
+//! worker answers with the reply's postcard bytes or a [`WorkerError`]. Messages are
+//! postcard bytes in a transferred `ArrayBuffer`; a user's file travels beside them as a
+//! `Blob` (read in the worker, never copied on the page).
 
 use std::borrow::Cow;
 
 use image::RgbImage;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
+use super::error::WorkerError;
+use super::model_cache::CachedFile;
+use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
 use crate::train::head::HeadWeights;
 use crate::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
 use crate::vision::preprocess::Preprocessing;
 
-use super::super::memory::MemoryFigures;
-use super::super::models::{ModelSource, Stage};
-
-/// An image as the worker takes it: a file's bytes (decoded there) or pixels already decoded
-/// (a camera frame).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Picture {
-    Encoded(ByteBuf),
-    Rgb { width: u32, height: u32, pixels: ByteBuf },
+/// A request the page can make of the worker, paired with the type of its reply.
+pub trait Ask<'a>: Into<Request<'a>> {
+    /// What the worker answers.
+    type Reply: Serialize + DeserializeOwned + 'static;
 }
 
-impl Picture {
-    pub fn rgb(image: RgbImage) -> Self {
-        Self::Rgb { width: image.width(), height: image.height(), pixels: ByteBuf::from(image.into_raw()) }
+/// Decoded RGB pixels, row-major, 3 bytes a pixel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pixels {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width × height × 3` bytes.
+    pub rgb: ByteBuf,
+}
+
+impl Pixels {
+    /// The pixels of an image.
+    pub fn of(image: RgbImage) -> Self {
+        Self { width: image.width(), height: image.height(), rgb: ByteBuf::from(image.into_raw()) }
     }
 
-    pub fn into_rgb(self) -> Option<RgbImage> {
-        match self {
-            Self::Rgb { width, height, pixels } => RgbImage::from_raw(width, height, pixels.into_vec()),
-            Self::Encoded(_) => None,
-        }
+    /// The image, if the bytes fill the size.
+    pub fn into_image(self) -> Option<RgbImage> {
+        RgbImage::from_raw(self.width, self.height, self.rgb.into_vec())
     }
+}
+
+/// An image as the worker takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Picture {
+    /// An image file (JPEG, PNG, …) attached to the call as a `Blob`; the worker reads and
+    /// decodes it.
+    File {
+        /// The file's name, for messages.
+        name: String,
+    },
+    /// Pixels already decoded (a camera frame).
+    Frame(Pixels),
+}
+
+/// Obtain a model (cache or network), load it, and cache it once it has loaded.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Load(pub ModelSource);
+
+/// Load weights the user handed over as a file (attached as a `Blob`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoadFile {
+    /// The file's name, shown as the model's.
+    pub name: String,
+}
+
+/// Top-`k` ImageNet classes, stage timings and each top class's activation map.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Classify {
+    /// The image.
+    pub picture: Picture,
+    /// How many classes to rank.
+    pub k: usize,
+}
+
+/// Pooled features of an example's views and its thumbnail.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExampleFeatures {
+    /// The example's image.
+    pub picture: Picture,
+    /// Add mirrored and cropped views.
+    pub augment: bool,
+    /// Seeds the random crops.
+    pub seed: u64,
+}
+
+/// Pooled features, the last feature map and the center crop, for the user's head.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Look {
+    /// The image.
+    pub picture: Picture,
 }
 
 /// One example as training takes it: a class position and its views' features.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainExample<'a> {
+    /// Position of its class in `TrainBegin::names`.
     pub class: usize,
+    /// `views × 2048` pooled features.
     pub views: Cow<'a, [f32]>,
 }
 
+/// Start training a head on these examples; the page then asks for epochs one at a time.
 #[derive(Debug, Serialize, Deserialize)]
+pub struct TrainBegin<'a> {
+    /// The training set.
+    pub examples: Vec<TrainExample<'a>>,
+    /// Class names, in output order.
+    pub names: Vec<String>,
+    /// Epochs, learning rate, split and so on.
+    pub settings: TrainSettings,
+}
+
+/// Run one epoch of the training begun.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrainEpoch;
+
+/// End the training: the trained head (the trainer is dropped).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrainFinish;
+
+/// Drop the training begun, if any.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TrainAbandon;
+
+/// What Cache Storage holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListCached;
+
+/// Remove one cached model (by its cache URL).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeleteCached {
+    /// The cached file's URL, as [`ListCached`] gave it.
+    pub url: String,
+}
+
+/// Every request, as it crosses to the worker.
+#[derive(Debug, Serialize, Deserialize)]
+#[allow(missing_docs)]
 pub enum Request<'a> {
-    /// Obtain a model (cache or network), load it, and cache it once it has loaded.
-    Load(ModelSource),
-    /// Load weights the user handed over as a file.
-    LoadFile { name: String, bytes: ByteBuf },
-    /// Top-`k` ImageNet classes, stage timings and each top class's activation map.
-    Classify { picture: Picture, k: usize },
-    /// Pooled features of an example's views and its thumbnail.
-    ExampleFeatures { picture: Picture, augment: bool, seed: u64 },
-    /// Pooled features, the feature map and the center crop, for the user's head.
-    Look { picture: Picture },
-    TrainBegin { examples: Vec<TrainExample<'a>>, names: Vec<String>, settings: TrainSettings },
-    TrainEpoch,
-    /// The trained head; the trainer is dropped.
-    TrainFinish,
-    TrainAbandon,
+    Load(Load),
+    LoadFile(LoadFile),
+    Classify(Classify),
+    ExampleFeatures(ExampleFeatures),
+    Look(Look),
+    TrainBegin(TrainBegin<'a>),
+    TrainEpoch(TrainEpoch),
+    TrainFinish(TrainFinish),
+    TrainAbandon(TrainAbandon),
+    ListCached(ListCached),
+    DeleteCached(DeleteCached),
+}
+
+macro_rules! asks {
+    ($($request:ident => $reply:ty;)*) => {$(
+        impl<'a> Ask<'a> for $request {
+            type Reply = $reply;
+        }
+        impl<'a> From<$request> for Request<'a> {
+            fn from(request: $request) -> Self {
+                Request::$request(request)
+            }
+        }
+    )*};
+}
+
+asks! {
+    Load => LoadedModel;
+    LoadFile => LoadedModel;
+    Classify => ClassifiedImage;
+    ExampleFeatures => ExampleFeaturesReply;
+    Look => Looked;
+    TrainEpoch => EpochMetrics;
+    TrainFinish => Trained;
+    TrainAbandon => ();
+    ListCached => Vec<CachedFile>;
+    DeleteCached => bool;
+}
+
+impl<'a> Ask<'a> for TrainBegin<'a> {
+    /// The number of training rows (example views).
+    type Reply = usize;
+}
+
+impl<'a> From<TrainBegin<'a>> for Request<'a> {
+    fn from(request: TrainBegin<'a>) -> Self {
+        Request::TrainBegin(request)
+    }
+}
+
+/// Bytes in use at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MemoryFigures {
+    /// The wasm heap of the worker (it only grows, so it is also the peak).
+    pub wasm_heap: u64,
+    /// Reserved by the device allocator (GPU buffers on WebGPU); `None` where not reported.
+    pub device_reserved: Option<u64>,
 }
 
 /// The compute device in use, in words.
@@ -67,12 +210,14 @@ pub enum Request<'a> {
 pub struct BackendInfo {
     /// "WebGPU" or "CPU (wasm)".
     pub name: String,
+    /// Adapter vendor, architecture and description where the browser tells.
     pub adapter: String,
     /// Why the CPU runs instead of WebGPU, if it does.
     pub fallback_reason: Option<String>,
 }
 
 impl BackendInfo {
+    /// Whether inference runs on WebGPU.
     pub fn is_webgpu(&self) -> bool {
         self.fallback_reason.is_none()
     }
@@ -81,16 +226,21 @@ impl BackendInfo {
 /// The model now loaded in the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadedModel {
+    /// Size of the loaded file.
     pub bytes: u64,
     /// Int8 weights (else fp32, BatchNorm folded).
     pub int8: bool,
+    /// Read from Cache Storage rather than the network or a file.
     pub from_cache: bool,
     /// Why a freshly obtained model could not be cached (it is loaded regardless).
     pub not_cached: Option<String>,
     /// Identity of the weights: features of different backbones are not mixed in a project.
     pub backbone: Option<String>,
+    /// The preprocessing the weights expect.
     pub preprocessing: Preprocessing,
+    /// The device it runs on.
     pub backend: BackendInfo,
+    /// Memory in use once loaded.
     pub memory: MemoryFigures,
 }
 
@@ -98,29 +248,57 @@ pub struct LoadedModel {
 /// `side × side` grid of the center crop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassifiedImage {
+    /// Ranked classes, logits and stage timings.
     pub classification: Classification,
+    /// Per top class (in rank order), `side × side` activations.
     pub maps: Vec<Vec<f32>>,
+    /// Side of the feature grid.
     pub side: u32,
-    pub crop: Picture,
+    /// The center crop the model saw.
+    pub crop: Pixels,
+    /// Memory in use after the pass.
     pub memory: MemoryFigures,
 }
 
+/// An example's features and thumbnail.
 #[derive(Debug, Serialize, Deserialize)]
-pub enum Reply {
-    Loaded(LoadedModel),
-    Classified(ClassifiedImage),
-    Features { features: Vec<f32>, thumbnail: ByteBuf },
-    Looked { features: Vec<f32>, map: Vec<f32>, crop: Picture },
-    TrainStarted { rows: usize },
-    Epoch(EpochMetrics),
-    Trained { weights: HeadWeights, validation: Vec<usize>, evaluation: Option<Evaluation>, memory: MemoryFigures },
-    Done,
+pub struct ExampleFeaturesReply {
+    /// `views × 2048` pooled features.
+    pub features: Vec<f32>,
+    /// A small JPEG of the example.
+    pub thumbnail: ByteBuf,
 }
 
-/// Page → worker.
+/// What the worker computed for the user's head on one image.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Looked {
+    /// 2048 pooled features.
+    pub features: Vec<f32>,
+    /// The last feature map, `2048 × side²`.
+    pub map: Vec<f32>,
+    /// The center crop the model saw.
+    pub crop: Pixels,
+}
+
+/// A head trained in the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Trained {
+    /// The head, as a plain linear layer on raw pooled features.
+    pub weights: HeadWeights,
+    /// Positions (in the training set) of the examples held out for validation.
+    pub validation: Vec<usize>,
+    /// The confusion matrix on the validation examples, if any were held out.
+    pub evaluation: Option<Evaluation>,
+    /// Memory in use after training.
+    pub memory: MemoryFigures,
+}
+
+/// Page → worker: one request and the id its answer will carry.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Call<'a> {
+    /// Chosen by the page, unique among calls in flight.
     pub id: u32,
+    /// What is asked.
     pub request: Request<'a>,
 }
 
@@ -129,14 +307,28 @@ pub struct Call<'a> {
 pub enum Message {
     /// The worker runs and has picked its device; requests may come.
     Ready(BackendInfo),
-    Progress { id: u32, stage: Stage },
-    Answer { id: u32, result: Result<Reply, String> },
+    /// How far a model load has got.
+    Progress {
+        /// The call it belongs to.
+        id: u32,
+        /// The stage reached.
+        stage: Stage,
+    },
+    /// The end of a call: its reply's bytes, or why it failed.
+    Answer {
+        /// The call it answers.
+        id: u32,
+        /// The reply (postcard bytes of the request's `Ask::Reply`) or the error.
+        result: Result<ByteBuf, WorkerError>,
+    },
 }
 
+/// Postcard bytes of a message.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_allocvec(value).expect("messages are plain data")
 }
 
-pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
-    postcard::from_bytes(bytes).map_err(|err| format!("a malformed message between page and worker: {err}"))
+/// A message from its postcard bytes.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, WorkerError> {
+    postcard::from_bytes(bytes).map_err(|err| WorkerError::Malformed(err.to_string()))
 }

@@ -1,0 +1,47 @@
+//! The user's files: what a picker, a drop or a paste hands over, reading a file's bytes,
+//! and offering bytes back as a downloaded file.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, FileList, HtmlAnchorElement, Url};
+
+use super::scope::describe;
+
+/// The files of a `FileList` (a picker's, a drop's or a paste's), in order.
+pub fn file_list(list: Option<FileList>) -> Vec<web_sys::File> {
+    list.map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect()).unwrap_or_default()
+}
+
+/// The files a file `<input>`'s change event carries; the input is reset so choosing the
+/// same file again fires another change.
+pub fn take_files(event: &web_sys::Event) -> Vec<web_sys::File> {
+    let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return Vec::new() };
+    let files = file_list(input.files());
+    input.set_value("");
+    files
+}
+
+/// The bytes of a file or any other blob; `name` says which in the error.
+pub async fn read_blob(blob: &Blob, name: &str) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| format!("could not read {name}: {}", describe(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// The bytes of a user-chosen file.
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    read_blob(file, &file.name()).await
+}
+
+/// Offers `bytes` to the user as a downloaded file.
+pub fn save_file(bytes: &[u8], file_name: &str) -> Result<(), String> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let blob = Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    Url::revoke_object_url(&url).map_err(describe)
+}

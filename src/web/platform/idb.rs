@@ -1,0 +1,122 @@
+//! A small async face on IndexedDB: one database, named object stores with out-of-line
+//! keys, and get / get-all / put / delete / clear as futures. Writes resolve once their
+//! transaction has committed, so a reload right after sees them.
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Event, EventTarget, IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+use super::scope::describe;
+
+/// An open IndexedDB database.
+pub struct Database {
+    db: IdbDatabase,
+}
+
+/// Waits for a request's or transaction's `ok_event` (then yields `result()`) or its error.
+/// Listeners are attached before the first await, so no event can be missed; they are
+/// dropped once the wait is over.
+async fn settled(target: &EventTarget, ok_event: &str, result: impl FnOnce() -> JsValue + 'static) -> Result<JsValue, String> {
+    let mut result = Some(result);
+    let mut listeners = None;
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        let mut result = result.take();
+        let on_ok = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let value = result.take().map(|r| r()).unwrap_or(JsValue::UNDEFINED);
+            let _ = resolve.call1(&JsValue::NULL, &value);
+        });
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let reason = event
+                .target()
+                .and_then(|t| js_sys::Reflect::get(&t, &"error".into()).ok())
+                .filter(|e| !e.is_null() && !e.is_undefined())
+                .map(describe)
+                .unwrap_or_else(|| "the browser refused the storage request".into());
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&reason));
+        });
+        let _ = target.add_event_listener_with_callback(ok_event, on_ok.as_ref().unchecked_ref());
+        let _ = target.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+        let _ = target.add_event_listener_with_callback("abort", on_error.as_ref().unchecked_ref());
+        listeners = Some((on_ok, on_error));
+    });
+    let outcome = JsFuture::from(promise).await.map_err(|e| e.as_string().unwrap_or_else(|| describe(e)));
+    drop(listeners);
+    outcome
+}
+
+async fn request(request: IdbRequest) -> Result<JsValue, String> {
+    let source = request.clone();
+    settled(&request, "success", move || source.result().unwrap_or(JsValue::UNDEFINED)).await
+}
+
+impl Database {
+    /// Opens (creating or upgrading to `version`) a database with these object stores.
+    pub async fn open(name: &str, version: u32, stores: &'static [&'static str]) -> Result<Self, String> {
+        let factory = web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .ok_or("this browser offers no IndexedDB (private mode?): the project cannot be saved")?;
+        let open: IdbOpenDbRequest = factory.open_with_u32(name, version).map_err(describe)?;
+        let upgrade = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
+            let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else { return };
+            for store in stores {
+                if !db.object_store_names().contains(store) {
+                    let _ = db.create_object_store(store);
+                }
+            }
+        });
+        open.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        upgrade.forget();
+        let db = request(open.into()).await?.dyn_into::<IdbDatabase>().map_err(describe)?;
+        Ok(Self { db })
+    }
+
+    fn transaction(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<IdbTransaction, String> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.db.transaction_with_str_sequence_and_mode(&names, mode).map_err(describe)
+    }
+
+    fn store(transaction: &IdbTransaction, name: &str) -> Result<IdbObjectStore, String> {
+        transaction.object_store(name).map_err(describe)
+    }
+
+    /// The value under `key` in `store` (`undefined` if none).
+    pub async fn get(&self, store: &str, key: &JsValue) -> Result<JsValue, String> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
+        request(Self::store(&transaction, store)?.get(key).map_err(describe)?).await
+    }
+
+    /// Every value of a store, in key order.
+    pub async fn get_all(&self, store: &str) -> Result<Array, String> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
+        Ok(request(Self::store(&transaction, store)?.get_all().map_err(describe)?).await?.unchecked_into())
+    }
+
+    /// Applies `writes` (store, key, value-or-delete) in one transaction and waits for the
+    /// commit; either all of them are stored or none.
+    pub async fn write(&self, writes: Vec<(&str, JsValue, Option<JsValue>)>) -> Result<(), String> {
+        let mut names: Vec<&str> = writes.iter().map(|(store, _, _)| *store).collect();
+        names.sort_unstable();
+        names.dedup();
+        let transaction = self.transaction(&names, IdbTransactionMode::Readwrite)?;
+        for (store, key, value) in writes {
+            let store = Self::store(&transaction, store)?;
+            match value {
+                Some(value) => store.put_with_key(&value, &key),
+                None => store.delete(&key),
+            }
+            .map_err(describe)?;
+        }
+        settled(&transaction, "complete", || JsValue::UNDEFINED).await.map(|_| ())
+    }
+
+    /// Empties these stores, in one transaction.
+    pub async fn clear(&self, stores: &[&str]) -> Result<(), String> {
+        let transaction = self.transaction(stores, IdbTransactionMode::Readwrite)?;
+        for store in stores {
+            Self::store(&transaction, store)?.clear().map_err(describe)?;
+        }
+        settled(&transaction, "complete", || JsValue::UNDEFINED).await.map(|_| ())
+    }
+}

@@ -1,0 +1,11 @@
+//! Browser I/O, on the page and (where marked) in the model worker: the global scope,
+//! downloads, the user's files and drops, IndexedDB, the camera, remembered settings.
+//! Nothing here knows about models or the UI.
+
+pub mod camera;
+pub mod download;
+pub mod drops;
+pub mod files;
+pub mod idb;
+pub mod remembered;
+pub mod scope;

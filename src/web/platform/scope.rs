@@ -1,0 +1,58 @@
+//! The global scope this code runs in — the page's `Window` or the model worker's
+//! `WorkerGlobalScope` — and what both offer: `fetch`, Cache Storage, timers, `navigator`;
+//! plus JS errors put into words.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CacheStorage, Window, WorkerGlobalScope};
+
+/// A JS error (or any thrown value) as a message for the user.
+pub fn describe(value: JsValue) -> String {
+    value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| value.as_string()).unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Whether this code runs in a worker rather than on the page.
+pub fn in_worker() -> bool {
+    js_sys::global().dyn_ref::<Window>().is_none()
+}
+
+/// `navigator` of the page or the worker (both may offer `gpu`).
+pub fn navigator() -> JsValue {
+    Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Cache Storage of this origin.
+pub fn caches() -> Result<CacheStorage, JsValue> {
+    let global = js_sys::global();
+    match global.dyn_ref::<Window>() {
+        Some(window) => window.caches(),
+        None => global.unchecked_ref::<WorkerGlobalScope>().caches(),
+    }
+}
+
+/// `fetch(url)` of the page or the worker.
+pub fn fetch(url: &str) -> Promise {
+    let global = js_sys::global();
+    match global.dyn_ref::<Window>() {
+        Some(window) => window.fetch_with_str(url),
+        None => global.unchecked_ref::<WorkerGlobalScope>().fetch_with_str(url),
+    }
+}
+
+/// Lets the browser paint (e.g. a "classifying…" state) before CPU-heavy work starts.
+pub async fn yield_to_browser() {
+    sleep_ms(0).await;
+}
+
+/// Resolves after `ms` milliseconds (a timer, so the page keeps running meanwhile).
+pub async fn sleep_ms(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let _ = match global.dyn_ref::<Window>() {
+            Some(window) => window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+            None => global.unchecked_ref::<WorkerGlobalScope>().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms),
+        };
+    });
+    let _ = JsFuture::from(promise).await;
+}

@@ -1,0 +1,56 @@
+//! One classified photo: the top-5 as bars, how long each stage took, and where the model
+//! looked for the class the user picks.
+
+use leptos::prelude::*;
+
+use super::activation_map::{ActivationMap, LookedAt};
+use super::class_bars::{Bar, ClassBars};
+use crate::web::worker::ClassifiedImage;
+
+/// A classification of the file the user gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifiedPhoto {
+    /// The file's name.
+    pub file: String,
+    /// What the worker answered.
+    pub classified: ClassifiedImage,
+}
+
+/// The result of the last photo, if any.
+#[component]
+pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
+    move || {
+        photo.get().map(|ClassifiedPhoto { file, classified }| {
+            // Position in the top-5 whose map is shown.
+            let chosen = RwSignal::new(0usize);
+            let t = classified.classification.timings;
+            let top = classified.classification.top.clone();
+            let bars = top.iter().map(|p| Bar { label: p.label.clone(), prob: p.prob, index: Some(p.index) }).collect();
+            let crop = classified.crop.clone().into_image();
+            let looked = Signal::derive(move || {
+                let rank = chosen.get();
+                let (p, map) = (top.get(rank)?, classified.maps.get(rank)?);
+                Some(LookedAt {
+                    crop: crop.clone()?,
+                    map: map.clone(),
+                    side: classified.side,
+                    class: p.index.to_string(),
+                    caption: format!("Where it looked for “{}”", p.label),
+                })
+            });
+            view! {
+                <section class="results" data-testid="result" data-file=file.clone()>
+                    <h2>{file.clone()}</h2>
+                    <ClassBars bars testid="prediction" chosen />
+                    <p class="timings" data-testid="timings">
+                        {format!(
+                            "decode {:.1} ms · preprocess {:.1} ms · inference {:.1} ms · total {:.1} ms",
+                            t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()
+                        )}
+                    </p>
+                    <ActivationMap looked testid="result-cam" />
+                </section>
+            }
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! What runs where: the backend badge, the model's loading state and its banner.
+
+use leptos::prelude::*;
+
+use super::format::megabytes;
+use crate::model::manifest::ModelKind;
+use crate::web::worker::BackendInfo;
+
+/// Where the loaded weights came from, for the banner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provenance {
+    /// The site's model manifest (demo or pretrained weights).
+    Manifest(ModelKind),
+    /// A URL the user gave.
+    Url,
+    /// A file the user gave.
+    UserFile,
+}
+
+/// The model's lifecycle as the user sees it.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum ModelStatus {
+    Starting,
+    Downloading { name: String, received: u64, total: Option<u64> },
+    Quantizing { name: String },
+    Preparing { name: String },
+    Ready { name: String, provenance: Provenance, bytes: u64, int8: bool, from_cache: bool, load_ms: f64 },
+    Failed(String),
+}
+
+/// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
+#[component]
+pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
+    move || match backend.get() {
+        None => view! { <p class="backend" data-testid="backend" data-backend="pending">"Starting compute device…"</p> }.into_any(),
+        Some(b) => {
+            let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
+            let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
+            view! {
+                <p class="backend" data-testid="backend" data-backend=kind>
+                    <strong>{b.name}</strong>" · "{b.adapter}<span class="reason">{reason}</span>
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Download progress, preparation, readiness or failure of the model.
+#[component]
+pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
+    move || match status.get() {
+        ModelStatus::Starting => view! { <p data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
+        ModelStatus::Downloading { name, received, total } => {
+            let max = total.unwrap_or(received.max(1));
+            view! {
+                <p data-testid="model-status" data-state="downloading">
+                    {format!("Downloading {name}: {} of {} ", megabytes(received), megabytes(max))}
+                    <progress data-testid="progress" max=max.to_string() value=received.to_string()></progress>
+                </p>
+            }
+            .into_any()
+        }
+        ModelStatus::Quantizing { name } => {
+            view! { <p data-testid="model-status" data-state="quantizing">{format!("Quantizing {name} to int8 (once; the result is cached)…")}</p> }.into_any()
+        }
+        ModelStatus::Preparing { name } => {
+            view! { <p data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
+        }
+        ModelStatus::Ready { name, provenance, bytes, int8, from_cache, load_ms } => {
+            let origin = match (&provenance, from_cache) {
+                (Provenance::UserFile, _) => "file",
+                (_, true) => "cache",
+                (_, false) => "network",
+            };
+            let kind = match provenance {
+                Provenance::Manifest(ModelKind::Demo) => "demo (random weights)",
+                Provenance::Manifest(ModelKind::Pretrained) => "pretrained",
+                Provenance::Url | Provenance::UserFile => "your weights",
+            };
+            let format = if int8 { "int8" } else { "fp32" };
+            view! {
+                <p data-testid="model-status" data-state="ready" data-origin=origin data-format=format data-load-ms=format!("{load_ms:.0}")>
+                    {format!(
+                        "Model ready: {name} — ResNet50, {format}, {}, {kind}; from {origin}, loaded in {:.1} s",
+                        megabytes(bytes),
+                        load_ms / 1e3
+                    )}
+                </p>
+            }
+            .into_any()
+        }
+        ModelStatus::Failed(message) => {
+            view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any()
+        }
+    }
+}
+
+/// A clear label on demo weights, so nobody reads meaning into their predictions.
+#[component]
+pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
+    move || match status.get() {
+        ModelStatus::Ready { provenance: Provenance::Manifest(ModelKind::Demo), .. } => Some(
+            view! {
+                <p class="banner demo" data-testid="demo-banner">
+                    "Random demo weights — predictions are meaningless. Drop a torchvision ResNet50 .safetensors file to use real weights."
+                </p>
+            }
+            .into_any(),
+        ),
+        ModelStatus::Ready { provenance: Provenance::UserFile | Provenance::Url, name, .. } => {
+            Some(view! { <p class="banner user" data-testid="user-banner">{format!("Your weights: {name}")}</p> }.into_any())
+        }
+        _ => None,
+    }
+}

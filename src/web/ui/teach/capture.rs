@@ -1,0 +1,96 @@
+//! Getting examples in: images uploaded or dropped on a class, and frames recorded while
+//! a class's record button is held. Each example's features are computed once, in the
+//! worker, when it is added.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::Teach;
+use crate::train::project::Example;
+use crate::web::platform::scope::sleep_ms;
+use crate::web::worker::{Image, WorkerError};
+
+/// How often a held record button takes a frame, at most.
+const RECORD_INTERVAL_MS: f64 = 250.0;
+
+impl Teach {
+    /// The loaded model's backbone, if the project's features came from it (or the project
+    /// is empty).
+    pub(super) fn backbone_for_project(self) -> Result<Option<String>, String> {
+        let loaded = self.model.loaded.get_untracked().ok_or(WorkerError::ModelLoading)?;
+        let (backbone, has_examples) = self.project.with_untracked(|p| (p.backbone.clone(), !p.examples.is_empty()));
+        match (backbone, &loaded.backbone) {
+            (Some(project), Some(model)) if has_examples && project != *model => Err(
+                "this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project"
+                    .into(),
+            ),
+            _ => Ok(loaded.backbone),
+        }
+    }
+
+    /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
+    pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
+        let backbone = self.backbone_for_project()?;
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let augment = self.project.with_untracked(|p| p.settings.augment);
+        self.pending.update(|n| *n += 1);
+        let computed = self.model.example_features(image, augment, id).await;
+        self.pending.update(|n| *n -= 1);
+        let (features, thumbnail) = computed?;
+        let example = Example { id, class, thumbnail, features };
+        let still_there = self.project.with_untracked(|p| p.class(class).is_some());
+        if !still_there {
+            return Ok(());
+        }
+        self.project.update(|p| {
+            if p.backbone.is_none() || p.examples.is_empty() {
+                p.backbone = backbone;
+            }
+            p.examples.push(example.clone());
+        });
+        self.save(async move |store| store.add_example(&example).await).await;
+        Ok(())
+    }
+
+    /// Adds every file to `class`; files that are not images are reported and skipped.
+    pub fn add_files(self, class: u32, files: Vec<web_sys::File>) {
+        spawn_local(async move {
+            let mut failed = Vec::new();
+            for file in files {
+                let name = file.name();
+                if let Err(message) = self.add_picture(class, Image::File(file)).await {
+                    failed.push(format!("{name}: {message}"));
+                }
+            }
+            self.message.set((!failed.is_empty()).then(|| format!("Not added — {}", failed.join("; "))));
+        });
+    }
+
+    /// While the record button of `class` is held: a frame every [`RECORD_INTERVAL_MS`]
+    /// (or as fast as features are computed, if slower).
+    pub fn start_recording(self, class: u32) {
+        if self.recording.get_untracked().is_some() {
+            return;
+        }
+        if !self.webcam.on.get_untracked() {
+            self.message.set(Some("Start the camera first (Camera, above), then hold the button.".into()));
+            return;
+        }
+        self.recording.set(Some(class));
+        self.run(async move {
+            while self.recording.get_untracked() == Some(class) {
+                let started = web_time::Instant::now();
+                let Some(frame) = self.webcam.next_frame().await else { break };
+                self.add_picture(class, Image::Frame(frame)).await?;
+                let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
+                sleep_ms(left.max(0.0) as i32).await;
+            }
+            Ok(())
+        });
+    }
+
+    pub fn stop_recording(self) {
+        self.recording.set(None);
+    }
+}

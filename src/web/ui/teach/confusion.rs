@@ -1,0 +1,40 @@
+//! The validation confusion matrix with each class's accuracy.
+
+use leptos::prelude::*;
+
+use crate::train::trainer::Evaluation;
+
+/// Rows are the true class, columns the prediction; `names` in the head's class order.
+#[component]
+pub fn ConfusionMatrix(names: Vec<String>, evaluation: Evaluation) -> impl IntoView {
+    let accuracy = evaluation.per_class_accuracy();
+    let header = names.iter().map(|n| view! { <th scope="col">{n.clone()}</th> }).collect_view();
+    let rows = names
+        .iter()
+        .zip(&evaluation.confusion)
+        .zip(accuracy)
+        .enumerate()
+        .map(|(class, ((name, row), accuracy))| {
+            let cells = row
+                .iter()
+                .enumerate()
+                .map(|(predicted, &count)| view! { <td class:diagonal=predicted == class class:miss={predicted != class && count > 0}>{count}</td> })
+                .collect_view();
+            let accuracy = accuracy.map_or("—".to_string(), |a| format!("{:.0}%", a * 100.0));
+            view! {
+                <tr data-testid="confusion-row" data-class=name.clone()>
+                    <th scope="row">{name.clone()}</th>
+                    {cells}
+                    <td data-testid="class-accuracy">{accuracy}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="confusion" data-testid="confusion">
+            <caption>"Validation examples: rows are the true class, columns the prediction"</caption>
+            <thead><tr><th scope="col">"true \\ predicted"</th>{header}<th scope="col">"accuracy"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,55 @@
+//! Editing the project: classes added, renamed and deleted, examples deleted, settings
+//! changed — each change shown at once and written through to IndexedDB.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::Teach;
+use crate::train::trainer::TrainSettings;
+
+impl Teach {
+    pub fn add_class(self, name: String) {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            self.message.set(Some("Give the class a name.".into()));
+            return;
+        }
+        self.project.update(|p| {
+            p.add_class(&name);
+        });
+        self.message.set(None);
+        spawn_local(self.save_info());
+    }
+
+    pub fn set_settings(self, settings: TrainSettings) {
+        self.project.update(|p| p.settings = settings);
+        spawn_local(self.save_info());
+    }
+
+    pub fn rename_class(self, id: u32, name: String) {
+        let name = name.trim().to_string();
+        if name.is_empty() {
+            self.message.set(Some("A class needs a name.".into()));
+            return;
+        }
+        self.project.update(|p| p.rename_class(id, &name));
+        spawn_local(self.save_info());
+    }
+
+    pub fn delete_class(self, id: u32) {
+        let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().filter(|e| e.class == id).map(|e| e.id).collect());
+        self.project.update(|p| p.delete_class(id));
+        spawn_local(async move {
+            let project = self.info_unless_saving();
+            self.save(async move |store| store.delete_examples(&ids, project.as_ref()).await).await;
+        });
+    }
+
+    pub fn delete_example(self, id: u64) {
+        self.project.update(|p| p.examples.retain(|e| e.id != id));
+        spawn_local(async move {
+            let project = self.info_unless_saving();
+            self.save(async move |store| store.delete_examples(&[id], project.as_ref()).await).await;
+        });
+    }
+}

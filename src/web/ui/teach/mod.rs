@@ -1,0 +1,133 @@
+//! Teach mode: the user's classes and examples, training a head on their features with
+//! live curves, prediction with that head, and the project kept in IndexedDB and in files.
+//!
+//! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
+//! settings), `capture` (examples from files and the camera), `training` (the epoch loop),
+//! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
+//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`,
+//! `prediction_view`, `project_file`.
+
+mod capture;
+mod chart;
+mod classes;
+mod confusion;
+mod edits;
+mod panel;
+mod persistence;
+mod prediction;
+mod prediction_view;
+mod project_file;
+mod store;
+mod training;
+mod training_panel;
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::train::project::Project;
+use crate::train::trainer::EpochMetrics;
+use crate::web::ui::webcam::Webcam;
+use crate::web::worker::ModelHandle;
+use prediction_view::HeadPrediction;
+use store::ProjectStore;
+pub use panel::TeachPanel;
+use training::{TrainingRun, TrainingState};
+
+/// Teach mode's state handles; all `Copy`.
+#[derive(Clone, Copy)]
+pub struct Teach {
+    /// The project on the page (the source of truth).
+    pub project: RwSignal<Project>,
+    /// Counts adopted projects, so a save of a whole project stops once it is replaced.
+    generation: StoredValue<u64>,
+    /// (examples stored, examples) while a whole project is being saved.
+    pub saving: RwSignal<Option<(usize, usize)>>,
+    store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
+    model: ModelHandle,
+    /// The last problem to show, if any.
+    pub message: RwSignal<Option<String>>,
+    /// Examples waiting for their features.
+    pub pending: RwSignal<usize>,
+    next_id: StoredValue<u64>,
+    /// Where training stands.
+    pub training: RwSignal<TrainingState>,
+    /// Metrics per epoch of the running (or last) training.
+    pub history: RwSignal<Vec<EpochMetrics>>,
+    /// What the last finished training took.
+    pub last_run: RwSignal<Option<TrainingRun>>,
+    cancel: StoredValue<bool>,
+    /// The class whose record button is held.
+    pub recording: RwSignal<Option<u32>>,
+    /// The camera shared by recording and live prediction.
+    pub webcam: Webcam,
+    /// Whether camera frames are being predicted.
+    pub live: RwSignal<bool>,
+    /// The head's verdict on the last image tried.
+    pub prediction: RwSignal<Option<HeadPrediction>>,
+}
+
+impl Teach {
+    /// The state, with the saved project loaded in the background.
+    pub fn new(model: ModelHandle) -> Self {
+        let teach = Self {
+            project: RwSignal::new(Project::default()),
+            generation: StoredValue::new(0),
+            saving: RwSignal::new(None),
+            store: StoredValue::new_local(None),
+            model,
+            message: RwSignal::new(None),
+            pending: RwSignal::new(0),
+            next_id: StoredValue::new(0),
+            training: RwSignal::new(TrainingState::Idle),
+            history: RwSignal::new(Vec::new()),
+            last_run: RwSignal::new(None),
+            cancel: StoredValue::new(false),
+            recording: RwSignal::new(None),
+            webcam: Webcam::new(),
+            live: RwSignal::new(false),
+            prediction: RwSignal::new(None),
+        };
+        // Recording and live prediction end with the camera.
+        Effect::new(move || {
+            if !teach.webcam.on.get() {
+                teach.recording.set(None);
+                teach.live.set(false);
+            }
+        });
+        spawn_local(async move {
+            match ProjectStore::open().await {
+                Ok(store) => {
+                    match store.load().await {
+                        Ok(project) => teach.adopt(project),
+                        Err(message) => teach.message.set(Some(message)),
+                    }
+                    teach.store.set_value(Some(Rc::new(store)));
+                }
+                Err(message) => teach.message.set(Some(format!("Your project will not be kept after a reload: {message}"))),
+            }
+        });
+        teach
+    }
+
+    /// Shows `project` (loaded or imported) with its last training curves.
+    fn adopt(self, project: Project) {
+        self.generation.update_value(|g| *g += 1);
+        self.saving.set(None);
+        self.next_id.set_value(project.next_example_id());
+        self.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
+        self.training.set(TrainingState::Idle);
+        self.prediction.set(None);
+        self.project.set(project);
+    }
+
+    /// Runs an action, showing its error.
+    pub fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+        spawn_local(async move {
+            if let Err(message) = action.await {
+                self.message.set(Some(message));
+            }
+        });
+    }
+}

@@ -1,0 +1,70 @@
+//! The head's verdict on one image: every class's probability as a bar, and a class
+//! activation map over the center crop for the class the user picks.
+
+use image::RgbImage;
+use leptos::prelude::*;
+
+use crate::train::head::HeadWeights;
+use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::ui::class_bars::{Bar, ClassBars};
+
+/// The user's classifier on one image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadPrediction {
+    /// "camera" or the file's name.
+    pub source: String,
+    /// Class names, in the head's order.
+    pub names: Vec<String>,
+    /// Each class's probability.
+    pub probs: Vec<f32>,
+    /// Per class, the activation map over the `side × side` feature grid.
+    pub maps: Vec<Vec<f32>>,
+    /// Side of the feature grid.
+    pub side: u32,
+    /// The center crop the model saw.
+    pub crop: RgbImage,
+}
+
+impl HeadPrediction {
+    /// Applies `head` to an image's pooled `features` and its `feature_map`.
+    pub fn new(source: String, names: Vec<String>, head: &HeadWeights, features: &[f32], feature_map: &[f32], crop: RgbImage) -> Self {
+        let maps: Vec<Vec<f32>> = (0..head.classes()).map(|k| head.activation_map(k, feature_map)).collect();
+        let side = (maps.first().map_or(0, Vec::len) as f64).sqrt() as u32;
+        Self { source, names, probs: head.probabilities(features), maps, side, crop }
+    }
+
+    /// The most probable class.
+    pub fn best(&self) -> usize {
+        (0..self.probs.len()).max_by(|&a, &b| self.probs[a].total_cmp(&self.probs[b])).unwrap_or(0)
+    }
+}
+
+/// Bars for every class (each chooses the map shown) and the map, best class first.
+#[component]
+pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl IntoView {
+    move || {
+        prediction.get().map(|p| {
+            let best = p.best();
+            let chosen = RwSignal::new(best);
+            let bars = p.names.iter().zip(&p.probs).map(|(name, &prob)| Bar { label: name.clone(), prob, index: None }).collect();
+            let (source, best_name) = (p.source.clone(), p.names.get(best).cloned().unwrap_or_default());
+            let looked = Signal::derive(move || {
+                let class = chosen.get();
+                Some(LookedAt {
+                    crop: p.crop.clone(),
+                    map: p.maps.get(class)?.clone(),
+                    side: p.side,
+                    class: p.names.get(class)?.clone(),
+                    caption: format!("Where it looked for “{}”", p.names.get(class)?),
+                })
+            });
+            view! {
+                <section class="teach-result" data-testid="teach-result" data-source=source.clone() data-best=best_name.clone()>
+                    <h3>{format!("{source}: {best_name}")}</h3>
+                    <ClassBars bars testid="teach-prediction" chosen best />
+                    <ActivationMap looked testid="cam" />
+                </section>
+            }
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! The project as a file: export (download), import, and clearing with a second click.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use super::Teach;
+use crate::web::platform::files::take_files;
+
+/// Export, import and clear.
+#[component]
+pub fn ProjectFile(teach: Teach) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let on_import = move |event: ev::Event| {
+        if let Some(file) = take_files(&event).into_iter().next() {
+            teach.import(file);
+        }
+    };
+    view! {
+        <div class="project-file">
+            <button type="button" data-testid="export-project" on:click=move |_| teach.export()>"Export project"</button>
+            <label class="button">
+                "Import project "
+                <input type="file" accept=".safetensors" data-testid="import-project" on:change=on_import />
+            </label>
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button type="button" data-testid="clear-project" on:click=move |_| confirming.set(true)>"Clear project…"</button>
+                }
+            >
+                <span role="alert">"Delete every class, example and the trained classifier? "</span>
+                <button type="button" class="danger" data-testid="confirm-clear" on:click=move |_| {
+                    confirming.set(false);
+                    teach.clear();
+                }>"Delete all"</button>
+                <button type="button" on:click=move |_| confirming.set(false)>"Keep"</button>
+            </Show>
+        </div>
+    }
+}

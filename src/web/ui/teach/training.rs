@@ -1,0 +1,94 @@
+//! The training loop on the page's side: the worker trains epoch by epoch, the page shows
+//! each epoch's metrics and can cancel between epochs; the trained head joins the project.
+
+use leptos::prelude::*;
+
+use super::Teach;
+use crate::train::project::{TrainedHead, TrainingRecord};
+use crate::web::worker::MemoryFigures;
+
+/// What the last finished training took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainingRun {
+    /// Feature rows trained on (example views).
+    pub rows: usize,
+    /// Wall time from the first epoch to the trained head.
+    pub seconds: f64,
+    /// The worker's memory afterwards.
+    pub memory: MemoryFigures,
+}
+
+/// Where training stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainingState {
+    /// Not trained in this visit.
+    Idle,
+    /// Epoch `epoch` of `epochs` done.
+    Running {
+        /// Epochs done.
+        epoch: usize,
+        /// Epochs in all.
+        epochs: usize,
+    },
+    /// The head is trained and saved.
+    Finished,
+    /// Stopped by the user; the previous head stays.
+    Cancelled,
+}
+
+impl Teach {
+    /// Trains a head on the examples' stored features, epoch by epoch, until done or cancelled.
+    pub fn train(self) {
+        if matches!(self.training.get_untracked(), TrainingState::Running { .. }) {
+            return;
+        }
+        self.run(async move {
+            self.backbone_for_project()?;
+            let (begin, ids, class_ids, settings) = self.project.with_untracked(|p| {
+                (self.model.train_begin(p), p.training_set().2, p.classes.iter().map(|c| c.id).collect::<Vec<_>>(), p.settings.clone())
+            });
+            let rows = begin.reply().await?;
+            let started = web_time::Instant::now();
+            let epochs = settings.epochs;
+            self.cancel.set_value(false);
+            self.message.set(None);
+            self.history.set(Vec::new());
+            self.training.set(TrainingState::Running { epoch: 0, epochs });
+            for _ in 0..epochs {
+                if self.cancel.get_value() {
+                    self.model.train_abandon().await;
+                    self.training.set(TrainingState::Cancelled);
+                    self.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
+                    return Ok(());
+                }
+                let metrics = match self.model.train_epoch().await {
+                    Ok(metrics) => metrics,
+                    Err(error) => {
+                        self.model.train_abandon().await;
+                        self.training.set(TrainingState::Idle);
+                        return Err(error.into());
+                    }
+                };
+                self.history.update(|h| h.push(metrics));
+                self.training.set(TrainingState::Running { epoch: metrics.epoch, epochs });
+            }
+            let trained = self.model.train_finish().await?;
+            let record = TrainingRecord {
+                class_ids,
+                settings,
+                validation_ids: trained.validation.iter().map(|&i| ids[i]).collect(),
+                history: self.history.get_untracked(),
+                evaluation: trained.evaluation,
+            };
+            self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
+            self.training.set(TrainingState::Finished);
+            self.last_run.set(Some(TrainingRun { rows, seconds: started.elapsed().as_secs_f64(), memory: trained.memory }));
+            self.save_info().await;
+            Ok(())
+        });
+    }
+
+    pub fn cancel_training(self) {
+        self.cancel.set_value(true);
+    }
+}

@@ -1,0 +1,156 @@
+//! The page's handle on the model worker: typed calls, and what is loaded now.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use web_sys::Blob;
+
+use super::client::{Answer, ModelWorker};
+use super::error::WorkerError;
+use super::model_cache::CachedFile;
+use super::protocol::{
+    Ask, BackendInfo, Classify, ClassifiedImage, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile,
+    LoadedModel, Look, Looked, Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+};
+use super::sources::{ModelSource, Stage, absolute};
+use crate::train::project::Project;
+use crate::train::trainer::EpochMetrics;
+
+/// An image the page hands to the worker.
+pub enum Image {
+    /// A file the user chose, dropped or pasted: it crosses as a `Blob` and is read in the worker.
+    File(web_sys::File),
+    /// A camera frame, already decoded.
+    Frame(image::RgbImage),
+}
+
+impl Image {
+    /// The picture as the request names it, and the file to send beside the request.
+    fn into_picture(self) -> (Picture, Option<Blob>) {
+        match self {
+            Self::File(file) => (Picture::File { name: file.name() }, Some(file.into())),
+            Self::Frame(frame) => (Picture::Frame(Pixels::of(frame)), None),
+        }
+    }
+}
+
+/// A call sent, whose reply (of type `T`) is still to come.
+pub struct Pending<T> {
+    answer: Result<Answer, WorkerError>,
+    reply: PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> Pending<T> {
+    /// Waits for the reply.
+    pub async fn reply(self) -> Result<T, WorkerError> {
+        let bytes = self.answer?.await.unwrap_or(Err(WorkerError::Stopped))?;
+        super::protocol::decode(&bytes)
+    }
+}
+
+/// `Copy` handle shared by the page's parts.
+#[derive(Clone, Copy)]
+pub struct ModelHandle {
+    worker: StoredValue<Option<Rc<ModelWorker>>, LocalStorage>,
+    /// Why there is no worker, if it could not start.
+    failed: StoredValue<Option<WorkerError>>,
+    /// The model the worker has loaded; `None` until the first load succeeds.
+    pub loaded: RwSignal<Option<LoadedModel>>,
+    /// The device the worker computes on; `None` until it has picked one.
+    pub backend: RwSignal<Option<BackendInfo>>,
+}
+
+impl ModelHandle {
+    /// Starts the worker (it picks its device and waits for a model).
+    pub fn start() -> Self {
+        let backend = RwSignal::new(None);
+        let (worker, failed) = match ModelWorker::start(move |info| backend.set(Some(info))) {
+            Ok(worker) => (Some(Rc::new(worker)), None),
+            Err(reason) => (None, Some(reason)),
+        };
+        Self { worker: StoredValue::new_local(worker), failed: StoredValue::new(failed), loaded: RwSignal::new(None), backend }
+    }
+
+    /// Sends `request` at once (borrowed data is encoded before this returns), `file` beside
+    /// it; the reply is the request's own type.
+    fn send<'a, R: Ask<'a>>(self, request: R, file: Option<Blob>, progress: impl FnMut(Stage) + 'static) -> Pending<R::Reply> {
+        let answer = match self.worker.get_value() {
+            Some(worker) => worker.send(request.into(), file.as_ref(), progress),
+            None => Err(self.failed.get_value().unwrap_or(WorkerError::Stopped)),
+        };
+        Pending { answer, reply: PhantomData }
+    }
+
+    /// Obtains and loads `source` in the worker (the current model stays if it fails).
+    pub async fn load(self, mut source: ModelSource, progress: impl FnMut(Stage) + 'static) -> Result<LoadedModel, WorkerError> {
+        source.url = absolute(&source.url);
+        let loaded = self.send(Load(source), None, progress).reply().await?;
+        Ok(self.adopt(loaded))
+    }
+
+    /// Loads weights from a file the user gave (read in the worker).
+    pub async fn load_file(self, file: web_sys::File) -> Result<LoadedModel, WorkerError> {
+        let loaded = self.send(LoadFile { name: file.name() }, Some(file.into()), |_| {}).reply().await?;
+        Ok(self.adopt(loaded))
+    }
+
+    fn adopt(self, loaded: LoadedModel) -> LoadedModel {
+        self.backend.set(Some(loaded.backend.clone()));
+        self.loaded.set(Some(loaded.clone()));
+        loaded
+    }
+
+    /// The top-`k` ImageNet classes of an image, with timings and activation maps.
+    pub async fn classify(self, image: Image, k: usize) -> Result<ClassifiedImage, WorkerError> {
+        let (picture, file) = image.into_picture();
+        self.send(Classify { picture, k }, file, |_| {}).reply().await
+    }
+
+    /// Features of an example's views and its JPEG thumbnail.
+    pub async fn example_features(self, image: Image, augment: bool, seed: u64) -> Result<(Vec<f32>, Vec<u8>), WorkerError> {
+        let (picture, file) = image.into_picture();
+        let ExampleFeaturesReply { features, thumbnail } = self.send(ExampleFeatures { picture, augment, seed }, file, |_| {}).reply().await?;
+        Ok((features, thumbnail.into_vec()))
+    }
+
+    /// Features, feature map and center crop of an image, for the user's head.
+    pub async fn look(self, image: Image) -> Result<Looked, WorkerError> {
+        let (picture, file) = image.into_picture();
+        self.send(Look { picture }, file, |_| {}).reply().await
+    }
+
+    /// Sends the project's training set to the worker; the reply is the number of training rows.
+    pub fn train_begin(self, project: &Project) -> Pending<usize> {
+        let (examples, names, _) = project.training_set();
+        let examples = examples.iter().map(|e| TrainExample { class: e.class, views: Cow::Borrowed(e.views) }).collect();
+        self.send(TrainBegin { examples, names, settings: project.settings.clone() }, None, |_| {})
+    }
+
+    /// One epoch of the training begun.
+    pub async fn train_epoch(self) -> Result<EpochMetrics, WorkerError> {
+        self.send(TrainEpoch, None, |_| {}).reply().await
+    }
+
+    /// The trained head; the worker drops its trainer.
+    pub async fn train_finish(self) -> Result<Trained, WorkerError> {
+        self.send(TrainFinish, None, |_| {}).reply().await
+    }
+
+    /// Drops the training begun.
+    pub async fn train_abandon(self) {
+        let _ = self.send(TrainAbandon, None, |_| {}).reply().await;
+    }
+
+    /// The models in Cache Storage.
+    pub async fn cached(self) -> Result<Vec<CachedFile>, WorkerError> {
+        self.send(ListCached, None, |_| {}).reply().await
+    }
+
+    /// Removes a cached model; true if it was there.
+    pub async fn delete_cached(self, url: String) -> Result<bool, WorkerError> {
+        self.send(DeleteCached { url }, None, |_| {}).reply().await
+    }
+}

@@ -1,0 +1,121 @@
+//! Getting a model's int8 bytes: from Cache Storage when a verified copy is there, else
+//! downloaded (byte progress, SHA-256 checked) and, for fp32 sources, quantized here once.
+//! Nothing is cached until the caller has loaded it successfully, so a corrupt download,
+//! a wrong digest or a file of another architecture never leaves a poisoned entry.
+
+use crate::model::digest::sha256_hex;
+use crate::model::manifest::ModelEntry;
+use crate::model::quant::{is_int8, quantize_torchvision, source_digest};
+use crate::vision::preprocess::Preprocessing;
+
+use super::model_cache;
+use crate::web::platform::download::download;
+use crate::web::platform::scope::yield_to_browser;
+
+/// Where a model's bytes can be fetched, and what they must hash to (when known).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelSource {
+    /// Shown to the user.
+    pub name: String,
+    /// Where the file is (absolute once it reaches the worker).
+    pub url: String,
+    /// SHA-256 of the file at `url`; `None` for a URL the user typed.
+    pub sha256: Option<String>,
+    /// The file's size, where known before the download says.
+    pub expected_bytes: Option<u64>,
+}
+
+impl ModelSource {
+    /// A URL the user typed: no digest to check against.
+    pub fn from_url(url: String) -> Self {
+        Self { name: url.clone(), url, sha256: None, expected_bytes: None }
+    }
+}
+
+impl From<&ModelEntry> for ModelSource {
+    fn from(entry: &ModelEntry) -> Self {
+        Self { name: entry.name.clone(), url: entry.url.clone(), sha256: Some(entry.sha256.clone()), expected_bytes: Some(entry.bytes) }
+    }
+}
+
+/// Int8 model bytes ready to load, and where they came from.
+pub struct Obtained {
+    /// The int8 model file.
+    pub int8: Vec<u8>,
+    /// Read from Cache Storage.
+    pub from_cache: bool,
+    /// Cache Storage key to store them under once they load.
+    pub cache_key: String,
+}
+
+/// Progress the UI shows while a model is obtained.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub enum Stage {
+    /// Bytes received so far, of `total` where known.
+    Downloading {
+        /// Bytes received.
+        received: u64,
+        /// Bytes expected.
+        total: Option<u64>,
+    },
+    /// Turning fp32 weights into the int8 model (once; the result is cached).
+    Quantizing,
+    /// Building the model on the device and warming it up (after obtaining it).
+    Preparing,
+}
+
+/// The cache key of a source URL: the absolute URL with a marker, so a cached int8 copy of
+/// an fp32 file is never mistaken for the file itself.
+pub fn cache_key(url: &str) -> String {
+    let absolute = absolute(url);
+    let separator = if absolute.contains('?') { '&' } else { '?' };
+    format!("{absolute}{separator}transfer-studio=int8-v1")
+}
+
+/// The page's URL, against which relative model URLs resolve (the worker is given absolute
+/// ones: its own location is a `blob:` URL).
+fn page_url() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+/// `url` made absolute against the page, so the worker fetches what the page meant.
+pub fn absolute(url: &str) -> String {
+    web_sys::Url::new_with_base(url, &page_url()).map(|u| u.href()).unwrap_or_else(|_| url.to_string())
+}
+
+/// A cached copy is used only if it still matches its source.
+fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
+    let Some(expected) = &source.sha256 else { return is_int8(int8) };
+    is_int8(int8) && (sha256_hex(int8) == *expected || source_digest(int8).as_deref() == Some(expected.as_str()))
+}
+
+/// The int8 bytes of `source`: a verified cached copy, else downloaded, checked against its
+/// digest and, if fp32, quantized; `stage` hears the progress.
+pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, String> {
+    let cache_key = cache_key(&source.url);
+    match model_cache::get(&cache_key).await {
+        Ok(Some(int8)) if cached_copy_matches(&int8, source) => return Ok(Obtained { int8, from_cache: true, cache_key }),
+        Ok(Some(_)) => {
+            model_cache::delete(&cache_key).await?;
+        }
+        Ok(None) | Err(_) => {}
+    }
+    let bytes = download(&source.url, |received, total| {
+        stage(Stage::Downloading { received, total: total.or(source.expected_bytes) })
+    })
+    .await?;
+    if let Some(expected) = &source.sha256 {
+        let digest = sha256_hex(&bytes);
+        if digest != *expected {
+            return Err(format!("the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
+        }
+    }
+    let int8 = if is_int8(&bytes) {
+        bytes
+    } else {
+        stage(Stage::Quantizing);
+        yield_to_browser().await;
+        quantize_torchvision(bytes, Preprocessing::default()).map_err(|err| err.to_string())?
+    };
+    Ok(Obtained { int8, from_cache: false, cache_key })
+}

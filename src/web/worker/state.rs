@@ -1,0 +1,213 @@
+//! What the worker holds between calls — the compute device, the loaded classifier and a
+//! training in progress — and how it answers each request.
+
+use serde_bytes::ByteBuf;
+use web_sys::Blob;
+
+use super::device::{ComputeDevice, pick_device};
+use super::error::WorkerError;
+use super::protocol::{
+    Ask, BackendInfo, Classify, ClassifiedImage, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel,
+    Look, Looked, MemoryFigures, Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+};
+use super::sources::{ModelSource, Stage, obtain};
+use super::{memory, model_cache};
+use crate::engine::{Classifier, EngineError};
+use crate::model::quant::is_int8;
+use crate::train::trainer::{EpochMetrics, LabeledFeatures, Trainer};
+use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
+use crate::vision::views::thumbnail;
+use crate::web::platform::files::read_blob;
+
+/// The worker's state between calls.
+pub struct WorkerState {
+    device: ComputeDevice,
+    classifier: Option<Classifier>,
+    trainer: Option<Trainer>,
+}
+
+/// An image as a call brought it: a file's bytes, or decoded pixels.
+enum Input {
+    Encoded(Vec<u8>),
+    Decoded(image::RgbImage),
+}
+
+/// The reply of request type `R`, encoded for the page.
+fn reply<'a, R: Ask<'a>>(result: Result<R::Reply, WorkerError>) -> Result<ByteBuf, WorkerError> {
+    result.map(|reply| ByteBuf::from(encode(&reply)))
+}
+
+/// Bad images are the user's to fix; anything else is the device's.
+fn compute_error(error: EngineError) -> WorkerError {
+    match error {
+        EngineError::Image(error) => WorkerError::Image(error.to_string()),
+        other => WorkerError::Compute(other.to_string()),
+    }
+}
+
+impl WorkerState {
+    /// Picks the device; no model yet.
+    pub async fn start() -> Self {
+        Self { device: pick_device().await, classifier: None, trainer: None }
+    }
+
+    /// The device in words.
+    pub fn backend(&self) -> BackendInfo {
+        self.device.info()
+    }
+
+    /// Answers one call; `file` is the `Blob` sent with it, `progress` hears a load's stages.
+    pub async fn answer(&mut self, request: Request<'static>, file: Option<Blob>, progress: impl FnMut(Stage)) -> Result<ByteBuf, WorkerError> {
+        match request {
+            Request::Load(Load(source)) => reply::<Load>(self.load_source(source, progress).await),
+            Request::LoadFile(LoadFile { name }) => reply::<LoadFile>(self.load_file(name, file).await),
+            Request::Classify(Classify { picture, k }) => reply::<Classify>(self.classify(picture, file, k).await),
+            Request::ExampleFeatures(request) => reply::<ExampleFeatures>(self.example_features(request, file).await),
+            Request::Look(request) => reply::<Look>(self.look(request.picture, file).await),
+            Request::TrainBegin(request) => reply::<TrainBegin>(self.train_begin(request)),
+            Request::TrainEpoch(_) => reply::<TrainEpoch>(self.train_epoch().await),
+            Request::TrainFinish(_) => reply::<TrainFinish>(self.train_finish().await),
+            Request::TrainAbandon(_) => reply::<TrainAbandon>({
+                self.trainer = None;
+                Ok(())
+            }),
+            Request::ListCached(_) => reply::<ListCached>(model_cache::list().await.map_err(WorkerError::Storage)),
+            Request::DeleteCached(DeleteCached { url }) => reply::<DeleteCached>(model_cache::delete(&url).await.map_err(WorkerError::Storage)),
+        }
+    }
+
+    fn classifier(&self) -> Result<&Classifier, WorkerError> {
+        self.classifier.as_ref().ok_or(WorkerError::ModelLoading)
+    }
+
+    fn memory(&self) -> MemoryFigures {
+        memory::read(&self.device.device)
+    }
+
+    /// Obtains `source` and loads it; it is cached once it has loaded. A cached copy that no
+    /// longer loads is removed.
+    async fn load_source(&mut self, source: ModelSource, mut progress: impl FnMut(Stage)) -> Result<LoadedModel, WorkerError> {
+        let failed = |reason: String| WorkerError::Model { name: source.name.clone(), reason };
+        let obtained = obtain(&source, &mut progress).await.map_err(failed)?;
+        progress(Stage::Preparing);
+        let mut loaded = self.load(&obtained.int8, obtained.from_cache).await;
+        match &mut loaded {
+            // The model is loaded either way; a full or blocked cache only costs the next visit a download.
+            Ok(model) if !obtained.from_cache => model.not_cached = model_cache::put(&obtained.cache_key, &obtained.int8).await.err(),
+            Err(_) if obtained.from_cache => {
+                model_cache::delete(&obtained.cache_key).await.ok();
+            }
+            _ => {}
+        }
+        loaded.map_err(failed)
+    }
+
+    async fn load_file(&mut self, name: String, file: Option<Blob>) -> Result<LoadedModel, WorkerError> {
+        let bytes = read_blob(&file.ok_or(WorkerError::MissingFile)?, &name).await;
+        let loaded = match bytes {
+            Ok(bytes) => self.load(&bytes, false).await,
+            Err(reason) => Err(reason),
+        };
+        loaded.map_err(|reason| WorkerError::Model { name, reason })
+    }
+
+    /// Builds the classifier and warms it up, replacing the current one only on success; if
+    /// WebGPU fails here, the CPU takes over.
+    async fn load(&mut self, bytes: &[u8], from_cache: bool) -> Result<LoadedModel, String> {
+        let classifier = match prepare_on(bytes, &self.device.device).await {
+            Err(EngineError::Device(reason)) if self.device.is_webgpu() => {
+                let cpu = ComputeDevice::cpu(format!("WebGPU failed while loading the model: {reason}"));
+                let classifier = prepare_on(bytes, &cpu.device).await.map_err(|e| e.to_string())?;
+                self.trainer = None;
+                self.device = cpu;
+                classifier
+            }
+            result => result.map_err(|e| e.to_string())?,
+        };
+        let (backbone, preprocessing) = (classifier.backbone().map(str::to_string), classifier.preprocessing().clone());
+        self.classifier = Some(classifier);
+        self.device.device.memory_cleanup();
+        Ok(LoadedModel {
+            bytes: bytes.len() as u64,
+            int8: is_int8(bytes),
+            from_cache,
+            not_cached: None,
+            backbone,
+            preprocessing,
+            backend: self.device.info(),
+            memory: self.memory(),
+        })
+    }
+
+    async fn classify(&self, picture: Picture, file: Option<Blob>, k: usize) -> Result<ClassifiedImage, WorkerError> {
+        let classifier = self.classifier()?;
+        let looked = match input(picture, file).await? {
+            Input::Encoded(bytes) => classifier.look_at(&bytes, k).await,
+            Input::Decoded(image) => classifier.look_at_image(image, 0.0, k).await,
+        }
+        .map_err(compute_error)?;
+        Ok(ClassifiedImage {
+            classification: looked.classification,
+            side: looked.side,
+            maps: looked.maps,
+            crop: Pixels::of(looked.crop),
+            memory: self.memory(),
+        })
+    }
+
+    async fn example_features(&self, request: ExampleFeatures, file: Option<Blob>) -> Result<ExampleFeaturesReply, WorkerError> {
+        let image = image(input(request.picture, file).await?)?;
+        let features = self.classifier()?.example_features(&image, request.augment, request.seed).await.map_err(compute_error)?;
+        Ok(ExampleFeaturesReply { features, thumbnail: ByteBuf::from(thumbnail(&image)) })
+    }
+
+    async fn look(&self, picture: Picture, file: Option<Blob>) -> Result<Looked, WorkerError> {
+        let image = image(input(picture, file).await?)?;
+        let classifier = self.classifier()?;
+        let p = classifier.preprocessing().clone();
+        let (features, map) = classifier.features_and_map(preprocess(&image, &p)).await.map_err(compute_error)?;
+        Ok(Looked { features, map, crop: Pixels::of(resize_and_crop(&image, &p)) })
+    }
+
+    fn train_begin(&mut self, request: TrainBegin<'static>) -> Result<usize, WorkerError> {
+        let labeled: Vec<LabeledFeatures> = request.examples.iter().map(|e| LabeledFeatures { class: e.class, views: &e.views }).collect();
+        let trainer = Trainer::new(&labeled, &request.names, request.settings, &self.device.device).map_err(|e| WorkerError::Compute(e.to_string()))?;
+        let rows = trainer.rows();
+        self.trainer = Some(trainer);
+        Ok(rows)
+    }
+
+    async fn train_epoch(&mut self) -> Result<EpochMetrics, WorkerError> {
+        let trainer = self.trainer.as_mut().ok_or(WorkerError::NoTraining)?;
+        trainer.epoch().await.map_err(|e| WorkerError::Compute(e.to_string()))
+    }
+
+    async fn train_finish(&mut self) -> Result<Trained, WorkerError> {
+        let trainer = self.trainer.take().ok_or(WorkerError::NoTraining)?;
+        let weights = trainer.weights().await.map_err(|e| WorkerError::Compute(e.to_string()))?;
+        let (validation, evaluation) = (trainer.split().validation.clone(), trainer.evaluation().cloned());
+        drop(trainer);
+        Ok(Trained { weights, validation, evaluation, memory: self.memory() })
+    }
+}
+
+/// The image a call brought: the attached file's bytes, or the frame's pixels.
+async fn input(picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
+    match picture {
+        Picture::File { name } => read_blob(&file.ok_or(WorkerError::MissingFile)?, &name).await.map(Input::Encoded).map_err(WorkerError::Image),
+        Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
+    }
+}
+
+fn image(input: Input) -> Result<image::RgbImage, WorkerError> {
+    match input {
+        Input::Encoded(bytes) => decode(&bytes).map_err(|e| WorkerError::Image(e.to_string())),
+        Input::Decoded(image) => Ok(image),
+    }
+}
+
+async fn prepare_on(bytes: &[u8], device: &burn::tensor::Device) -> Result<Classifier, EngineError> {
+    let classifier = Classifier::from_weights(bytes, device)?;
+    classifier.warm_up().await?;
+    Ok(classifier)
+}
