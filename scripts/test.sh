@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit/integration tests (including parity with ONNX Runtime) and
-# the browser end-to-end tests against the release build.
+# Runs every check and test: house rules, formatting, clippy (native and wasm), Rust
+# unit/integration tests (including parity with ONNX Runtime) and the browser end-to-end
+# tests against the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 source scripts/env.sh
+
+echo "== house rules: no import circle, no file over 400 lines"
+python3 scripts/check_house.py
+
+echo "== cargo fmt --check"
+cargo fmt --check
+
+echo "== clippy, native (all targets) and wasm (the app), warnings and missing docs as errors"
+cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --no-default-features --features web --lib --bins -- -D warnings
 
 echo "== golden data from the independent reference (numpy + ONNX Runtime + Pillow)"
 .venv/bin/python tests/reference/make_golden.py > /dev/null

@@ -9,8 +9,8 @@ use web_time::Instant;
 
 use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
 use crate::model::fold::FoldedResNet50;
-use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
 use crate::model::labels::imagenet_label;
+use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
 use crate::model::resnet::ResNet50;
 use crate::model::weights::WeightsError;
 use crate::vision::preprocess::{self, ImageError, Preprocessing};
@@ -207,15 +207,8 @@ impl Classifier {
         let top = top_k(&logits, k);
         let cells = all_maps.len() / logits.len().max(1);
         let maps = top.iter().map(|p| all_maps[p.index * cells..(p.index + 1) * cells].to_vec()).collect();
-        let classification = Classification {
-            top,
-            timings: Timings {
-                decode_ms,
-                preprocess_ms: ms(decoded, preprocessed),
-                inference_ms: ms(preprocessed, inferred),
-            },
-            logits,
-        };
+        let classification =
+            Classification { top, timings: Timings { decode_ms, preprocess_ms: ms(decoded, preprocessed), inference_ms: ms(preprocessed, inferred) }, logits };
         Ok(Look { classification, maps, side, crop })
     }
 
@@ -256,11 +249,7 @@ pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
         .into_iter()
         .filter(|&i| !logits[i].is_nan())
         .take(k)
-        .map(|index| Prediction {
-            index,
-            label: imagenet_label(index).unwrap_or("(unnamed class)").to_string(),
-            prob: probs[index],
-        })
+        .map(|index| Prediction { index, label: imagenet_label(index).unwrap_or("(unnamed class)").to_string(), prob: probs[index] })
         .collect()
 }
 

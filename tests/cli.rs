@@ -99,12 +99,13 @@ fn a_file_with_a_wrongly_shaped_tensor_names_it() {
 #[test]
 fn torchvision_pth_converts_to_the_same_tensors() {
     let golden = repo().join("tests/golden");
-    let expected = std::fs::read(golden.join("resnet50_seeded.safetensors"))
-        .expect("golden weights; run tests/reference/make_golden.py (the README test command does)");
+    let expected =
+        std::fs::read(golden.join("resnet50_seeded.safetensors")).expect("golden weights; run tests/reference/make_golden.py (the README test command does)");
     let expected = safetensors::SafeTensors::deserialize(&expected).unwrap();
     let out = std::env::temp_dir().join(format!("ts-pth-{}.safetensors", std::process::id()));
     for (pth, key) in [("resnet50_seeded.pth", None), ("resnet50_seeded_nested.pth", Some("state_dict"))] {
-        let mut args: Vec<String> = vec!["convert".into(), "--pth".into(), golden.join(pth).to_str().unwrap().into(), "--out".into(), out.to_str().unwrap().into()];
+        let mut args: Vec<String> =
+            vec!["convert".into(), "--pth".into(), golden.join(pth).to_str().unwrap().into(), "--out".into(), out.to_str().unwrap().into()];
         if let Some(key) = key {
             args.extend(["--key".to_string(), key.to_string()]);
         }

@@ -8,8 +8,8 @@ use burn::tensor::Device;
 use common::{TestResult, golden, top5};
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::arch::ResNet50Spec;
-use transfer_studio::model::fold::FoldedResNet50;
 use transfer_studio::model::digest::sha256_hex;
+use transfer_studio::model::fold::FoldedResNet50;
 use transfer_studio::model::quant::{FORMAT, Int8Error, Int8ResNet50};
 use transfer_studio::vision::preprocess::Preprocessing;
 
@@ -46,8 +46,11 @@ fn int8_model_stays_within_bounds_of_the_fp32_reference() -> TestResult {
         sorted.sort_by(|a, b| b.total_cmp(a));
         let margin = sorted[0] - sorted[1];
         agree += usize::from(got[0] == expected[0]);
-        println!("{:26} cosine {similarity:.5}  top-5 overlap {overlap}  top-1 {}  (reference margin {margin:.3})",
-            fixture.name, if got[0] == expected[0] { "same" } else { "DIFFERENT" });
+        println!(
+            "{:26} cosine {similarity:.5}  top-5 overlap {overlap}  top-1 {}  (reference margin {margin:.3})",
+            fixture.name,
+            if got[0] == expected[0] { "same" } else { "DIFFERENT" }
+        );
         assert!(similarity >= 0.995, "{}: cosine {similarity}", fixture.name);
         assert!(overlap >= 4, "{}: top-5 overlap {overlap}", fixture.name);
     }

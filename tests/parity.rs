@@ -46,7 +46,8 @@ fn feature_map_pooled_through_fc_gives_onnxruntime_logits() -> TestResult {
     for fixture in golden.fixtures.iter().take(4) {
         let (pooled, map) = pollster::block_on(classifier.features_and_map(golden.inputs[&fixture.name].clone()))?;
         assert_eq!((pooled.len(), map.len()), (2048, 2048 * 49), "{}", fixture.name);
-        let logits: Vec<f32> = fc_weight.chunks_exact(2048).zip(&fc_bias).map(|(row, b)| row.iter().zip(&pooled).map(|(w, x)| w * x).sum::<f32>() + b).collect();
+        let logits: Vec<f32> =
+            fc_weight.chunks_exact(2048).zip(&fc_bias).map(|(row, b)| row.iter().zip(&pooled).map(|(w, x)| w * x).sum::<f32>() + b).collect();
         let expected = &golden.logits[&fixture.name];
         let delta = logits.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(delta <= 1e-3, "{}: max |Δlogit| = {delta}", fixture.name);
@@ -113,12 +114,7 @@ fn preprocessing_stays_within_one_step_of_pillow() -> TestResult {
         let ours = preprocess(&image, &p);
         let expected = &golden.inputs[&fixture.name];
         let plane = ours.len() / 3;
-        let steps: Vec<f32> = ours
-            .iter()
-            .zip(expected)
-            .enumerate()
-            .map(|(i, (a, b))| (a - b).abs() * p.std[i / plane] * 255.0)
-            .collect();
+        let steps: Vec<f32> = ours.iter().zip(expected).enumerate().map(|(i, (a, b))| (a - b).abs() * p.std[i / plane] * 255.0).collect();
         let max = steps.iter().copied().fold(0.0, f32::max);
         let mean = steps.iter().sum::<f32>() / steps.len() as f32;
         let off = steps.iter().filter(|s| **s > 0.5).count() as f32 / steps.len() as f32;

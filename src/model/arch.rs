@@ -39,15 +39,7 @@ pub struct ConvSpec {
 
 impl ConvSpec {
     fn new(conv: String, bn: String, channels: [usize; 2], kernel: usize, stride: usize) -> Self {
-        Self {
-            conv,
-            bn,
-            channels_in: channels[0],
-            channels_out: channels[1],
-            kernel,
-            stride,
-            padding: kernel / 2,
-        }
+        Self { conv, bn, channels_in: channels[0], channels_out: channels[1], kernel, stride, padding: kernel / 2 }
     }
 
     /// Shape of the convolution weight, `[out, in, k, k]`.
@@ -73,9 +65,7 @@ pub struct BottleneckSpec {
 impl BottleneckSpec {
     /// Its conv/BatchNorm pairs: reduce, spatial, expand, then the projection if any.
     pub fn convs(&self) -> impl Iterator<Item = &ConvSpec> {
-        [&self.reduce, &self.spatial, &self.expand]
-            .into_iter()
-            .chain(self.downsample.as_ref())
+        [&self.reduce, &self.spatial, &self.expand].into_iter().chain(self.downsample.as_ref())
     }
 }
 
@@ -91,10 +81,7 @@ pub struct ResNet50Spec {
 impl ResNet50Spec {
     /// Torchvision's `resnet50` table.
     pub fn new() -> Self {
-        let stem = ConvSpec {
-            padding: 3,
-            ..ConvSpec::new("conv1".into(), "bn1".into(), [3, BASE_PLANES], 7, 2)
-        };
+        let stem = ConvSpec { padding: 3, ..ConvSpec::new("conv1".into(), "bn1".into(), [3, BASE_PLANES], 7, 2) };
         let mut blocks = Vec::new();
         let mut channels_in = BASE_PLANES;
         for (stage, &count) in BLOCKS_PER_STAGE.iter().enumerate() {
@@ -103,18 +90,9 @@ impl ResNet50Spec {
             for index in 0..count {
                 let stride = if index == 0 && stage > 0 { 2 } else { 1 };
                 let p = format!("layer{}.{index}", stage + 1);
-                let conv = |n: usize, ch: [usize; 2], k: usize, s: usize| {
-                    ConvSpec::new(format!("{p}.conv{n}"), format!("{p}.bn{n}"), ch, k, s)
-                };
-                let downsample = (index == 0).then(|| {
-                    ConvSpec::new(
-                        format!("{p}.downsample.0"),
-                        format!("{p}.downsample.1"),
-                        [channels_in, channels_out],
-                        1,
-                        stride,
-                    )
-                });
+                let conv = |n: usize, ch: [usize; 2], k: usize, s: usize| ConvSpec::new(format!("{p}.conv{n}"), format!("{p}.bn{n}"), ch, k, s);
+                let downsample =
+                    (index == 0).then(|| ConvSpec::new(format!("{p}.downsample.0"), format!("{p}.downsample.1"), [channels_in, channels_out], 1, stride));
                 blocks.push(BottleneckSpec {
                     reduce: conv(1, [channels_in, planes], 1, 1),
                     spatial: conv(2, [planes, planes], 3, stride),
@@ -163,12 +141,8 @@ mod tests {
         let spec = ResNet50Spec::new();
         // torchvision resnet50: 53 convs, 53 BatchNorms, fc; 25,557,032 parameters.
         assert_eq!(spec.convs().count(), 53);
-        let params: usize = spec
-            .expected_tensors()
-            .iter()
-            .filter(|(name, _)| !name.contains("running_"))
-            .map(|(_, shape)| shape.iter().product::<usize>())
-            .sum();
+        let params: usize =
+            spec.expected_tensors().iter().filter(|(name, _)| !name.contains("running_")).map(|(_, shape)| shape.iter().product::<usize>()).sum();
         assert_eq!(params, 25_557_032);
     }
 

@@ -74,10 +74,7 @@ pub struct ContainerWriter {
 impl ContainerWriter {
     /// An empty container whose metadata names `format` at `version`.
     pub fn new(format: &str, version: &str) -> Self {
-        let metadata = HashMap::from([
-            (FORMAT_KEY.to_string(), format.to_string()),
-            (VERSION_KEY.to_string(), version.to_string()),
-        ]);
+        let metadata = HashMap::from([(FORMAT_KEY.to_string(), format.to_string()), (VERSION_KEY.to_string(), version.to_string())]);
         Self { tensors: Vec::new(), metadata }
     }
 
@@ -98,8 +95,7 @@ impl ContainerWriter {
     /// If a tensor's byte count does not match its dtype and shape.
     pub fn to_bytes(&self) -> Vec<u8> {
         let views = self.tensors.iter().map(|(name, dtype, shape, bytes)| {
-            let view = TensorView::new(*dtype, shape.clone(), bytes)
-                .unwrap_or_else(|err| panic!("tensor {name}: shape does not match bytes ({err})"));
+            let view = TensorView::new(*dtype, shape.clone(), bytes).unwrap_or_else(|err| panic!("tensor {name}: shape does not match bytes ({err})"));
             (name.as_str(), view)
         });
         safetensors::serialize(views, Some(self.metadata.clone())).expect("in-memory serialization")

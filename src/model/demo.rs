@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use burn::tensor::activation::relu;
 use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -107,14 +107,8 @@ impl Calibrator<'_> {
 }
 
 fn serialize(tensors: &BTreeMap<String, (Vec<usize>, Vec<f32>)>) -> Vec<u8> {
-    let bytes: BTreeMap<&str, (Vec<usize>, Vec<u8>)> = tensors
-        .iter()
-        .map(|(name, (shape, values))| {
-            (name.as_str(), (shape.clone(), le_bytes(values.iter().copied())))
-        })
-        .collect();
-    let views = bytes.iter().map(|(name, (shape, data))| {
-        (*name, TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches byte count"))
-    });
+    let bytes: BTreeMap<&str, (Vec<usize>, Vec<u8>)> =
+        tensors.iter().map(|(name, (shape, values))| (name.as_str(), (shape.clone(), le_bytes(values.iter().copied())))).collect();
+    let views = bytes.iter().map(|(name, (shape, data))| (*name, TensorView::new(Dtype::F32, shape.clone(), data).expect("shape matches byte count")));
     safetensors::serialize(views, None).expect("in-memory serialization")
 }

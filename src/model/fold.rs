@@ -37,8 +37,7 @@ pub fn fold_batch_norm(mut weight: Vec<f32>, shape: [usize; 4], bn: &BatchNorm<'
     let mut bias = Vec::with_capacity(shape[0]);
     for (channel, row) in weight.chunks_exact_mut(per_channel).enumerate() {
         // Computed in f64: running_var can be tiny, and the folded weights feed every check.
-        let scale = f64::from(bn.gamma[channel])
-            / (f64::from(bn.running_var[channel]) + f64::from(bn.eps)).sqrt();
+        let scale = f64::from(bn.gamma[channel]) / (f64::from(bn.running_var[channel]) + f64::from(bn.eps)).sqrt();
         row.iter_mut().for_each(|w| *w = (f64::from(*w) * scale) as f32);
         bias.push((f64::from(bn.beta[channel]) - scale * f64::from(bn.running_mean[channel])) as f32);
     }
@@ -53,20 +52,12 @@ mod tests {
     fn folded_conv_equals_conv_then_batch_norm_on_a_1x1() {
         // 1×1 conv, 2 in, 2 out: y_o = Σ_i W[o,i]·x_i, then BN per output channel.
         let weight = vec![1.0, 2.0, -0.5, 0.25];
-        let bn = BatchNorm {
-            gamma: &[1.5, 0.5],
-            beta: &[0.1, -0.2],
-            running_mean: &[0.3, -1.0],
-            running_var: &[4.0, 0.25],
-            eps: 1e-5,
-        };
+        let bn = BatchNorm { gamma: &[1.5, 0.5], beta: &[0.1, -0.2], running_mean: &[0.3, -1.0], running_var: &[4.0, 0.25], eps: 1e-5 };
         let folded = fold_batch_norm(weight.clone(), [2, 2, 1, 1], &bn);
         let x = [0.7f32, -1.3];
         for o in 0..2 {
             let conv = weight[o * 2] * x[0] + weight[o * 2 + 1] * x[1];
-            let reference = bn.gamma[o] * (conv - bn.running_mean[o])
-                / (bn.running_var[o] + bn.eps).sqrt()
-                + bn.beta[o];
+            let reference = bn.gamma[o] * (conv - bn.running_mean[o]) / (bn.running_var[o] + bn.eps).sqrt() + bn.beta[o];
             let fused = folded.weight[o * 2] * x[0] + folded.weight[o * 2 + 1] * x[1] + folded.bias[o];
             assert!((reference - fused).abs() < 1e-6, "channel {o}: {reference} vs {fused}");
         }
@@ -94,13 +85,7 @@ impl FoldedResNet50 {
             let param = |field: &str| weights.f32(&format!("{}.{field}", conv.bn));
             let (gamma, beta) = (param("weight")?, param("bias")?);
             let (running_mean, running_var) = (param("running_mean")?, param("running_var")?);
-            let bn = BatchNorm {
-                gamma: &gamma,
-                beta: &beta,
-                running_mean: &running_mean,
-                running_var: &running_var,
-                eps: BN_EPS,
-            };
+            let bn = BatchNorm { gamma: &gamma, beta: &beta, running_mean: &running_mean, running_var: &running_var, eps: BN_EPS };
             let weight = weights.f32(&format!("{}.weight", conv.conv))?;
             convs.push(fold_batch_norm(weight, conv.weight_shape(), &bn));
         }

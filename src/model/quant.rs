@@ -80,13 +80,9 @@ impl From<ContainerError> for Int8Error {
             ContainerError::Format { found, .. } => Self::Format(found),
             ContainerError::Version { found, .. } => Self::Version { found: found.unwrap_or_else(|| "(none)".into()) },
             ContainerError::Missing { key } => Self::Missing { key },
-            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => Self::Tensor {
-                key,
-                found: found_dtype,
-                shape: found_shape,
-                expected_dtype,
-                expected: expected_shape.unwrap_or_default(),
-            },
+            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => {
+                Self::Tensor { key, found: found_dtype, shape: found_shape, expected_dtype, expected: expected_shape.unwrap_or_default() }
+            }
         }
     }
 }
@@ -123,11 +119,7 @@ impl QuantizedLayer {
     #[cfg(test)]
     fn dequantize(&self) -> Vec<f32> {
         let per_channel = self.weight.len() / self.shape[0];
-        self.weight
-            .chunks_exact(per_channel)
-            .zip(&self.scale)
-            .flat_map(|(row, s)| row.iter().map(move |&q| f32::from(q) * s))
-            .collect()
+        self.weight.chunks_exact(per_channel).zip(&self.scale).flat_map(|(row, s)| row.iter().map(move |&q| f32::from(q) * s)).collect()
     }
 }
 
@@ -147,11 +139,7 @@ pub struct Int8ResNet50 {
 impl Int8ResNet50 {
     /// Quantizes every layer of a folded model; `source_sha256` names the fp32 file.
     pub fn quantize(folded: &FoldedResNet50, preprocessing: Preprocessing, source_sha256: String) -> Self {
-        let convs = folded
-            .convs
-            .iter()
-            .map(|c| QuantizedLayer::quantize(&c.weight, c.bias.clone(), c.shape.to_vec()))
-            .collect();
+        let convs = folded.convs.iter().map(|c| QuantizedLayer::quantize(&c.weight, c.bias.clone(), c.shape.to_vec())).collect();
         let fc = QuantizedLayer::quantize(&folded.fc_weight, folded.fc_bias.clone(), vec![NUM_CLASSES, FEATURE_DIM]);
         Self { convs, fc, preprocessing, source_sha256 }
     }

@@ -87,23 +87,14 @@ impl ResNet50 {
 
     /// Wires device tensors into modules: conv weights in [`ResNet50Spec::convs`] order,
     /// the fc weight in torchvision's `[out, in]` layout.
-    fn assemble(
-        spec: &ResNet50Spec,
-        convs: impl Iterator<Item = (Tensor<4>, Tensor<1>)>,
-        (fc_weight, fc_bias): (Tensor<2>, Tensor<1>),
-    ) -> Self {
+    fn assemble(spec: &ResNet50Spec, convs: impl Iterator<Item = (Tensor<4>, Tensor<1>)>, (fc_weight, fc_bias): (Tensor<2>, Tensor<1>)) -> Self {
         let mut convs = spec.convs().zip(convs).map(|(conv_spec, (weight, bias))| conv_module(conv_spec, weight, bias));
         let mut next = || convs.next().expect("one weight per spec entry");
         let stem = next();
         let blocks = spec
             .blocks
             .iter()
-            .map(|block| Bottleneck {
-                reduce: next(),
-                spatial: next(),
-                expand: next(),
-                downsample: block.downsample.as_ref().map(|_| next()),
-            })
+            .map(|block| Bottleneck { reduce: next(), spatial: next(), expand: next(), downsample: block.downsample.as_ref().map(|_| next()) })
             .collect();
         // burn's Linear multiplies by [in, out].
         let fc = Linear { weight: Param::from_tensor(fc_weight.transpose()), bias: Some(Param::from_tensor(fc_bias)) };

@@ -70,31 +70,18 @@ pub struct TorchvisionWeights<'a> {
 impl<'a> TorchvisionWeights<'a> {
     /// Parses `bytes` and checks every tensor name, shape and dtype against ResNet50.
     pub fn parse(bytes: &'a [u8], spec: &ResNet50Spec) -> Result<Self, WeightsError> {
-        let tensors = SafeTensors::deserialize(bytes)
-            .map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+        let tensors = SafeTensors::deserialize(bytes).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
         let expected: HashMap<String, Vec<usize>> = spec.expected_tensors().into_iter().collect();
-        let present: BTreeSet<&str> = tensors
-            .names()
-            .into_iter()
-            .filter(|name| !name.ends_with(".num_batches_tracked"))
-            .collect();
+        let present: BTreeSet<&str> = tensors.names().into_iter().filter(|name| !name.ends_with(".num_batches_tracked")).collect();
 
-        let mut missing: Vec<&String> =
-            expected.keys().filter(|key| !present.contains(key.as_str())).collect();
+        let mut missing: Vec<&String> = expected.keys().filter(|key| !present.contains(key.as_str())).collect();
         missing.sort();
         if !missing.is_empty() {
-            return Err(WeightsError::Missing {
-                count: missing.len(),
-                keys: missing.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect(),
-            });
+            return Err(WeightsError::Missing { count: missing.len(), keys: missing.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect() });
         }
-        let unexpected: Vec<&str> =
-            present.iter().copied().filter(|key| !expected.contains_key(*key)).collect();
+        let unexpected: Vec<&str> = present.iter().copied().filter(|key| !expected.contains_key(*key)).collect();
         if !unexpected.is_empty() {
-            return Err(WeightsError::Unexpected {
-                count: unexpected.len(),
-                keys: unexpected.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect(),
-            });
+            return Err(WeightsError::Unexpected { count: unexpected.len(), keys: unexpected.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect() });
         }
         for (key, shape) in spec.expected_tensors() {
             let view = tensors.tensor(&key).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
@@ -110,10 +97,7 @@ impl<'a> TorchvisionWeights<'a> {
 
     /// The tensor `key` widened to f32, row-major. `key` must be one of the expected names.
     pub fn f32(&self, key: &str) -> Result<Vec<f32>, WeightsError> {
-        let view = self
-            .tensors
-            .tensor(key)
-            .map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+        let view = self.tensors.tensor(key).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
         let values = widen(&view);
         if values.iter().any(|v| !v.is_finite()) {
             return Err(WeightsError::NonFinite { key: key.to_string() });
@@ -140,18 +124,11 @@ mod tests {
     /// A complete ResNet50 file of zeros (F16 to keep it small), with `edit` applied to the
     /// list of (name, dtype, shape) before it is written.
     fn file_with(edit: impl FnOnce(&mut Vec<(String, Dtype, Vec<usize>)>)) -> Vec<u8> {
-        let mut entries: Vec<(String, Dtype, Vec<usize>)> =
-            ResNet50Spec::new().expected_tensors().into_iter().map(|(k, s)| (k, Dtype::F16, s)).collect();
+        let mut entries: Vec<(String, Dtype, Vec<usize>)> = ResNet50Spec::new().expected_tensors().into_iter().map(|(k, s)| (k, Dtype::F16, s)).collect();
         entries.push(("bn1.num_batches_tracked".into(), Dtype::I64, vec![]));
         edit(&mut entries);
-        let buffers: Vec<Vec<u8>> = entries
-            .iter()
-            .map(|(_, dtype, shape)| vec![0u8; shape.iter().product::<usize>() * dtype.bitsize() / 8])
-            .collect();
-        let views = entries
-            .iter()
-            .zip(&buffers)
-            .map(|((name, dtype, shape), data)| (name.clone(), TensorView::new(*dtype, shape.clone(), data).unwrap()));
+        let buffers: Vec<Vec<u8>> = entries.iter().map(|(_, dtype, shape)| vec![0u8; shape.iter().product::<usize>() * dtype.bitsize() / 8]).collect();
+        let views = entries.iter().zip(&buffers).map(|((name, dtype, shape), data)| (name.clone(), TensorView::new(*dtype, shape.clone(), data).unwrap()));
         safetensors::serialize(views, None).unwrap()
     }
 

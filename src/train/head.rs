@@ -31,11 +31,7 @@ impl HeadWeights {
 
     /// `W · features + b` for one pooled feature vector.
     pub fn logits(&self, features: &[f32]) -> Vec<f32> {
-        self.weight
-            .chunks_exact(FEATURE_DIM)
-            .zip(&self.bias)
-            .map(|(row, bias)| row.iter().zip(features).map(|(w, x)| w * x).sum::<f32>() + bias)
-            .collect()
+        self.weight.chunks_exact(FEATURE_DIM).zip(&self.bias).map(|(row, bias)| row.iter().zip(features).map(|(w, x)| w * x).sum::<f32>() + bias).collect()
     }
 
     /// Softmax of [`Self::logits`]: each class's probability, output order.

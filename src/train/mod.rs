@@ -2,6 +2,7 @@
 //! examples, with a stratified validation split and per-epoch metrics.
 
 pub mod head;
-pub mod split;
-pub mod trainer;
 pub mod project;
+pub mod split;
+mod standardizer;
+pub mod trainer;

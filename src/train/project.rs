@@ -130,9 +130,9 @@ impl From<ContainerError> for ProjectError {
             ContainerError::Format { found, .. } => Self::Foreign(format!("format is {}", found.as_deref().unwrap_or("missing"))),
             ContainerError::Version { found, .. } => Self::Version(found.unwrap_or_else(|| "(none)".into())),
             ContainerError::Missing { key } => Self::Damaged(format!("tensor {key} is missing")),
-            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => Self::Damaged(format!(
-                "tensor {key} is {found_dtype:?} {found_shape:?}, expected {expected_dtype:?} {expected_shape:?}"
-            )),
+            ContainerError::Tensor { key, expected_dtype, expected_shape, found_dtype, found_shape } => {
+                Self::Damaged(format!("tensor {key} is {found_dtype:?} {found_shape:?}, expected {expected_dtype:?} {expected_shape:?}"))
+            }
         }
     }
 }

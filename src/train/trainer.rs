@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::head::{Head, HeadWeights};
 use super::split::{Split, stratified_split};
+use super::standardizer::Standardizer;
 use crate::engine::read;
 use crate::model::arch::FEATURE_DIM;
 
@@ -128,10 +129,7 @@ struct FeatureSet {
 
 impl FeatureSet {
     fn new(rows: Vec<f32>, labels: Vec<usize>, device: &Device) -> Option<Self> {
-        (!labels.is_empty()).then(|| Self {
-            features: Tensor::from_data(TensorData::new(rows, [labels.len(), FEATURE_DIM]), device),
-            labels,
-        })
+        (!labels.is_empty()).then(|| Self { features: Tensor::from_data(TensorData::new(rows, [labels.len(), FEATURE_DIM]), device), labels })
     }
 }
 
@@ -157,12 +155,7 @@ pub struct Trainer {
 impl Trainer {
     /// Checks the classes and settings, splits the examples (stratified, seeded) and
     /// uploads their features to `device`. `class_names` gives the number of classes.
-    pub fn new(
-        examples: &[LabeledFeatures<'_>],
-        class_names: &[String],
-        settings: TrainSettings,
-        device: &Device,
-    ) -> Result<Self, TrainError> {
+    pub fn new(examples: &[LabeledFeatures<'_>], class_names: &[String], settings: TrainSettings, device: &Device) -> Result<Self, TrainError> {
         let classes = class_names.len();
         if classes < 2 {
             return Err(TrainError::TooFewClasses(classes));
@@ -194,9 +187,7 @@ impl Trainer {
         scaler.apply(&mut validation_rows);
         let validation = FeatureSet::new(validation_rows, split.validation.iter().map(|&i| labels[i]).collect(), device);
 
-        let optimizer = AdamConfig::new()
-            .with_weight_decay((settings.weight_decay > 0.0).then(|| WeightDecayConfig::new(settings.weight_decay)))
-            .init();
+        let optimizer = AdamConfig::new().with_weight_decay((settings.weight_decay > 0.0).then(|| WeightDecayConfig::new(settings.weight_decay))).init();
         Ok(Self {
             head: Head::new(&HeadWeights::zeros(classes), &device.clone().autodiff()),
             optimizer,
@@ -267,52 +258,6 @@ impl Trainer {
     pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
         let standardized = self.head.valid().weights().await.map_err(|err| TrainError::Device(err.to_string()))?;
         Ok(self.scaler.fold(standardized))
-    }
-}
-
-/// Per-feature standardization `(x − mean) / scale`, fitted on the training rows. Features
-/// of a ResNet vary in scale by orders of magnitude between channels and backbones;
-/// standardized, one learning rate suits them all.
-struct Standardizer {
-    mean: Vec<f32>,
-    scale: Vec<f32>,
-}
-
-impl Standardizer {
-    fn fit(rows: &[f32]) -> Self {
-        let count = (rows.len() / FEATURE_DIM).max(1) as f64;
-        let mut sum = vec![0.0f64; FEATURE_DIM];
-        let mut squares = vec![0.0f64; FEATURE_DIM];
-        for row in rows.chunks_exact(FEATURE_DIM) {
-            for (c, &v) in row.iter().enumerate() {
-                sum[c] += f64::from(v);
-                squares[c] += f64::from(v) * f64::from(v);
-            }
-        }
-        let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
-        let scale = squares.iter().zip(&mean).map(|(sq, m)| ((sq / count - m * m).max(0.0).sqrt() as f32).max(1e-6)).collect();
-        Self { mean: mean.into_iter().map(|m| m as f32).collect(), scale }
-    }
-
-    fn apply(&self, rows: &mut [f32]) {
-        for row in rows.chunks_exact_mut(FEATURE_DIM) {
-            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
-                *v = (*v - m) / s;
-            }
-        }
-    }
-
-    /// `W·((x − μ)/σ) + b = (W/σ)·x + (b − (W/σ)·μ)`.
-    fn fold(&self, mut head: HeadWeights) -> HeadWeights {
-        for (row, bias) in head.weight.chunks_exact_mut(FEATURE_DIM).zip(&mut head.bias) {
-            let mut shift = 0.0f64;
-            for ((w, s), m) in row.iter_mut().zip(&self.scale).zip(&self.mean) {
-                *w /= s;
-                shift += f64::from(*w) * f64::from(*m);
-            }
-            *bias -= shift as f32;
-        }
-        head
     }
 }
 

@@ -59,9 +59,7 @@ pub enum ImageError {
 /// Decodes JPEG/PNG/WebP/GIF (first frame)/BMP bytes to RGB, applying EXIF orientation.
 /// Alpha is dropped, as Pillow's `convert("RGB")` does.
 pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|err| ImageError::Corrupt(err.to_string()))?;
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|err| ImageError::Corrupt(err.to_string()))?;
     if reader.format().is_none() {
         return Err(ImageError::UnknownFormat);
     }
@@ -99,12 +97,8 @@ pub fn resize_and_crop(image: &RgbImage, p: &Preprocessing) -> RgbImage {
     // The crop window in source pixels: Pillow maps output pixel x to source (x + 0.5)·s − 0.5
     // with s = source/resized, so a window of the resized image is a box of the source.
     let (scale_x, scale_y) = (f64::from(width) / f64::from(resized_w), f64::from(height) / f64::from(resized_h));
-    let window = CropBox {
-        left: f64::from(left) * scale_x,
-        top: f64::from(top) * scale_y,
-        width: f64::from(p.crop) * scale_x,
-        height: f64::from(p.crop) * scale_y,
-    };
+    let window =
+        CropBox { left: f64::from(left) * scale_x, top: f64::from(top) * scale_y, width: f64::from(p.crop) * scale_x, height: f64::from(p.crop) * scale_y };
     resample(image, window, p.crop)
 }
 
@@ -123,15 +117,10 @@ pub struct CropBox {
 
 /// Resamples `window` of `image` to a `side × side` image (bilinear with antialiasing).
 pub fn resample(image: &RgbImage, window: CropBox, side: u32) -> RgbImage {
-    let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
-        .crop(window.left, window.top, window.width, window.height);
-    let source = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3)
-        .expect("an RgbImage buffer is width × height × 3 bytes");
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(window.left, window.top, window.width, window.height);
+    let source = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3).expect("an RgbImage buffer is width × height × 3 bytes");
     let mut resampled = Image::new(side, side, PixelType::U8x3);
-    Resizer::new()
-        .resize(&source, &mut resampled, &options)
-        .expect("pixel types match and the crop box lies inside the source");
+    Resizer::new().resize(&source, &mut resampled, &options).expect("pixel types match and the crop box lies inside the source");
     RgbImage::from_raw(side, side, resampled.into_vec()).expect("side × side × 3 bytes")
 }
 
@@ -181,20 +170,12 @@ mod tests {
         let (rw, rh) = resized_size(width, height, p.resize);
         let mut full = Image::new(rw, rh, PixelType::U8x3);
         let source = Image::from_vec_u8(width, height, image.as_raw().clone(), PixelType::U8x3).unwrap();
-        Resizer::new()
-            .resize(&source, &mut full, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)))
-            .unwrap();
+        Resizer::new().resize(&source, &mut full, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))).unwrap();
         let full = RgbImage::from_raw(rw, rh, full.into_vec()).unwrap();
         let (left, top) = (center_crop_offset(rw, p.crop), center_crop_offset(rh, p.crop));
         let reference = image::imageops::crop_imm(&full, left, top, p.crop, p.crop).to_image();
         let cropped = resize_and_crop(&image, &p);
-        let worst = reference
-            .as_raw()
-            .iter()
-            .zip(cropped.as_raw())
-            .map(|(a, b)| a.abs_diff(*b))
-            .max()
-            .unwrap();
+        let worst = reference.as_raw().iter().zip(cropped.as_raw()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(worst <= 1, "cropped resize differs by {worst}/255");
     }
 

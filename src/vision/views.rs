@@ -3,9 +3,9 @@
 
 use std::io::Cursor;
 
+use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::flip_horizontal;
-use image::RgbImage;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -29,12 +29,7 @@ pub fn example_views(image: &RgbImage, p: &Preprocessing, augment: bool, seed: u
     let (width, height) = (f64::from(image.width()), f64::from(image.height()));
     let mut random_crop = || {
         let side = width.min(height) * rng.random_range(CROP_SHARE.0..=CROP_SHARE.1);
-        let window = CropBox {
-            left: rng.random_range(0.0..=width - side),
-            top: rng.random_range(0.0..=height - side),
-            width: side,
-            height: side,
-        };
+        let window = CropBox { left: rng.random_range(0.0..=width - side), top: rng.random_range(0.0..=height - side), width: side, height: side };
         resample(image, window, p.crop)
     };
     let crops = [random_crop(), random_crop()];
@@ -46,9 +41,7 @@ pub fn thumbnail(image: &RgbImage) -> Vec<u8> {
     let p = Preprocessing { resize: THUMBNAIL_SIDE, crop: THUMBNAIL_SIDE, ..Preprocessing::default() };
     let small = resize_and_crop(image, &p);
     let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), 85)
-        .encode_image(&small)
-        .expect("encoding an in-memory RGB image cannot fail");
+    JpegEncoder::new_with_quality(Cursor::new(&mut jpeg), 85).encode_image(&small).expect("encoding an in-memory RGB image cannot fail");
     jpeg
 }
 

@@ -40,9 +40,8 @@ pub fn repo() -> PathBuf {
 pub fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
     let dir = repo().join("tests/golden");
     let read = |name: &str| {
-        std::fs::read(dir.join(name)).map_err(|err| {
-            format!("{}: {err}; generate it with tests/reference/make_golden.py (the README test command does)", dir.join(name).display())
-        })
+        std::fs::read(dir.join(name))
+            .map_err(|err| format!("{}: {err}; generate it with tests/reference/make_golden.py (the README test command does)", dir.join(name).display()))
     };
     let index: Index = serde_json::from_slice(&read("golden.json")?)?;
     let data = read("golden.safetensors")?;

@@ -17,8 +17,8 @@ use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat};
 use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
 use transfer_studio::model::weights::TorchvisionWeights;
-use transfer_studio::vision::preprocess::Preprocessing;
 use transfer_studio::train::trainer::TrainSettings;
+use transfer_studio::vision::preprocess::Preprocessing;
 
 #[derive(Parser)]
 #[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
@@ -188,15 +188,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Classify { weights, top, json, backend, resize, images } => {
-            classify(&weights, top, json, backend, resize, &images)
-        }
+        Command::Classify { weights, top, json, backend, resize, images } => classify(&weights, top, json, backend, resize, &images),
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
         Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
         Command::Convert { pth, out, key } => convert(&pth, &out, key.as_deref()),
-        Command::Train {
-            weights, classes, from, out, epochs, learning_rate, batch_size, validation, weight_decay, augment, seed, backend,
-        } => {
+        Command::Train { weights, classes, from, out, epochs, learning_rate, batch_size, validation, weight_decay, augment, seed, backend } => {
             let settings = TrainSettings { epochs, learning_rate, batch_size, validation_fraction: validation, weight_decay, augment, seed };
             let device = device(backend)?;
             let project = match (from, weights) {
@@ -206,9 +202,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             teach::train(project, settings, &device, &out)
         }
-        Command::Predict { project, weights, json, backend, images } => {
-            teach::predict(&project, &weights, json, &device(backend)?, &images)
-        }
+        Command::Predict { project, weights, json, backend, images } => teach::predict(&project, &weights, json, &device(backend)?, &images),
         Command::Bench { weights, backend, runs, warmup } => {
             let name = match backend {
                 Backend::Cpu => "cpu (flex)",

@@ -30,10 +30,7 @@ pub fn pth_to_safetensors(checkpoint: &Path, top_level_key: Option<&str>) -> Res
         return Err(PthError::Empty(top_level_key.map(str::to_string)));
     }
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
-    let data = tensors
-        .iter()
-        .map(|t| t.read().map_err(|e| PthError::Data(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
+    let data = tensors.iter().map(|t| t.read().map_err(|e| PthError::Data(e.to_string()))).collect::<Result<Vec<_>, _>>()?;
     let views = tensors.iter().zip(&data).map(|(t, bytes)| {
         let view = TensorView::new(dtype(t.dtype()), t.shape().to_vec(), bytes).expect("the reader returns shape × dtype bytes");
         (t.name.clone(), view)

@@ -106,8 +106,7 @@ pub fn predict(project_path: &Path, weights: &Path, json: bool, device: &Device,
     let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
     let names = project.class_names(&head.record.class_ids);
     for path in images {
-        let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?)
-            .with_context(|| format!("{}", path.display()))?;
+        let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?).with_context(|| format!("{}", path.display()))?;
         let input = preprocess::preprocess(&image, classifier.preprocessing());
         let features = pollster::block_on(classifier.pooled_features(vec![input]))?;
         let probs = head.weights.probabilities(&features);

@@ -26,11 +26,7 @@ impl Dropped {
             .filter(|item| item.kind() == "file")
             .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
             .collect();
-        if entries.is_empty() {
-            Self::Files(file_list(transfer.files()))
-        } else {
-            Self::Entries(entries)
-        }
+        if entries.is_empty() { Self::Files(file_list(transfer.files())) } else { Self::Entries(entries) }
     }
 
     /// Every file, folders' contents in name order.
@@ -79,7 +75,8 @@ async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystem
             if let Err(error) = reader.read_entries_with_callback_and_callback(resolve, reject) {
                 let _ = reject.call1(&JsValue::NULL, &error);
             }
-        }).await;
+        })
+        .await;
         let chunk: Array = chunk.map_err(|e| format!("{}: {e}", directory.name()))?.dyn_into().map_err(describe)?;
         if chunk.length() == 0 {
             return Ok(all);

@@ -23,11 +23,11 @@ pub struct LookedAt {
     pub caption: String,
 }
 
-/// The crop with the map over it; `testid` names the figure, `{testid}-overlay` and
+/// The crop with the map over it, the map hidden while `show_map` is off (it outlives one
+/// result, so the choice stays); `testid` names the figure, `{testid}-overlay` and
 /// `{testid}-toggle`.
 #[component]
-pub fn ActivationMap(looked: Signal<Option<LookedAt>>, testid: &'static str) -> impl IntoView {
-    let show_map = RwSignal::new(true);
+pub fn ActivationMap(looked: Signal<Option<LookedAt>>, show_map: RwSignal<bool>, testid: &'static str) -> impl IntoView {
     let photo = NodeRef::<Canvas>::new();
     let overlay = NodeRef::<Canvas>::new();
     Effect::new(move || {

@@ -8,11 +8,7 @@ use crate::web::worker::CachedFile;
 
 /// The panel; `on_url` loads weights from a URL, `on_delete` removes a cached file.
 #[component]
-pub fn ModelsPanel(
-    cached: RwSignal<Vec<CachedFile>>,
-    on_url: impl Fn(String) + 'static,
-    on_delete: impl Fn(String) + Send + Sync + 'static,
-) -> impl IntoView {
+pub fn ModelsPanel(cached: RwSignal<Vec<CachedFile>>, on_url: impl Fn(String) + 'static, on_delete: impl Fn(String) + Send + Sync + 'static) -> impl IntoView {
     view! {
         <details class="models">
             <summary>"Models"</summary>

@@ -19,6 +19,7 @@ pub struct ClassifiedPhoto {
 /// The result of the last photo, if any.
 #[component]
 pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
+    let show_map = RwSignal::new(true);
     move || {
         photo.get().map(|ClassifiedPhoto { file, classified }| {
             // Position in the top-5 whose map is shown.
@@ -48,7 +49,7 @@ pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
                             t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()
                         )}
                     </p>
-                    <ActivationMap looked testid="result-cam" />
+                    <ActivationMap looked show_map testid="result-cam" />
                 </section>
             }
         })

@@ -91,9 +91,7 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
             }
             .into_any()
         }
-        ModelStatus::Failed(message) => {
-            view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any()
-        }
+        ModelStatus::Failed(message) => view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any(),
     }
 }
 

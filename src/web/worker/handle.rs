@@ -12,8 +12,8 @@ use super::client::{Answer, ModelWorker};
 use super::error::WorkerError;
 use super::model_cache::CachedFile;
 use super::protocol::{
-    Ask, BackendInfo, Classify, ClassifiedImage, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile,
-    LoadedModel, Look, Looked, Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Ask, BackendInfo, ClassifiedImage, Classify, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel, Look, Looked,
+    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage, absolute};
 use crate::train::project::Project;

@@ -6,8 +6,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Headers, Request, Response, ResponseInit};
 
-use serde::{Deserialize, Serialize};
 use crate::web::platform::scope::{caches, describe};
+use serde::{Deserialize, Serialize};
 
 /// Bumped when the stored format changes, so stale entries are never read.
 const CACHE_NAME: &str = "transfer-studio-models-v1";

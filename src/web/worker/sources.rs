@@ -100,10 +100,7 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
         }
         Ok(None) | Err(_) => {}
     }
-    let bytes = download(&source.url, |received, total| {
-        stage(Stage::Downloading { received, total: total.or(source.expected_bytes) })
-    })
-    .await?;
+    let bytes = download(&source.url, |received, total| stage(Stage::Downloading { received, total: total.or(source.expected_bytes) })).await?;
     if let Some(expected) = &source.sha256 {
         let digest = sha256_hex(&bytes);
         if digest != *expected {

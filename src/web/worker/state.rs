@@ -7,8 +7,8 @@ use web_sys::Blob;
 use super::device::{ComputeDevice, pick_device};
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, Classify, ClassifiedImage, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel,
-    Look, Looked, MemoryFigures, Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+    Ask, BackendInfo, ClassifiedImage, Classify, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel, Look, Looked,
+    MemoryFigures, Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache};

@@ -30,9 +30,9 @@ use crate::train::project::Project;
 use crate::train::trainer::EpochMetrics;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
+pub use panel::TeachPanel;
 use prediction_view::HeadPrediction;
 use store::ProjectStore;
-pub use panel::TeachPanel;
 use training::{TrainingRun, TrainingState};
 
 /// Teach mode's state handles; all `Copy`.

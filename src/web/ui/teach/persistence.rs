@@ -81,9 +81,7 @@ impl Teach {
                     return Ok(());
                 }
                 let batch: HashSet<u64> = batch.iter().copied().collect();
-                let examples = self.project.with_untracked(|p| {
-                    store.put_examples(&p.examples.iter().filter(|e| batch.contains(&e.id)).collect::<Vec<_>>())
-                });
+                let examples = self.project.with_untracked(|p| store.put_examples(&p.examples.iter().filter(|e| batch.contains(&e.id)).collect::<Vec<_>>()));
                 examples.await?;
                 self.saving.set(Some((((done + 1) * SAVE_BATCH).min(ids.len()), ids.len())));
             }

@@ -42,6 +42,7 @@ impl HeadPrediction {
 /// Bars for every class (each chooses the map shown) and the map, best class first.
 #[component]
 pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl IntoView {
+    let show_map = RwSignal::new(true);
     move || {
         prediction.get().map(|p| {
             let best = p.best();
@@ -62,7 +63,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
                 <section class="teach-result" data-testid="teach-result" data-source=source.clone() data-best=best_name.clone()>
                     <h3>{format!("{source}: {best_name}")}</h3>
                     <ClassBars bars testid="teach-prediction" chosen best />
-                    <ActivationMap looked testid="cam" />
+                    <ActivationMap looked show_map testid="cam" />
                 </section>
             }
         })

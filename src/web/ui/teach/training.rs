@@ -44,9 +44,9 @@ impl Teach {
         }
         self.run(async move {
             self.backbone_for_project()?;
-            let (begin, ids, class_ids, settings) = self.project.with_untracked(|p| {
-                (self.model.train_begin(p), p.training_set().2, p.classes.iter().map(|c| c.id).collect::<Vec<_>>(), p.settings.clone())
-            });
+            let (begin, ids, class_ids, settings) = self
+                .project
+                .with_untracked(|p| (self.model.train_begin(p), p.training_set().2, p.classes.iter().map(|c| c.id).collect::<Vec<_>>(), p.settings.clone()));
             let rows = begin.reply().await?;
             let started = web_time::Instant::now();
             let epochs = settings.epochs;
