@@ -22,15 +22,15 @@ pub fn take_files(event: &web_sys::Event) -> Vec<web_sys::File> {
     files
 }
 
-/// The bytes of a file or any other blob; `name` says which in the error.
-pub async fn read_blob(blob: &Blob, name: &str) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| format!("could not read {name}: {}", describe(e)))?;
+/// The bytes of a file or any other blob (the caller names the file in messages).
+pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| format!("the file could not be read: {}", describe(e)))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes of a user-chosen file.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    read_blob(file, &file.name()).await
+    read_blob(file).await.map_err(|message| format!("{}: {message}", file.name()))
 }
 
 /// Offers `bytes` to the user as a downloaded file.

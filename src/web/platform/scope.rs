@@ -40,6 +40,13 @@ pub fn fetch(url: &str) -> Promise {
     }
 }
 
+/// `url` made absolute against the page's location (on the page: the worker's own location
+/// is a `blob:` URL, so the page resolves URLs before handing them over).
+pub fn absolute_url(url: &str) -> String {
+    let page = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    web_sys::Url::new_with_base(url, &page).map(|u| u.href()).unwrap_or_else(|_| url.to_string())
+}
+
 /// Lets the browser paint (e.g. a "classifying…" state) before CPU-heavy work starts.
 pub async fn yield_to_browser() {
     sleep_ms(0).await;

@@ -17,8 +17,9 @@ use crate::engine::TOP_K;
 use crate::model::manifest::{Manifest, ModelKind};
 use crate::web::platform::download::download;
 use crate::web::platform::remembered;
+use crate::web::platform::scope::absolute_url;
 use crate::web::platform::scope::yield_to_browser;
-use crate::web::worker::{CachedFile, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, cache_key};
+use crate::web::worker::{CachedFile, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, cache_key, delete_cached, list_cached};
 
 const MANIFEST_URL: &str = "models/manifest.json";
 
@@ -88,10 +89,10 @@ pub fn App() -> impl IntoView {
     };
     let on_delete = move |url: String| {
         studio.run(async move {
-            if remembered::model_url().is_some_and(|remembered| cache_key(&remembered) == url) {
+            if remembered::model_url().is_some_and(|remembered| cache_key(&absolute_url(&remembered)) == url) {
                 remembered::set_model_url(None);
             }
-            studio.model.delete_cached(url).await?;
+            delete_cached(&url).await?;
             studio.refresh_cached().await;
             Ok(())
         })
@@ -197,9 +198,9 @@ impl Studio {
     }
 
     async fn refresh_cached(self) {
-        match self.model.cached().await {
+        match list_cached().await {
             Ok(files) => self.cached.set(files),
-            Err(error) => self.error.set(Some(error.into())),
+            Err(message) => self.error.set(Some(message)),
         }
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde::Serialize;
 
+use super::format::percent;
 use crate::engine::{Prediction, TOP_K, Timings};
 use crate::web::platform::files::save_file;
 use crate::web::worker::{Image, ModelHandle};
@@ -147,7 +148,7 @@ pub fn BatchTable(batch: Batch) -> impl IntoView {
                 let top = row
                     .top
                     .iter()
-                    .map(|p| view! { <li data-index=p.index.to_string() data-prob=p.prob.to_string()>{format!("{} {:.1}%", p.label, p.prob * 100.0)}</li> })
+                    .map(|p| view! { <li data-index=p.index.to_string() data-prob=p.prob.to_string()>{format!("{} {}", p.label, percent(p.prob))}</li> })
                     .collect_view();
                 let time = row.timings.map(|t| format!("{:.0} ms", t.total_ms())).unwrap_or_default();
                 view! {

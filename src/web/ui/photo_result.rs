@@ -28,7 +28,7 @@ pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
             let top = classified.classification.top.clone();
             let bars = top.iter().map(|p| Bar { label: p.label.clone(), prob: p.prob, index: Some(p.index) }).collect();
             let crop = classified.crop.clone().into_image();
-            let looked = Signal::derive(move || {
+            let looked = Memo::new(move |_| {
                 let rank = chosen.get();
                 let (p, map) = (top.get(rank)?, classified.maps.get(rank)?);
                 Some(LookedAt {
@@ -49,7 +49,7 @@ pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
                             t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()
                         )}
                     </p>
-                    <ActivationMap looked show_map testid="result-cam" />
+                    <ActivationMap looked=looked.into() show_map testid="result-cam" />
                 </section>
             }
         })

@@ -37,7 +37,7 @@ extern "C" {
     static GLUE_URL: String;
 }
 
-struct Pending {
+struct InFlight {
     answer: oneshot::Sender<Result<ByteBuf, WorkerError>>,
     progress: Box<dyn FnMut(Stage)>,
 }
@@ -47,7 +47,7 @@ struct State {
     next_id: u32,
     /// Calls posted before the worker said it is ready, in order.
     waiting: Option<Vec<Array>>,
-    pending: HashMap<u32, Pending>,
+    pending: HashMap<u32, InFlight>,
     /// Why the worker no longer answers, once it has failed.
     stopped: Option<WorkerError>,
 }
@@ -106,7 +106,7 @@ impl ModelWorker {
         }
         let id = state.next_id;
         state.next_id = state.next_id.wrapping_add(1);
-        state.pending.insert(id, Pending { answer, progress: Box::new(progress) });
+        state.pending.insert(id, InFlight { answer, progress: Box::new(progress) });
         let parts = Array::of1(&Uint8Array::from(encode(&Call { id, request }).as_slice()));
         if let Some(file) = file {
             parts.push(file);
@@ -174,7 +174,7 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
 
 /// Fails every call waiting for an answer, and every later one, with `reason`.
 fn stop(state: &Rc<RefCell<State>>, reason: WorkerError) {
-    let pending: Vec<Pending> = {
+    let pending: Vec<InFlight> = {
         let mut state = state.borrow_mut();
         state.stopped = Some(reason.clone());
         state.pending.drain().map(|(_, p)| p).collect()

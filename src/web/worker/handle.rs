@@ -10,14 +10,14 @@ use web_sys::Blob;
 
 use super::client::{Answer, ModelWorker};
 use super::error::WorkerError;
-use super::model_cache::CachedFile;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel, Look, Looked,
-    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, Picture, Pixels, TrainAbandon,
+    TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
-use super::sources::{ModelSource, Stage, absolute};
+use super::sources::{ModelSource, Stage};
 use crate::train::project::Project;
 use crate::train::trainer::EpochMetrics;
+use crate::web::platform::scope::absolute_url;
 
 /// An image the page hands to the worker.
 pub enum Image {
@@ -86,7 +86,7 @@ impl ModelHandle {
 
     /// Obtains and loads `source` in the worker (the current model stays if it fails).
     pub async fn load(self, mut source: ModelSource, progress: impl FnMut(Stage) + 'static) -> Result<LoadedModel, WorkerError> {
-        source.url = absolute(&source.url);
+        source.url = absolute_url(&source.url);
         let loaded = self.send(Load(source), None, progress).reply().await?;
         Ok(self.adopt(loaded))
     }
@@ -112,7 +112,7 @@ impl ModelHandle {
     /// Features of an example's views and its JPEG thumbnail.
     pub async fn example_features(self, image: Image, augment: bool, seed: u64) -> Result<(Vec<f32>, Vec<u8>), WorkerError> {
         let (picture, file) = image.into_picture();
-        let ExampleFeaturesReply { features, thumbnail } = self.send(ExampleFeatures { picture, augment, seed }, file, |_| {}).reply().await?;
+        let Features { features, thumbnail } = self.send(ExampleFeatures { picture, augment, seed }, file, |_| {}).reply().await?;
         Ok((features, thumbnail.into_vec()))
     }
 
@@ -142,15 +142,5 @@ impl ModelHandle {
     /// Drops the training begun.
     pub async fn train_abandon(self) {
         let _ = self.send(TrainAbandon, None, |_| {}).reply().await;
-    }
-
-    /// The models in Cache Storage.
-    pub async fn cached(self) -> Result<Vec<CachedFile>, WorkerError> {
-        self.send(ListCached, None, |_| {}).reply().await
-    }
-
-    /// Removes a cached model; true if it was there.
-    pub async fn delete_cached(self, url: String) -> Result<bool, WorkerError> {
-        self.send(DeleteCached { url }, None, |_| {}).reply().await
     }
 }

@@ -6,6 +6,8 @@
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage) and `memory`. Between them:
 //! `protocol` (each request paired with its reply type) and `error` (every failure, worded).
+//! `model_cache` is also read by the page, which lists and deletes cached models itself (so
+//! a delete never waits behind a download in the worker).
 
 mod client;
 mod device;
@@ -18,10 +20,11 @@ mod serve;
 mod sources;
 mod state;
 
+/// Also used by the benchmark page, which runs the engine without the worker.
 pub use device::pick_device;
 pub use error::WorkerError;
 pub use handle::{Image, ModelHandle};
-pub use model_cache::CachedFile;
+pub use model_cache::{CachedFile, delete as delete_cached, list as list_cached};
 pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures};
 pub use serve::serve;
 pub use sources::{ModelSource, Stage, cache_key};

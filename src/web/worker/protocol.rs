@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
 use super::error::WorkerError;
-use super::model_cache::CachedFile;
 use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
 use crate::train::head::HeadWeights;
@@ -131,17 +130,6 @@ pub struct TrainFinish;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TrainAbandon;
 
-/// What Cache Storage holds.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ListCached;
-
-/// Remove one cached model (by its cache URL).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DeleteCached {
-    /// The cached file's URL, as [`ListCached`] gave it.
-    pub url: String,
-}
-
 /// Every request, as it crosses to the worker.
 #[derive(Debug, Serialize, Deserialize)]
 #[allow(missing_docs)]
@@ -155,8 +143,6 @@ pub enum Request<'a> {
     TrainEpoch(TrainEpoch),
     TrainFinish(TrainFinish),
     TrainAbandon(TrainAbandon),
-    ListCached(ListCached),
-    DeleteCached(DeleteCached),
 }
 
 macro_rules! asks {
@@ -176,13 +162,11 @@ asks! {
     Load => LoadedModel;
     LoadFile => LoadedModel;
     Classify => ClassifiedImage;
-    ExampleFeatures => ExampleFeaturesReply;
+    ExampleFeatures => Features;
     Look => Looked;
     TrainEpoch => EpochMetrics;
     TrainFinish => Trained;
     TrainAbandon => ();
-    ListCached => Vec<CachedFile>;
-    DeleteCached => bool;
 }
 
 impl<'a> Ask<'a> for TrainBegin<'a> {
@@ -262,7 +246,7 @@ pub struct ClassifiedImage {
 
 /// An example's features and thumbnail.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct ExampleFeaturesReply {
+pub struct Features {
     /// `views × 2048` pooled features.
     pub features: Vec<f32>,
     /// A small JPEG of the example.

@@ -17,7 +17,7 @@ pub fn serve() {
     let (calls, mut queue) = mpsc::unbounded::<(Vec<u8>, Option<Blob>)>();
     // Each message is `[call bytes]` or `[call bytes, file]`.
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let parts: Array = event.data().unchecked_into();
+        let Ok(parts) = event.data().dyn_into::<Array>() else { return };
         if let Ok(bytes) = parts.get(0).dyn_into::<Uint8Array>() {
             let _ = calls.unbounded_send((bytes.to_vec(), parts.get(1).dyn_into::<Blob>().ok()));
         }
@@ -30,8 +30,12 @@ pub fn serve() {
         while let Some((bytes, file)) = queue.next().await {
             let call: Call<'static> = match decode(&bytes) {
                 Ok(call) => call,
+                // A call that does not decode is still answered if its id does (it comes first).
                 Err(error) => {
-                    web_sys::console::error_1(&error.to_string().into());
+                    match postcard::take_from_bytes::<u32>(&bytes) {
+                        Ok((id, _)) => post(&Message::Answer { id, result: Err(error) }),
+                        Err(_) => web_sys::console::error_1(&error.to_string().into()),
+                    }
                     continue;
                 }
             };

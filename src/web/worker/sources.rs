@@ -64,23 +64,11 @@ pub enum Stage {
     Preparing,
 }
 
-/// The cache key of a source URL: the absolute URL with a marker, so a cached int8 copy of
+/// The cache key of an absolute source URL: the URL with a marker, so a cached int8 copy of
 /// an fp32 file is never mistaken for the file itself.
-pub fn cache_key(url: &str) -> String {
-    let absolute = absolute(url);
-    let separator = if absolute.contains('?') { '&' } else { '?' };
-    format!("{absolute}{separator}transfer-studio=int8-v1")
-}
-
-/// The page's URL, against which relative model URLs resolve (the worker is given absolute
-/// ones: its own location is a `blob:` URL).
-fn page_url() -> String {
-    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
-}
-
-/// `url` made absolute against the page, so the worker fetches what the page meant.
-pub fn absolute(url: &str) -> String {
-    web_sys::Url::new_with_base(url, &page_url()).map(|u| u.href()).unwrap_or_else(|_| url.to_string())
+pub fn cache_key(absolute_url: &str) -> String {
+    let separator = if absolute_url.contains('?') { '&' } else { '?' };
+    format!("{absolute_url}{separator}transfer-studio=int8-v1")
 }
 
 /// A cached copy is used only if it still matches its source.

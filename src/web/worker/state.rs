@@ -7,8 +7,8 @@ use web_sys::Blob;
 use super::device::{ComputeDevice, pick_device};
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, DeleteCached, ExampleFeatures, ExampleFeaturesReply, ListCached, Load, LoadFile, LoadedModel, Look, Looked,
-    MemoryFigures, Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels, Request,
+    TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache};
@@ -71,8 +71,6 @@ impl WorkerState {
                 self.trainer = None;
                 Ok(())
             }),
-            Request::ListCached(_) => reply::<ListCached>(model_cache::list().await.map_err(WorkerError::Storage)),
-            Request::DeleteCached(DeleteCached { url }) => reply::<DeleteCached>(model_cache::delete(&url).await.map_err(WorkerError::Storage)),
         }
     }
 
@@ -103,7 +101,7 @@ impl WorkerState {
     }
 
     async fn load_file(&mut self, name: String, file: Option<Blob>) -> Result<LoadedModel, WorkerError> {
-        let bytes = read_blob(&file.ok_or(WorkerError::MissingFile)?, &name).await;
+        let bytes = read_blob(&file.ok_or(WorkerError::MissingFile)?).await;
         let loaded = match bytes {
             Ok(bytes) => self.load(&bytes, false).await,
             Err(reason) => Err(reason),
@@ -155,10 +153,10 @@ impl WorkerState {
         })
     }
 
-    async fn example_features(&self, request: ExampleFeatures, file: Option<Blob>) -> Result<ExampleFeaturesReply, WorkerError> {
+    async fn example_features(&self, request: ExampleFeatures, file: Option<Blob>) -> Result<Features, WorkerError> {
         let image = image(input(request.picture, file).await?)?;
         let features = self.classifier()?.example_features(&image, request.augment, request.seed).await.map_err(compute_error)?;
-        Ok(ExampleFeaturesReply { features, thumbnail: ByteBuf::from(thumbnail(&image)) })
+        Ok(Features { features, thumbnail: ByteBuf::from(thumbnail(&image)) })
     }
 
     async fn look(&self, picture: Picture, file: Option<Blob>) -> Result<Looked, WorkerError> {
@@ -194,7 +192,8 @@ impl WorkerState {
 /// The image a call brought: the attached file's bytes, or the frame's pixels.
 async fn input(picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
     match picture {
-        Picture::File { name } => read_blob(&file.ok_or(WorkerError::MissingFile)?, &name).await.map(Input::Encoded).map_err(WorkerError::Image),
+        // The page names the file in its message.
+        Picture::File { .. } => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
         Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::Teach;
 use super::prediction_view::HeadPrediction;
 use crate::web::platform::scope::yield_to_browser;
-use crate::web::worker::Image;
+use crate::web::worker::{Image, WorkerError};
 
 impl Teach {
     /// Classifies an image with the project's head: every class's probability and the
@@ -15,7 +15,7 @@ impl Teach {
         self.backbone_for_project()?;
         let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or("train the classifier first (Train, below the classes)")?;
         let looked = self.model.look(image).await?;
-        let crop = looked.crop.into_image().ok_or("the worker sent a malformed crop")?;
+        let crop = looked.crop.into_image().ok_or(WorkerError::Malformed("the crop's pixels do not fill its size".into()))?;
         let names = self.project.with_untracked(|project| project.class_names(&head.record.class_ids));
         self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &looked.features, &looked.map, crop)));
         Ok(())

@@ -49,7 +49,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
             let chosen = RwSignal::new(best);
             let bars = p.names.iter().zip(&p.probs).map(|(name, &prob)| Bar { label: name.clone(), prob, index: None }).collect();
             let (source, best_name) = (p.source.clone(), p.names.get(best).cloned().unwrap_or_default());
-            let looked = Signal::derive(move || {
+            let looked = Memo::new(move |_| {
                 let class = chosen.get();
                 Some(LookedAt {
                     crop: p.crop.clone(),
@@ -63,7 +63,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
                 <section class="teach-result" data-testid="teach-result" data-source=source.clone() data-best=best_name.clone()>
                     <h3>{format!("{source}: {best_name}")}</h3>
                     <ClassBars bars testid="teach-prediction" chosen best />
-                    <ActivationMap looked show_map testid="cam" />
+                    <ActivationMap looked=looked.into() show_map testid="cam" />
                 </section>
             }
         })
