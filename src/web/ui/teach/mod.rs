@@ -21,43 +21,33 @@ mod store;
 mod training;
 mod training_panel;
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::train::project::Project;
-use crate::train::trainer::EpochMetrics;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
 pub use panel::TeachPanel;
+use persistence::Storage;
 use prediction_view::HeadPrediction;
 use store::ProjectStore;
-use training::{TrainingRun, TrainingState};
+use training::{Training, TrainingState};
 
 /// Teach mode's state handles; all `Copy`.
 #[derive(Clone, Copy)]
 pub struct Teach {
     /// The project on the page (the source of truth).
     pub project: RwSignal<Project>,
-    /// Counts adopted projects, so a save of a whole project stops once it is replaced.
-    generation: StoredValue<u64>,
-    /// (examples stored, examples) while a whole project is being saved.
-    pub saving: RwSignal<Option<(usize, usize)>>,
-    store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
+    /// Where the project is kept in this browser, and a whole-project save in progress.
+    pub storage: Storage,
     model: ModelHandle,
     /// The last problem to show, if any.
     pub message: RwSignal<Option<String>>,
     /// Examples waiting for their features.
     pub pending: RwSignal<usize>,
     next_id: StoredValue<u64>,
-    /// Where training stands.
-    pub training: RwSignal<TrainingState>,
-    /// Metrics per epoch of the running (or last) training.
-    pub history: RwSignal<Vec<EpochMetrics>>,
-    /// What the last finished training took.
-    pub last_run: RwSignal<Option<TrainingRun>>,
-    cancel: StoredValue<bool>,
+    /// Training progress, curves and the last run's figures.
+    pub training: Training,
     /// The class whose record button is held.
     pub recording: RwSignal<Option<u32>>,
     /// The camera shared by recording and live prediction.
@@ -73,17 +63,12 @@ impl Teach {
     pub fn new(model: ModelHandle) -> Self {
         let teach = Self {
             project: RwSignal::new(Project::default()),
-            generation: StoredValue::new(0),
-            saving: RwSignal::new(None),
-            store: StoredValue::new_local(None),
+            storage: Storage::new(),
             model,
             message: RwSignal::new(None),
             pending: RwSignal::new(0),
             next_id: StoredValue::new(0),
-            training: RwSignal::new(TrainingState::Idle),
-            history: RwSignal::new(Vec::new()),
-            last_run: RwSignal::new(None),
-            cancel: StoredValue::new(false),
+            training: Training::new(),
             recording: RwSignal::new(None),
             webcam: Webcam::new(),
             live: RwSignal::new(false),
@@ -103,7 +88,7 @@ impl Teach {
                         Ok(project) => teach.adopt(project),
                         Err(message) => teach.message.set(Some(message)),
                     }
-                    teach.store.set_value(Some(Rc::new(store)));
+                    teach.storage.open_with(store);
                 }
                 Err(message) => teach.message.set(Some(format!("Your project will not be kept after a reload: {message}"))),
             }
@@ -113,11 +98,10 @@ impl Teach {
 
     /// Shows `project` (loaded or imported) with its last training curves.
     fn adopt(self, project: Project) {
-        self.generation.update_value(|g| *g += 1);
-        self.saving.set(None);
+        self.storage.replaced();
         self.next_id.set_value(project.next_example_id());
-        self.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
-        self.training.set(TrainingState::Idle);
+        self.training.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
+        self.training.state.set(TrainingState::Idle);
         self.prediction.set(None);
         self.project.set(project);
     }

@@ -48,8 +48,8 @@ pub fn TeachPanel(model: ModelHandle) -> impl IntoView {
             <p class="pending" data-testid="pending" hidden=move || teach.pending.get() == 0>
                 {move || format!("Computing features of {} example(s)…", teach.pending.get())}
             </p>
-            <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.saving.get().is_none()>
-                {move || teach.saving.get().map(|(stored, total)| format!(
+            <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.storage.saving.get().is_none()>
+                {move || teach.storage.saving.get().map(|(stored, total)| format!(
                     "Saving the project in this browser: {stored} of {total} examples stored (a reload before the end loses it)…"
                 ))}
             </p>

@@ -5,7 +5,28 @@ use leptos::prelude::*;
 
 use super::Teach;
 use crate::train::project::{TrainedHead, TrainingRecord};
+use crate::train::trainer::EpochMetrics;
 use crate::web::worker::MemoryFigures;
+
+/// Training's state handles; all `Copy`.
+#[derive(Clone, Copy)]
+pub struct Training {
+    /// Where training stands.
+    pub state: RwSignal<TrainingState>,
+    /// Metrics per epoch of the running (or last) training.
+    pub history: RwSignal<Vec<EpochMetrics>>,
+    /// What the last finished training took.
+    pub last_run: RwSignal<Option<TrainingRun>>,
+    /// Set by the user; the loop stops before the next epoch.
+    cancel: StoredValue<bool>,
+}
+
+impl Training {
+    /// Nothing trained yet.
+    pub fn new() -> Self {
+        Self { state: RwSignal::new(TrainingState::Idle), history: RwSignal::new(Vec::new()), last_run: RwSignal::new(None), cancel: StoredValue::new(false) }
+    }
+}
 
 /// What the last finished training took.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,7 +60,7 @@ pub enum TrainingState {
 impl Teach {
     /// Trains a head on the examples' stored features, epoch by epoch, until done or cancelled.
     pub fn train(self) {
-        if matches!(self.training.get_untracked(), TrainingState::Running { .. }) {
+        if matches!(self.training.state.get_untracked(), TrainingState::Running { .. }) {
             return;
         }
         self.run(async move {
@@ -50,45 +71,45 @@ impl Teach {
             let rows = begin.reply().await?;
             let started = web_time::Instant::now();
             let epochs = settings.epochs;
-            self.cancel.set_value(false);
+            self.training.cancel.set_value(false);
             self.message.set(None);
-            self.history.set(Vec::new());
-            self.training.set(TrainingState::Running { epoch: 0, epochs });
+            self.training.history.set(Vec::new());
+            self.training.state.set(TrainingState::Running { epoch: 0, epochs });
             for _ in 0..epochs {
-                if self.cancel.get_value() {
+                if self.training.cancel.get_value() {
                     self.model.train_abandon().await;
-                    self.training.set(TrainingState::Cancelled);
-                    self.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
+                    self.training.state.set(TrainingState::Cancelled);
+                    self.training.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
                     return Ok(());
                 }
                 let metrics = match self.model.train_epoch().await {
                     Ok(metrics) => metrics,
                     Err(error) => {
                         self.model.train_abandon().await;
-                        self.training.set(TrainingState::Idle);
+                        self.training.state.set(TrainingState::Idle);
                         return Err(error.into());
                     }
                 };
-                self.history.update(|h| h.push(metrics));
-                self.training.set(TrainingState::Running { epoch: metrics.epoch, epochs });
+                self.training.history.update(|h| h.push(metrics));
+                self.training.state.set(TrainingState::Running { epoch: metrics.epoch, epochs });
             }
             let trained = self.model.train_finish().await?;
             let record = TrainingRecord {
                 class_ids,
                 settings,
                 validation_ids: trained.validation.iter().map(|&i| ids[i]).collect(),
-                history: self.history.get_untracked(),
+                history: self.training.history.get_untracked(),
                 evaluation: trained.evaluation,
             };
             self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
-            self.training.set(TrainingState::Finished);
-            self.last_run.set(Some(TrainingRun { rows, seconds: started.elapsed().as_secs_f64(), memory: trained.memory }));
+            self.training.state.set(TrainingState::Finished);
+            self.training.last_run.set(Some(TrainingRun { rows, seconds: started.elapsed().as_secs_f64(), memory: trained.memory }));
             self.save_info().await;
             Ok(())
         });
     }
 
     pub fn cancel_training(self) {
-        self.cancel.set_value(true);
+        self.training.cancel.set_value(true);
     }
 }

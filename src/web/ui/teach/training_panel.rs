@@ -48,8 +48,8 @@ fn SettingField(
 /// Settings, train/cancel with progress, curves and the confusion matrix.
 #[component]
 pub fn TrainingPanel(teach: Teach) -> impl IntoView {
-    let running = move || matches!(teach.training.get(), TrainingState::Running { .. });
-    let progress = move || match teach.training.get() {
+    let running = move || matches!(teach.training.state.get(), TrainingState::Running { .. });
+    let progress = move || match teach.training.state.get() {
         TrainingState::Running { epoch, epochs } => format!("Training: epoch {epoch} of {epochs}"),
         TrainingState::Finished => "Trained.".into(),
         TrainingState::Cancelled => "Training cancelled; the previous classifier is kept.".into(),
@@ -57,7 +57,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
     };
     let series = |pick: fn(&EpochMetrics) -> (Option<f32>, Option<f32>)| {
         Signal::derive(move || {
-            teach.history.with(|h| {
+            teach.training.history.with(|h| {
                 vec![
                     Series { name: "training", class: "train", values: h.iter().map(|m| pick(m).0).collect() },
                     Series { name: "validation", class: "validation", values: h.iter().map(|m| pick(m).1).collect() },
@@ -114,12 +114,12 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 <button type="button" data-testid="cancel-training" disabled=move || !running() on:click=move |_| teach.cancel_training()>"Cancel"</button>
                 <progress
                     data-testid="training-progress"
-                    max=move || match teach.training.get() { TrainingState::Running { epochs, .. } => epochs, _ => 1 }
-                    value=move || match teach.training.get() { TrainingState::Running { epoch, .. } => epoch, TrainingState::Finished => 1, _ => 0 }
+                    max=move || match teach.training.state.get() { TrainingState::Running { epochs, .. } => epochs, _ => 1 }
+                    value=move || match teach.training.state.get() { TrainingState::Running { epoch, .. } => epoch, TrainingState::Finished => 1, _ => 0 }
                 ></progress>
-                <span data-testid="training-state" data-state=move || format!("{:?}", teach.training.get()).split([' ', '{']).next().unwrap_or("").to_lowercase() aria-live="polite">{progress}</span>
+                <span data-testid="training-state" data-state=move || format!("{:?}", teach.training.state.get()).split([' ', '{']).next().unwrap_or("").to_lowercase() aria-live="polite">{progress}</span>
             </div>
-            {move || teach.last_run.get().map(|run| view! {
+            {move || teach.training.last_run.get().map(|run| view! {
                 <p class="run" data-testid="training-run" data-seconds=run.seconds data-rows=run.rows
                     data-wasm-heap=run.memory.wasm_heap data-device-reserved=run.memory.device_reserved.unwrap_or(0)>
                     {format!(
@@ -129,7 +129,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                     )}
                 </p>
             })}
-            <div class="charts" hidden=move || teach.history.with(Vec::is_empty)>
+            <div class="charts" hidden=move || teach.training.history.with(Vec::is_empty)>
                 <LineChart title="Loss (cross-entropy)" testid="loss-chart" series=loss top=None percent=false />
                 <LineChart title="Accuracy" testid="accuracy-chart" series=accuracy top=Some(1.0) percent=true />
             </div>
