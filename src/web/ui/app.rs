@@ -1,5 +1,6 @@
-//! The page: picks the device, obtains the model (cache or network), classifies what the
-//! user gives it, and accepts other weights by URL or file without losing the current model.
+//! The page: starts the model worker, has it load the manifest's model (cache or network),
+//! classifies what the user gives it, and accepts other weights by URL or file without
+//! losing the current model.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
