@@ -25,7 +25,10 @@ pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> 
             break;
         }
         let value: Uint8Array = Reflect::get(&chunk, &"value".into()).map_err(describe)?.dyn_into().map_err(describe)?;
-        bytes.extend_from_slice(&value.to_vec());
+        // Straight from the JS chunk into the buffer (no intermediate Vec).
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
         progress(bytes.len() as u64, total);
     }
     Ok(bytes)

@@ -27,9 +27,6 @@ pub enum WorkerError {
     /// Inference or training failed on the device, or training was refused (the core's message).
     #[error("{0}")]
     Compute(String),
-    /// Cache Storage refused a request.
-    #[error("{0}")]
-    Storage(String),
     /// A camera frame whose pixels do not fill its stated size.
     #[error("the frame's pixels do not match its size")]
     BadFrame,

@@ -31,7 +31,7 @@ impl Image {
     /// The picture as the request names it, and the file to send beside the request.
     fn into_picture(self) -> (Picture, Option<Blob>) {
         match self {
-            Self::File(file) => (Picture::File { name: file.name() }, Some(file.into())),
+            Self::File(file) => (Picture::File, Some(file.into())),
             Self::Frame(frame) => (Picture::Frame(Pixels::of(frame)), None),
         }
     }

@@ -51,11 +51,8 @@ impl Pixels {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Picture {
     /// An image file (JPEG, PNG, …) attached to the call as a `Blob`; the worker reads and
-    /// decodes it.
-    File {
-        /// The file's name, for messages.
-        name: String,
-    },
+    /// decodes it (the page names the file in messages).
+    File,
     /// Pixels already decoded (a camera frame).
     Frame(Pixels),
 }

@@ -193,7 +193,7 @@ impl WorkerState {
 async fn input(picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
     match picture {
         // The page names the file in its message.
-        Picture::File { .. } => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
+        Picture::File => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
         Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
     }
 }
