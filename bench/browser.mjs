@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { REPO, serveDist, launch } from '../tests/e2e/support/site.mjs';
+import { peakRss } from './memory.mjs';
 
 const option = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -79,27 +80,6 @@ const median = (values) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-
-/** Peak resident memory (VmHWM) of a browser and all its descendants, in bytes. */
-function peakRss(profileDir) {
-  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      return { pid: Number(pid), ppid, cmdline, hwm: hwm ? Number(hwm[1]) * 1024 : 0 };
-    } catch {
-      return null;
-    }
-  }).filter(Boolean);
-  const family = new Set(procs.filter((p) => p.cmdline.includes(profileDir)).map((p) => p.pid));
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (!family.has(p.pid) && family.has(p.ppid)) { family.add(p.pid); grew = true; }
-  }
-  return procs.filter((p) => family.has(p.pid)).reduce((sum, p) => sum + p.hwm, 0);
-}
 
 async function peakMemory(engine) {
   const context = await launch({ webgpu: true });

@@ -1,4 +1,4 @@
-// Offline support for the app shell (HTML, JS, wasm, CSS, manifest): network first, the
+// Offline support for the app shell (HTML, JS, wasm, CSS, icons, app and model manifests): network first, the
 // last good copy when offline. Model files are cached by the app itself (Cache Storage).
 const SHELL = 'transfer-studio-shell-v1';
 
@@ -9,7 +9,7 @@ async function precache() {
   const page = await fetch('./', { cache: 'no-cache' });
   const html = await page.clone().text();
   await cache.put('./', page);
-  const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
+  const assets = [...html.matchAll(/(?:href|src)="([^"]+\.(?:js|wasm|css|webmanifest|png))"/g)].map((m) => m[1]);
   await cache.addAll([...new Set(assets)]);
   // The model manifest too: the app may fetch it before this worker controls the page.
   await cache.add('models/manifest.json').catch(() => {});

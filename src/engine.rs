@@ -140,6 +140,11 @@ impl Classifier {
         &self.preprocessing
     }
 
+    /// Replaces the eval transform (e.g. the one a timm config names for fp32 weights).
+    pub fn set_preprocessing(&mut self, preprocessing: Preprocessing) {
+        self.preprocessing = preprocessing;
+    }
+
     /// Overrides the shorter-side resize (e.g. 232 for torchvision V2 weights in fp32 files,
     /// which carry no preprocessing metadata).
     pub fn set_resize(&mut self, resize: u32) {

@@ -13,7 +13,7 @@ use common::{Fixture, TestResult, golden, repo, top5};
 use safetensors::SafeTensors;
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::le_bytes::words;
-use transfer_studio::vision::preprocess::{Preprocessing, decode, preprocess};
+use transfer_studio::vision::preprocess::{Interpolation, Preprocessing, decode, preprocess};
 
 #[test]
 fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
@@ -122,6 +122,34 @@ fn preprocessing_stays_within_one_step_of_pillow() -> TestResult {
         // JPEG decoders (libjpeg-turbo vs zune-jpeg) differ in IDCT and chroma upsampling.
         let bound = if fixture.path.ends_with(".jpg") { 6.0 } else { 1.01 };
         assert!(max <= bound, "{}: preprocessing differs from Pillow by {max}/255", fixture.name);
+    }
+    Ok(())
+}
+
+/// The bicubic transform timm configs name (crop_pct 0.95: 235 → 224) against Pillow's
+/// `BICUBIC` on every PNG fixture (JPEG decoders differ on their own, see above); photos
+/// are held to a bound, synthetic edge cases reported.
+#[test]
+fn bicubic_preprocessing_stays_within_one_step_of_pillow() -> TestResult {
+    let golden = golden()?;
+    let p = Preprocessing { resize: 235, interpolation: Interpolation::Bicubic, ..Preprocessing::default() };
+    assert!(!golden.bicubic_inputs.is_empty(), "no bicubic golden inputs");
+    for (name, expected) in &golden.bicubic_inputs {
+        let fixture = golden.fixtures.iter().find(|f| &f.name == name).ok_or("fixture")?;
+        let ours = preprocess(&decode(&std::fs::read(repo().join(&fixture.path))?)?, &p);
+        let plane = ours.len() / 3;
+        let steps: Vec<f32> = ours.iter().zip(expected).enumerate().map(|(i, (a, b))| (a - b).abs() * p.std[i / plane] * 255.0).collect();
+        let max = steps.iter().copied().fold(0.0, f32::max);
+        let mean = steps.iter().sum::<f32>() / steps.len() as f32;
+        let beyond_one = steps.iter().filter(|s| **s > 1.5).count() as f32 / steps.len() as f32;
+        println!("{name:28} bicubic max {max:.2}/255  mean {mean:.4}/255  {:.3}% beyond one step", beyond_one * 100.0);
+        // Both resample in two 8-bit passes; where the cubic overshoots at hard edges (star
+        // points, text), the pass order and clipping differ by a few steps on a few values.
+        // Synthetic edge cases (tiny images stretched many times, a 3000×17 strip) differ
+        // more: up to 29/255 and 4 % of values beyond one step (measured, not bounded here).
+        if fixture.kind != "synthetic" {
+            assert!(max <= 8.01 && mean <= 0.3 && beyond_one <= 0.01, "{name}: bicubic differs from Pillow: max {max}/255, mean {mean}/255, {beyond_one}");
+        }
     }
     Ok(())
 }

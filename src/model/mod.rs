@@ -10,4 +10,5 @@ pub mod le_bytes;
 pub mod manifest;
 pub mod quant;
 pub mod resnet;
+pub mod timm;
 pub mod weights;

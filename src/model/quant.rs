@@ -14,7 +14,7 @@ use super::digest::sha256_hex;
 use super::fold::FoldedResNet50;
 use super::le_bytes::{le_bytes, words};
 use super::weights::WeightsError;
-use crate::vision::preprocess::Preprocessing;
+use crate::vision::preprocess::{Interpolation, Preprocessing};
 
 /// `__metadata__["format"]` of an int8 file.
 pub const FORMAT: &str = "transfer-studio-resnet50-int8";
@@ -159,7 +159,7 @@ impl Int8ResNet50 {
         file.metadata("source_sha256", self.source_sha256.clone());
         file.metadata("resize", p.resize.to_string());
         file.metadata("crop", p.crop.to_string());
-        file.metadata("interpolation", "bilinear".to_string());
+        file.metadata("interpolation", p.interpolation.name().to_string());
         file.metadata("mean", serde_json::to_string(&p.mean).expect("floats serialize"));
         file.metadata("std", serde_json::to_string(&p.std).expect("floats serialize"));
         file.to_bytes()
@@ -171,10 +171,8 @@ impl Int8ResNet50 {
         let field = |key: &'static str| file.metadata(key).ok_or(Int8Error::Metadata { key });
         let number = |key: &'static str| field(key)?.parse::<u32>().map_err(|_| Int8Error::Metadata { key });
         let triple = |key: &'static str| serde_json::from_str::<[f32; 3]>(field(key)?).map_err(|_| Int8Error::Metadata { key });
-        if field("interpolation")? != "bilinear" {
-            return Err(Int8Error::Metadata { key: "interpolation" });
-        }
-        let preprocessing = Preprocessing { resize: number("resize")?, crop: number("crop")?, mean: triple("mean")?, std: triple("std")? };
+        let interpolation = Interpolation::from_name(field("interpolation")?).ok_or(Int8Error::Metadata { key: "interpolation" })?;
+        let preprocessing = Preprocessing { resize: number("resize")?, crop: number("crop")?, mean: triple("mean")?, std: triple("std")?, interpolation };
         if preprocessing.crop == 0 || preprocessing.resize < preprocessing.crop || preprocessing.std.iter().any(|s| *s <= 0.0) {
             return Err(Int8Error::Metadata { key: "resize/crop/std" });
         }
@@ -207,6 +205,13 @@ pub fn quantize_torchvision(fp32: Vec<u8>, preprocessing: Preprocessing) -> Resu
     Ok(int8.to_bytes(&spec))
 }
 
+/// Size of the int8 model's tensors in bytes (one byte a weight, plus an f32 scale and bias
+/// per output channel); the file adds a header of a few kilobytes.
+pub fn int8_size(spec: &ResNet50Spec) -> u64 {
+    let layer = |shape: &[usize]| (shape.iter().product::<usize>() + 8 * shape[0]) as u64;
+    spec.convs().map(|c| layer(&c.weight_shape())).sum::<u64>() + layer(&[NUM_CLASSES, FEATURE_DIM])
+}
+
 /// The `source_sha256` an int8 file records, read from its header only.
 pub fn source_digest(bytes: &[u8]) -> Option<String> {
     header_metadata(bytes).ok()?.remove("source_sha256")
@@ -236,6 +241,22 @@ mod tests {
         for (row, (w, d)) in weight.iter().zip(layer.dequantize()).enumerate() {
             assert!((w - d).abs() <= layer.scale[row / 4] / 2.0 + 1e-9, "{w} vs {d}");
         }
+    }
+
+    #[test]
+    fn int8_size_counts_every_tensor_byte() {
+        let spec = ResNet50Spec::new();
+        let convs = spec
+            .convs()
+            .map(|c| {
+                let shape = c.weight_shape();
+                crate::model::fold::FoldedConv { weight: vec![0.0; shape.iter().product()], bias: vec![0.0; shape[0]], shape }
+            })
+            .collect();
+        let folded = FoldedResNet50 { convs, fc_weight: vec![0.0; NUM_CLASSES * FEATURE_DIM], fc_bias: vec![0.0; NUM_CLASSES] };
+        let file = Int8ResNet50::quantize(&folded, Preprocessing::default(), String::new()).to_bytes(&spec);
+        let header = file.len() as u64 - int8_size(&spec);
+        assert!(header < 64_000, "header of {header} bytes");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Torchvision's ImageNet eval transform, from encoded bytes to a normalized tensor.
 //!
-//! `Resize(256)` (shorter side, bilinear with antialiasing as Pillow does it) →
+//! `Resize(256)` (shorter side, bilinear or bicubic with antialiasing as Pillow does it) →
 //! `CenterCrop(224)` → `ToTensor` → `Normalize(mean, std)`. Only the pixels the crop keeps
 //! are resampled, so an 8000×8000 or 1×8000 photo costs what its crop costs.
 
@@ -18,6 +18,40 @@ pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Largest side accepted, in pixels.
 pub const MAX_SIDE: u32 = 16_384;
 
+/// How the resize resamples, as Pillow names its filters (torchvision and timm resize
+/// PIL images with antialiasing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Pillow's `BILINEAR` (torchvision's default).
+    #[default]
+    Bilinear,
+    /// Pillow's `BICUBIC` (Keys cubic, a = −0.5; many timm weights).
+    Bicubic,
+}
+
+impl Interpolation {
+    /// The name used in int8 metadata and timm configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bilinear => "bilinear",
+            Self::Bicubic => "bicubic",
+        }
+    }
+
+    /// Parses [`Self::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Bilinear, Self::Bicubic].into_iter().find(|i| i.name() == name)
+    }
+
+    fn filter(self) -> FilterType {
+        match self {
+            Self::Bilinear => FilterType::Bilinear,
+            Self::Bicubic => FilterType::CatmullRom,
+        }
+    }
+}
+
 /// The eval transform's parameters; V1 weights use 256/224, V2 weights 232/224.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Preprocessing {
@@ -29,11 +63,14 @@ pub struct Preprocessing {
     pub mean: [f32; 3],
     /// Per-channel standard deviation divided by after subtracting the mean.
     pub std: [f32; 3],
+    /// The resize's filter.
+    #[serde(default)]
+    pub interpolation: Interpolation,
 }
 
 impl Default for Preprocessing {
     fn default() -> Self {
-        Self { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD }
+        Self { resize: 256, crop: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, interpolation: Interpolation::Bilinear }
     }
 }
 
@@ -99,7 +136,7 @@ pub fn resize_and_crop(image: &RgbImage, p: &Preprocessing) -> RgbImage {
     let (scale_x, scale_y) = (f64::from(width) / f64::from(resized_w), f64::from(height) / f64::from(resized_h));
     let window =
         CropBox { left: f64::from(left) * scale_x, top: f64::from(top) * scale_y, width: f64::from(p.crop) * scale_x, height: f64::from(p.crop) * scale_y };
-    resample(image, window, p.crop)
+    resample(image, window, p.crop, p.interpolation)
 }
 
 /// A window of a source image, in (fractional) source pixels.
@@ -115,9 +152,9 @@ pub struct CropBox {
     pub height: f64,
 }
 
-/// Resamples `window` of `image` to a `side × side` image (bilinear with antialiasing).
-pub fn resample(image: &RgbImage, window: CropBox, side: u32) -> RgbImage {
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)).crop(window.left, window.top, window.width, window.height);
+/// Resamples `window` of `image` to a `side × side` image (convolution with antialiasing).
+pub fn resample(image: &RgbImage, window: CropBox, side: u32, interpolation: Interpolation) -> RgbImage {
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(interpolation.filter())).crop(window.left, window.top, window.width, window.height);
     let source = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3).expect("an RgbImage buffer is width × height × 3 bytes");
     let mut resampled = Image::new(side, side, PixelType::U8x3);
     Resizer::new().resize(&source, &mut resampled, &options).expect("pixel types match and the crop box lies inside the source");

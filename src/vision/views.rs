@@ -30,7 +30,7 @@ pub fn example_views(image: &RgbImage, p: &Preprocessing, augment: bool, seed: u
     let mut random_crop = || {
         let side = width.min(height) * rng.random_range(CROP_SHARE.0..=CROP_SHARE.1);
         let window = CropBox { left: rng.random_range(0.0..=width - side), top: rng.random_range(0.0..=height - side), width: side, height: side };
-        resample(image, window, p.crop)
+        resample(image, window, p.crop, p.interpolation)
     };
     let crops = [random_crop(), random_crop()];
     [&plain, &flip_horizontal(&plain)].into_iter().chain(&crops).map(|view| normalize(view, p)).collect()

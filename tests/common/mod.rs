@@ -29,6 +29,9 @@ pub struct Golden {
     pub inputs: HashMap<String, Vec<f32>>,
     /// ONNX Runtime fp32 logits.
     pub logits: HashMap<String, Vec<f32>>,
+    /// Pillow's bicubic 235 → 224 eval transform of the PNG fixtures (timm's crop_pct 0.95).
+    #[allow(dead_code)] // read by the parity tests only
+    pub bicubic_inputs: HashMap<String, Vec<f32>>,
     /// The seeded weights, torchvision layout.
     pub weights: Vec<u8>,
 }
@@ -48,15 +51,18 @@ pub fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
     let tensors = SafeTensors::deserialize(&data)?;
     let mut inputs = HashMap::new();
     let mut logits = HashMap::new();
+    let mut bicubic_inputs = HashMap::new();
     for (name, view) in tensors.iter() {
         let values: Vec<f32> = transfer_studio::model::le_bytes::words(view.data());
         if let Some(fixture) = name.strip_prefix("input.") {
             inputs.insert(fixture.to_string(), values);
         } else if let Some(fixture) = name.strip_prefix("logits.") {
             logits.insert(fixture.to_string(), values);
+        } else if let Some(fixture) = name.strip_prefix("bicubic235.") {
+            bicubic_inputs.insert(fixture.to_string(), values);
         }
     }
-    Ok(Golden { fixtures: index.fixtures, inputs, logits, weights: read("resnet50_seeded.safetensors")? })
+    Ok(Golden { fixtures: index.fixtures, inputs, logits, bicubic_inputs, weights: read("resnet50_seeded.safetensors")? })
 }
 
 pub fn top5(logits: &[f32]) -> Vec<usize> {

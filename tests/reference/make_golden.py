@@ -42,14 +42,14 @@ LAYERS = [(64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)]  # planes, blocks, 
 EPS = 1e-5
 
 
-def eval_transform(path: Path, resize: int = 256, crop: int = 224) -> np.ndarray:
+def eval_transform(path: Path, resize: int = 256, crop: int = 224, resample=Image.BILINEAR) -> np.ndarray:
     image = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
     w, h = image.size
     if w <= h:
         size = (resize, int(resize * h / w))
     else:
         size = (int(resize * w / h), resize)
-    image = image.resize(size, Image.BILINEAR)
+    image = image.resize(size, resample)
     w, h = image.size
     top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
     image = image.crop((left, top, left + crop, top + crop))
@@ -211,6 +211,10 @@ def main() -> None:
         top = np.argsort(-logits)[:5]
         margin = logits[top[0]] - logits[top[1]]
         print(f"{item['name']:32s} top5 {top.tolist()} top1-margin {margin:.4f}")
+    # timm-style eval transform of many ResNet50 tags: bicubic, crop_pct 0.95 (235 → 224).
+    for item in items:
+        if item["path"].endswith(".png"):
+            golden[f"bicubic235.{item['name']}"] = eval_transform(REPO / item["path"], 235, 224, Image.BICUBIC)
     save_file(golden, str(args.out / "golden.safetensors"))
     (args.out / "golden.json").write_text(json.dumps({"seed": args.seed, "fixtures": items}, indent=1))
     print(f"wrote {len(items)} fixtures to {args.out}")

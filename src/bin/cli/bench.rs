@@ -1,20 +1,18 @@
 //! `bench`: ResNet50 batch-1 latency on one backend (warm-up excluded), as JSON.
 
-use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use crate::fetch::Weights;
+use anyhow::{Result, bail};
 use burn::tensor::Device;
-use transfer_studio::engine::Classifier;
 
 /// Loads the weights, runs `warmup` passes, then times `runs` passes (each read back).
-pub fn bench(weights: &Path, device: &Device, backend: &str, runs: usize, warmup: usize) -> Result<()> {
+pub fn bench(weights: &Weights, device: &Device, backend: &str, runs: usize, warmup: usize) -> Result<()> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let started = Instant::now();
-    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+    let (classifier, _) = weights.classifier(device)?;
     let input = classifier.bench_input();
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
     let first = Instant::now();

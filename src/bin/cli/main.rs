@@ -1,6 +1,7 @@
 //! `transfer-studio` — the native command line over the same core as the web app.
 
 mod bench;
+mod fetch;
 mod pth;
 mod teach;
 
@@ -10,30 +11,40 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use clap::{Parser, Subcommand, ValueEnum};
-use transfer_studio::engine::{Classifier, TOP_K};
+use fetch::Weights;
+use transfer_studio::engine::TOP_K;
 use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
 use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat};
 use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
+use transfer_studio::model::timm::DEFAULT_HUB;
 use transfer_studio::model::weights::TorchvisionWeights;
 use transfer_studio::train::trainer::TrainSettings;
-use transfer_studio::vision::preprocess::Preprocessing;
 
 #[derive(Parser)]
 #[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Where timm model ids given to `--weights` resolve (`{hub}/{repo}/resolve/{revision}/…`).
+    #[arg(long, global = true, env = "TRANSFER_STUDIO_HUB", default_value = DEFAULT_HUB)]
+    hub: String,
+    /// SHA-256 a downloaded `--weights` file must have (URLs the app's manifest lists are
+    /// checked against its digests anyway).
+    #[arg(long, global = true)]
+    sha256: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Print the top-K ImageNet classes of each image.
     Classify {
-        /// ResNet50 weights: torchvision-layout safetensors, or an int8 model from `quantize`.
+        /// ResNet50 weights: torchvision-layout safetensors or an int8 model from `quantize` —
+        /// a file, an `https://` URL or a timm model id (`timm/resnet50.a1_in1k[@revision]`);
+        /// downloads are cached.
         #[arg(long)]
-        weights: PathBuf,
+        weights: String,
         /// How many classes to print per image.
         #[arg(long, default_value_t = TOP_K)]
         top: usize,
@@ -69,14 +80,15 @@ enum Command {
     },
     /// Fold BatchNorm and quantize torchvision-layout weights to the int8 model format.
     Quantize {
-        /// fp32 (or f16/bf16) torchvision-layout safetensors.
+        /// fp32 (or f16/bf16) torchvision-layout safetensors: a file, URL or timm model id.
         #[arg(long)]
-        weights: PathBuf,
+        weights: String,
         #[arg(long)]
         out: PathBuf,
-        /// Shorter side before the 224 crop: 256 for torchvision V1 weights, 232 for V2.
-        #[arg(long, default_value_t = 256)]
-        resize: u32,
+        /// Shorter side before the 224 crop: 256 for torchvision V1 weights (the default),
+        /// 232 for V2; a timm model's config sets its own.
+        #[arg(long)]
+        resize: Option<u32>,
     },
     /// Convert a torchvision `.pth` checkpoint (ZIP or legacy format) to safetensors.
     Convert {
@@ -92,9 +104,9 @@ enum Command {
     /// Teach mode: train a classifier head on one folder of images per class and write a
     /// project file (the web app imports it).
     Train {
-        /// ResNet50 weights that compute the features (either format).
+        /// ResNet50 weights that compute the features (either format; file, URL or timm id).
         #[arg(long, required_unless_present = "from")]
-        weights: Option<PathBuf>,
+        weights: Option<String>,
         /// A class and the folder of its example images, as NAME=DIR; repeat per class.
         #[arg(long = "class", value_name = "NAME=DIR", value_parser = teach::parse_class, required_unless_present = "from")]
         classes: Vec<(String, PathBuf)>,
@@ -129,9 +141,9 @@ enum Command {
         /// A project file from `train` or the web app's export.
         #[arg(long)]
         project: PathBuf,
-        /// The backbone weights the project was trained with.
+        /// The backbone weights the project was trained with (file, URL or timm id).
         #[arg(long)]
-        weights: PathBuf,
+        weights: String,
         #[arg(long)]
         json: bool,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
@@ -141,8 +153,9 @@ enum Command {
     },
     /// Time batch-1 inference (warm-up excluded): median and p90 over `--runs`, as JSON.
     Bench {
+        /// File, URL or timm id.
         #[arg(long)]
-        weights: PathBuf,
+        weights: String,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
         #[arg(long, default_value_t = 20)]
@@ -187,28 +200,31 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let downloads = fetch::Fetch { hub: cli.hub, sha256: cli.sha256 };
     match cli.command {
-        Command::Classify { weights, top, json, backend, resize, images } => classify(&weights, top, json, backend, resize, &images),
+        Command::Classify { weights, top, json, backend, resize, images } => classify(&downloads.weights(&weights)?, top, json, backend, resize, &images),
         Command::Manifest { weights, name, url, kind, out } => manifest(&weights, name, url, kind, &out),
-        Command::Quantize { weights, out, resize } => quantize(&weights, &out, resize),
+        Command::Quantize { weights, out, resize } => quantize(&downloads.weights(&weights)?, &out, resize),
         Command::Convert { pth, out, key } => convert(&pth, &out, key.as_deref()),
         Command::Train { weights, classes, from, out, epochs, learning_rate, batch_size, validation, weight_decay, augment, seed, backend } => {
             let settings = TrainSettings { epochs, learning_rate, batch_size, validation_fraction: validation, weight_decay, augment, seed };
             let device = device(backend)?;
             let project = match (from, weights) {
                 (Some(from), _) => teach::read_project(&from)?,
-                (None, Some(weights)) => teach::build_project(&weights, &classes, augment, &device)?,
+                (None, Some(weights)) => teach::build_project(&downloads.weights(&weights)?, &classes, augment, &device)?,
                 (None, None) => bail!("give --weights and --class, or --from"),
             };
             teach::train(project, settings, &device, &out)
         }
-        Command::Predict { project, weights, json, backend, images } => teach::predict(&project, &weights, json, &device(backend)?, &images),
+        Command::Predict { project, weights, json, backend, images } => {
+            teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images)
+        }
         Command::Bench { weights, backend, runs, warmup } => {
             let name = match backend {
                 Backend::Cpu => "cpu (flex)",
                 Backend::Wgpu => "wgpu",
             };
-            bench::bench(&weights, &device(backend)?, name, runs, warmup.max(1))
+            bench::bench(&downloads.weights(&weights)?, &device(backend)?, name, runs, warmup.max(1))
         }
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());
@@ -224,16 +240,15 @@ fn device(backend: Backend) -> Result<Device> {
     })
 }
 
-fn classify(weights: &Path, top: usize, json: bool, backend: Backend, resize: Option<u32>, images: &[PathBuf]) -> Result<()> {
+fn classify(weights: &Weights, top: usize, json: bool, backend: Backend, resize: Option<u32>, images: &[PathBuf]) -> Result<()> {
     if top == 0 {
         bail!("--top must be at least 1");
     }
     if resize.is_some_and(|r| r < 224) {
         bail!("--resize must be at least the crop size (224)");
     }
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
     let device = device(backend)?;
-    let mut classifier = Classifier::from_weights(&bytes, &device).with_context(|| format!("{}", weights.display()))?;
+    let (mut classifier, bytes) = weights.classifier(&device)?;
     if let Some(resize) = resize {
         classifier.set_resize(resize);
     }
@@ -285,28 +300,27 @@ fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: 
         WeightsFormat::Fp32
     };
     let file_name = weights.file_name().context("weights path has no file name")?.to_string_lossy();
-    let entry = ModelEntry {
-        name,
-        url: url.unwrap_or_else(|| format!("models/{file_name}")),
-        sha256: sha256_hex(&bytes),
-        bytes: bytes.len() as u64,
-        kind: match kind {
-            Kind::Demo => ModelKind::Demo,
-            Kind::Pretrained => ModelKind::Pretrained,
-        },
-        format,
+    let kind = match kind {
+        Kind::Demo => ModelKind::Demo,
+        Kind::Pretrained => ModelKind::Pretrained,
     };
-    let json = serde_json::to_string_pretty(&Manifest { models: vec![entry] })?;
+    let url = url.unwrap_or_else(|| format!("models/{file_name}"));
+    let entry = ModelEntry::file(name, url, sha256_hex(&bytes), bytes.len() as u64, kind, format);
+    let json = serde_json::to_string_pretty(&Manifest { models: vec![entry], hub: None })?;
     std::fs::write(out, json + "\n").with_context(|| format!("writing {}", out.display()))
 }
 
-fn quantize(weights: &Path, out: &Path, resize: u32) -> Result<()> {
-    let preprocessing = Preprocessing { resize, ..Preprocessing::default() };
-    if resize < preprocessing.crop {
-        bail!("--resize must be at least the crop size ({})", preprocessing.crop);
+fn quantize(weights: &Weights, out: &Path, resize: Option<u32>) -> Result<()> {
+    let mut preprocessing = weights.preprocessing.clone().unwrap_or_default();
+    if let Some(resize) = resize {
+        if resize < preprocessing.crop {
+            bail!("--resize must be at least the crop size ({})", preprocessing.crop);
+        }
+        preprocessing.resize = resize;
     }
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
-    let int8 = quantize_torchvision(bytes, preprocessing).with_context(|| format!("{}", weights.display()))?;
+    let path = &weights.path;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let int8 = quantize_torchvision(bytes, preprocessing).with_context(|| format!("{}", path.display()))?;
     std::fs::write(out, int8).with_context(|| format!("writing {}", out.display()))
 }
 

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fetch::Weights;
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
-use transfer_studio::engine::Classifier;
 use transfer_studio::model::quant::backbone_digest;
 use transfer_studio::train::project::{Example, Project, TrainedHead, TrainingRecord};
 use transfer_studio::train::trainer::{TrainSettings, Trainer};
@@ -26,9 +26,8 @@ pub fn read_project(path: &Path) -> Result<Project> {
 }
 
 /// A project from one folder of images per class, each image's features computed once.
-pub fn build_project(weights: &Path, classes: &[(String, PathBuf)], views: bool, device: &Device) -> Result<Project> {
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
-    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
+pub fn build_project(weights: &Weights, classes: &[(String, PathBuf)], views: bool, device: &Device) -> Result<Project> {
+    let (classifier, bytes) = weights.classifier(device)?;
     let mut project = Project { backbone: Some(backbone_digest(&bytes)), ..Project::default() };
     drop(bytes);
 
@@ -93,17 +92,16 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
 }
 
 /// Prints every class probability of a project's head for each image.
-pub fn predict(project_path: &Path, weights: &Path, json: bool, device: &Device, images: &[PathBuf]) -> Result<()> {
+pub fn predict(project_path: &Path, weights: &Weights, json: bool, device: &Device, images: &[PathBuf]) -> Result<()> {
     let project_bytes = std::fs::read(project_path).with_context(|| format!("reading {}", project_path.display()))?;
     let project = Project::from_bytes(&project_bytes).with_context(|| format!("{}", project_path.display()))?;
     let Some(head) = project.current_head() else {
         bail!("{} has no trained classifier for its current classes: train it first", project_path.display());
     };
-    let bytes = std::fs::read(weights).with_context(|| format!("reading {}", weights.display()))?;
+    let (classifier, bytes) = weights.classifier(device)?;
     if project.backbone.as_deref().is_some_and(|digest| digest != backbone_digest(&bytes)) {
-        bail!("{} was trained on features of other backbone weights than {}", project_path.display(), weights.display());
+        bail!("{} was trained on features of other backbone weights than {}", project_path.display(), weights.path.display());
     }
-    let classifier = Classifier::from_weights(&bytes, device).with_context(|| format!("{}", weights.display()))?;
     let names = project.class_names(&head.record.class_ids);
     for path in images {
         let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?).with_context(|| format!("{}", path.display()))?;

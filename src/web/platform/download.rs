@@ -1,16 +1,44 @@
-//! Downloads with byte progress, on the page or in the model worker.
+//! Downloads with byte progress, on the page or in the model worker, and a way to stop
+//! the ones under way.
+
+use std::cell::RefCell;
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, Response};
+use web_sys::{AbortController, ReadableStreamDefaultReader, Response};
 
-use super::scope::{describe, fetch};
+use super::scope::{describe, fetch_with_signal};
 
-/// Fetches `url`, calling `progress(received, total)` after each chunk.
+thread_local! {
+    /// The abort controllers of the downloads under way in this scope.
+    static UNDER_WAY: RefCell<Vec<AbortController>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Stops every download under way in this scope (page or worker); each fails, saying so.
+pub fn cancel_downloads() {
+    UNDER_WAY.with_borrow_mut(|controllers| controllers.drain(..).for_each(|c| c.abort()));
+}
+
+/// Fetches `url`, calling `progress(received, total)` first and after each chunk.
 pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
-    let response: Response =
-        JsFuture::from(fetch(url)).await.map_err(|e| format!("download of {url} failed: {}", describe(e)))?.dyn_into().map_err(describe)?;
+    let controller = AbortController::new().map_err(describe)?;
+    UNDER_WAY.with_borrow_mut(|controllers| controllers.push(controller.clone()));
+    progress(0, None);
+    let result = read_all(url, &controller, &mut progress).await;
+    UNDER_WAY.with_borrow_mut(|controllers| controllers.retain(|c| c != &controller));
+    if controller.signal().aborted() {
+        return Err("the download was cancelled".into());
+    }
+    result
+}
+
+async fn read_all(url: &str, controller: &AbortController, progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
+    let response: Response = JsFuture::from(fetch_with_signal(url, &controller.signal()))
+        .await
+        .map_err(|e| format!("download of {url} failed: {}", describe(e)))?
+        .dyn_into()
+        .map_err(describe)?;
     if !response.ok() {
         return Err(format!("download of {url} failed: HTTP {}", response.status()));
     }

@@ -1,10 +1,10 @@
-//! The model the user chose last (by URL), kept in localStorage so the next visit loads it
-//! again — from Cache Storage, so offline too.
+//! Small settings kept in localStorage across visits (e.g. the model the user chose last).
+//! Storage that is blocked or full only loses the memory, never the action.
 
 use js_sys::{Function, Reflect};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
-
-const MODEL_URL_KEY: &str = "transfer-studio.model-url";
 
 /// Calls `localStorage.<method>(args…)`; `None` where storage is unavailable (e.g. blocked).
 fn call(method: &str, args: &[&str]) -> Option<JsValue> {
@@ -15,15 +15,16 @@ fn call(method: &str, args: &[&str]) -> Option<JsValue> {
     function.apply(&storage, &args).ok()
 }
 
-/// The URL of the model the user chose last, if any.
-pub fn model_url() -> Option<String> {
-    call("getItem", &[MODEL_URL_KEY])?.as_string().filter(|url| !url.is_empty())
+/// The value stored under `key`, if there is one that still reads as a `T`.
+pub fn recall<T: DeserializeOwned>(key: &str) -> Option<T> {
+    let text = call("getItem", &[key])?.as_string()?;
+    serde_json::from_str(&text).ok()
 }
 
-/// Remembers `url`, or forgets the choice with `None`; storage failures only lose the memory.
-pub fn set_model_url(url: Option<&str>) {
-    match url {
-        Some(url) => call("setItem", &[MODEL_URL_KEY, url]),
-        None => call("removeItem", &[MODEL_URL_KEY]),
+/// Stores `value` under `key` as JSON, or forgets the key with `None`.
+pub fn remember<T: Serialize>(key: &str, value: Option<&T>) {
+    match value.and_then(|v| serde_json::to_string(v).ok()) {
+        Some(json) => call("setItem", &[key, &json]),
+        None => call("removeItem", &[key]),
     };
 }

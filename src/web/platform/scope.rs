@@ -5,7 +5,7 @@
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CacheStorage, Window, WorkerGlobalScope};
+use web_sys::{AbortSignal, CacheStorage, RequestInit, Window, WorkerGlobalScope};
 
 /// A JS error (or any thrown value) as a message for the user.
 pub fn describe(value: JsValue) -> String {
@@ -22,6 +22,15 @@ pub fn navigator() -> JsValue {
     Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Whether the browser asks sites to save data (`navigator.connection.saveData`).
+pub fn save_data() -> bool {
+    Reflect::get(&navigator(), &"connection".into())
+        .ok()
+        .filter(|connection| connection.is_object())
+        .and_then(|connection| Reflect::get(&connection, &"saveData".into()).ok())
+        .is_some_and(|save| save.is_truthy())
+}
+
 /// Cache Storage of this origin.
 pub fn caches() -> Result<CacheStorage, JsValue> {
     let global = js_sys::global();
@@ -31,12 +40,14 @@ pub fn caches() -> Result<CacheStorage, JsValue> {
     }
 }
 
-/// `fetch(url)` of the page or the worker.
-pub fn fetch(url: &str) -> Promise {
+/// `fetch(url, { signal })` of the page or the worker.
+pub fn fetch_with_signal(url: &str, signal: &AbortSignal) -> Promise {
+    let init = RequestInit::new();
+    init.set_signal(Some(signal));
     let global = js_sys::global();
     match global.dyn_ref::<Window>() {
-        Some(window) => window.fetch_with_str(url),
-        None => global.unchecked_ref::<WorkerGlobalScope>().fetch_with_str(url),
+        Some(window) => window.fetch_with_str_and_init(url, &init),
+        None => global.unchecked_ref::<WorkerGlobalScope>().fetch_with_str_and_init(url, &init),
     }
 }
 

@@ -6,13 +6,16 @@ mod activation_map;
 mod app;
 mod batch;
 mod class_bars;
+mod first_visit;
 mod format;
 mod image_input;
 mod live;
 mod memory;
 mod models_panel;
 mod photo_result;
+mod sources;
 mod status;
+mod studio;
 mod teach;
 mod webcam;
 

@@ -1,41 +1,100 @@
-//! The Models panel: load weights from a URL, see what Cache Storage holds, delete it.
+//! The Models panel, the model picker: the site's models (size, kind, license, whether
+//! cached), weights by URL or timm model id, and what Cache Storage holds (with delete).
 
 use leptos::ev;
 use leptos::prelude::*;
 
 use super::format::megabytes;
-use crate::web::worker::CachedFile;
+use super::sources::Choice;
+use super::status::{ModelStatus, Provenance};
+use super::studio::Studio;
+use crate::model::manifest::{ModelEntry, ModelKind};
+use crate::web::worker::{CachedFile, ModelSource};
 
-/// The panel; `on_url` loads weights from a URL, `on_delete` removes a cached file.
+/// The panel; `on_choose` loads a listed model, `on_text` a URL or timm id, `on_delete`
+/// removes a cached file.
 #[component]
-pub fn ModelsPanel(cached: RwSignal<Vec<CachedFile>>, on_url: impl Fn(String) + 'static, on_delete: impl Fn(String) + Send + Sync + 'static) -> impl IntoView {
+pub fn ModelsPanel(
+    studio: Studio,
+    on_choose: impl Fn(Choice) + Send + Sync + 'static,
+    on_text: impl Fn(String) + 'static,
+    on_delete: impl Fn(String) + Send + Sync + 'static,
+) -> impl IntoView {
+    let on_choose = Callback::new(on_choose);
+    let entries = move || studio.manifest.get().map(|m| m.models).unwrap_or_default();
     view! {
         <details class="models">
             <summary>"Models"</summary>
-            <WeightsUrlForm on_url />
-            <CachedModels cached on_delete />
+            <ul class="model-list" data-testid="model-list">
+                <For each=entries key=|entry| entry.name.clone() let(entry)>
+                    <ModelOption entry studio on_choose />
+                </For>
+            </ul>
+            <WeightsForm on_text />
+            <CachedModels cached=studio.cached on_delete />
         </details>
     }
 }
 
-/// A URL of torchvision-layout (fp32) or int8 ResNet50 safetensors to load instead.
+/// One of the site's models: what it is, whether it is here already, and a button to use it.
 #[component]
-fn WeightsUrlForm(on_url: impl Fn(String) + 'static) -> impl IntoView {
-    let url = RwSignal::new(String::new());
+fn ModelOption(entry: ModelEntry, studio: Studio, on_choose: Callback<Choice>) -> impl IntoView {
+    let source = ModelSource::from(&entry);
+    let cached = {
+        let source = source.clone();
+        Memo::new(move |_| {
+            studio.cached.track();
+            studio.is_cached(&source)
+        })
+    };
+    let name = entry.name.clone();
+    let in_use =
+        Memo::new(move |_| matches!(studio.status.get(), ModelStatus::Ready { name: ref loaded, provenance: Provenance::Manifest(_), .. } if *loaded == name));
+    let size = match (entry.bytes, entry.approx_bytes, entry.url.is_some()) {
+        (_, _, false) => "made on this device".to_string(),
+        (Some(bytes), _, true) => megabytes(bytes),
+        (None, Some(approx), true) => format!("≈ {}", megabytes(approx)),
+        (None, None, true) => "size unknown".into(),
+    };
+    let kind = match entry.kind {
+        ModelKind::Demo => "demo (random weights)",
+        ModelKind::Pretrained => "pretrained",
+    };
+    let facts = [Some(size), Some(kind.to_string()), entry.top1.map(|t| format!("ImageNet top-1 {t:.2} %")), entry.license.clone()];
+    let facts = facts.into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let choice = Choice { source, provenance: Provenance::Manifest(entry.kind) };
+    view! {
+        <li data-testid="model-option" data-name=entry.name.clone() data-cached=move || cached.get().to_string()>
+            <strong>{entry.name.clone()}</strong>
+            " — "{facts}
+            {entry.homepage.clone().map(|href| view! { " · " <a href=href target="_blank" rel="noopener">"source"</a> })}
+            {move || cached.get().then_some(" · cached")}
+            " "
+            <button data-testid="use-model" disabled=in_use on:click=move |_| on_choose.run(choice.clone())>
+                {move || if in_use.get() { "In use" } else { "Use" }}
+            </button>
+        </li>
+    }
+}
+
+/// A URL of torchvision-layout (fp32) or int8 ResNet50 safetensors, or a timm model id.
+#[component]
+fn WeightsForm(on_text: impl Fn(String) + 'static) -> impl IntoView {
+    let text = RwSignal::new(String::new());
     view! {
         <form
             class="weights-url"
             on:submit=move |event: ev::SubmitEvent| {
                 event.prevent_default();
-                let value = url.get_untracked().trim().to_string();
+                let value = text.get_untracked().trim().to_string();
                 if !value.is_empty() {
-                    on_url(value);
+                    on_text(value);
                 }
             }
         >
             <label>
-                "Weights URL (torchvision ResNet50 .safetensors; quantized once, then cached) "
-                <input type="url" data-testid="weights-url" bind:value=url placeholder="https://…/resnet50.safetensors" />
+                "Weights URL or timm model id (torchvision-layout ResNet50 .safetensors, or e.g. timm/resnet50.a1_in1k; quantized once, then cached) "
+                <input type="text" data-testid="weights-url" bind:value=text placeholder="https://…/resnet50.safetensors or timm/resnet50.a1_in1k" />
             </label>
             <button type="submit" data-testid="load-url">"Load"</button>
         </form>

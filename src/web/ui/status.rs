@@ -7,10 +7,12 @@ use crate::model::manifest::ModelKind;
 use crate::web::worker::BackendInfo;
 
 /// Where the loaded weights came from, for the banner.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Provenance {
     /// The site's model manifest (demo or pretrained weights).
     Manifest(ModelKind),
+    /// A timm model id the user gave (pretrained weights from the hub).
+    Hub,
     /// A URL the user gave.
     Url,
     /// A file the user gave.
@@ -22,7 +24,8 @@ pub enum Provenance {
 #[allow(missing_docs)]
 pub enum ModelStatus {
     Starting,
-    Downloading { name: String, received: u64, total: Option<u64> },
+    Downloading { name: String, received: u64, total: Option<u64>, approx: bool, per_second: Option<f64> },
+    MakingDemo { name: String },
     Quantizing { name: String },
     Preparing { name: String },
     Ready { name: String, provenance: Provenance, bytes: u64, int8: bool, from_cache: bool, load_ms: f64 },
@@ -47,20 +50,42 @@ pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
     }
 }
 
-/// Download progress, preparation, readiness or failure of the model.
+/// "12.3 of 102.5 MB · 4.1 MB/s · 22 s left" (rate and time once known; "of ≈ 102.0 MB"
+/// while only a rounded size is known).
+fn download_progress(received: u64, total: Option<u64>, approx: bool, per_second: Option<f64>) -> String {
+    let about = if approx { "≈ " } else { "" };
+    let mut text = match total {
+        Some(total) => format!("{} of {about}{}", megabytes(received), megabytes(total)),
+        None => megabytes(received),
+    };
+    if let Some(rate) = per_second.filter(|rate| *rate > 0.0) {
+        text += &format!(" · {}/s", megabytes(rate as u64));
+        if let Some(total) = total.filter(|total| *total >= received) {
+            text += &format!(" · {:.0} s left", (total - received) as f64 / rate);
+        }
+    }
+    text
+}
+
+/// Download progress (with cancel), preparation, readiness or failure of the model.
 #[component]
-pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
+pub fn ModelStatusView(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -> impl IntoView {
     move || match status.get() {
         ModelStatus::Starting => view! { <p data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
-        ModelStatus::Downloading { name, received, total } => {
+        ModelStatus::Downloading { name, received, total, approx, per_second } => {
             let max = total.unwrap_or(received.max(1));
             view! {
                 <p data-testid="model-status" data-state="downloading">
-                    {format!("Downloading {name}: {} of {} ", megabytes(received), megabytes(max))}
+                    {format!("Downloading {name}: {} ", download_progress(received, total, approx, per_second))}
                     <progress data-testid="progress" max=max.to_string() value=received.to_string()></progress>
+                    " "
+                    <button data-testid="cancel-download" on:click=move |_| on_cancel.run(())>"Cancel"</button>
                 </p>
             }
             .into_any()
+        }
+        ModelStatus::MakingDemo { name } => {
+            view! { <p data-testid="model-status" data-state="making-demo">{format!("Making {name} on this device (nothing to download)…")}</p> }.into_any()
         }
         ModelStatus::Quantizing { name } => {
             view! { <p data-testid="model-status" data-state="quantizing">{format!("Quantizing {name} to int8 (once; the result is cached)…")}</p> }.into_any()
@@ -77,6 +102,7 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
             let kind = match provenance {
                 Provenance::Manifest(ModelKind::Demo) => "demo (random weights)",
                 Provenance::Manifest(ModelKind::Pretrained) => "pretrained",
+                Provenance::Hub => "pretrained (timm)",
                 Provenance::Url | Provenance::UserFile => "your weights",
             };
             let format = if int8 { "int8" } else { "fp32" };
@@ -98,18 +124,20 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>) -> impl IntoView {
 /// A clear label on demo weights, so nobody reads meaning into their predictions.
 #[component]
 pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
-    move || match status.get() {
+    move || {
+        match status.get() {
         ModelStatus::Ready { provenance: Provenance::Manifest(ModelKind::Demo), .. } => Some(
             view! {
                 <p class="banner demo" data-testid="demo-banner">
-                    "Random demo weights — predictions are meaningless. Drop a torchvision ResNet50 .safetensors file to use real weights."
+                    "Random demo weights — predictions are meaningless. Load pretrained weights from the Models panel, or drop a torchvision ResNet50 .safetensors file."
                 </p>
             }
             .into_any(),
         ),
-        ModelStatus::Ready { provenance: Provenance::UserFile | Provenance::Url, name, .. } => {
+        ModelStatus::Ready { provenance: Provenance::UserFile | Provenance::Url | Provenance::Hub, name, .. } => {
             Some(view! { <p class="banner user" data-testid="user-banner">{format!("Your weights: {name}")}</p> }.into_any())
         }
         _ => None,
+    }
     }
 }

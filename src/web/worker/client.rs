@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
 
 use super::error::WorkerError;
-use super::protocol::{BackendInfo, Call, Message, Request, decode, encode};
+use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
 use crate::web::platform::scope::describe;
 
@@ -119,6 +119,13 @@ impl ModelWorker {
     }
 }
 
+impl ModelWorker {
+    /// Stops the model download in progress; its load then fails with the reason.
+    pub fn cancel_download(&self) {
+        post(&self.worker, &Array::of1(&JsValue::from_str(CANCEL)));
+    }
+}
+
 /// Where one call's answer arrives.
 pub type Answer = oneshot::Receiver<Result<ByteBuf, WorkerError>>;
 
@@ -131,8 +138,8 @@ impl Drop for ModelWorker {
 /// Posts `[call bytes, file?]`, transferring the bytes' buffer (a file is not copied either:
 /// a `Blob` crosses by reference).
 fn post(worker: &Worker, parts: &Array) {
-    let bytes: Uint8Array = parts.get(0).unchecked_into();
-    if let Err(err) = worker.post_message_with_transfer(parts, &Array::of1(&bytes.buffer())) {
+    let transfer = parts.get(0).dyn_into::<Uint8Array>().map(|bytes| Array::of1(&bytes.buffer())).unwrap_or_default();
+    if let Err(err) = worker.post_message_with_transfer(parts, &transfer) {
         web_sys::console::error_1(&err);
     }
 }

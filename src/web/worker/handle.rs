@@ -91,6 +91,13 @@ impl ModelHandle {
         Ok(self.adopt(loaded))
     }
 
+    /// Stops the model download in progress (its load fails, saying so).
+    pub fn cancel_download(self) {
+        if let Some(worker) = self.worker.get_value() {
+            worker.cancel_download();
+        }
+    }
+
     /// Loads weights from a file the user gave (read in the worker).
     pub async fn load_file(self, file: web_sys::File) -> Result<LoadedModel, WorkerError> {
         let loaded = self.send(LoadFile { name: file.name() }, Some(file.into()), |_| {}).reply().await?;

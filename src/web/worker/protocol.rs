@@ -18,6 +18,9 @@ use crate::train::head::HeadWeights;
 use crate::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
 use crate::vision::preprocess::Preprocessing;
 
+/// The message that stops the model download in progress (sent alone, not as a call).
+pub const CANCEL: &str = "cancel";
+
 /// A request the page can make of the worker, paired with the type of its reply.
 pub trait Ask<'a>: Into<Request<'a>> {
     /// What the worker answers.

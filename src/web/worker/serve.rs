@@ -8,16 +8,21 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use super::protocol::{Call, Message, decode, encode};
+use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
+use crate::web::platform::download::cancel_downloads;
 
 /// Serves the page's calls until the worker is terminated.
 pub fn serve() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let (calls, mut queue) = mpsc::unbounded::<(Vec<u8>, Option<Blob>)>();
-    // Each message is `[call bytes]` or `[call bytes, file]`.
+    // Each message is `[call bytes]` or `[call bytes, file]`, or `[CANCEL]`, which is
+    // handled at once (calls wait their turn; a cancel must reach the load running now).
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let Ok(parts) = event.data().dyn_into::<Array>() else { return };
+        if parts.get(0).as_string().as_deref() == Some(CANCEL) {
+            return cancel_downloads();
+        }
         if let Ok(bytes) = parts.get(0).dyn_into::<Uint8Array>() {
             let _ = calls.unbounded_send((bytes.to_vec(), parts.get(1).dyn_into::<Blob>().ok()));
         }

@@ -1,8 +1,10 @@
 //! Getting a model's int8 bytes: from Cache Storage when a verified copy is there, else
-//! downloaded (byte progress, SHA-256 checked) and, for fp32 sources, quantized here once.
-//! Nothing is cached until the caller has loaded it successfully, so a corrupt download,
-//! a wrong digest or a file of another architecture never leaves a poisoned entry.
+//! downloaded (byte progress, SHA-256 checked, cancellable) or, for demo weights, made
+//! here from their seed; fp32 weights are quantized here once. Nothing is cached until the
+//! caller has loaded it successfully, so a corrupt download, a wrong digest or a file of
+//! another architecture never leaves a poisoned entry.
 
+use crate::model::demo::demo_weights;
 use crate::model::digest::sha256_hex;
 use crate::model::manifest::ModelEntry;
 use crate::model::quant::{is_int8, quantize_torchvision, source_digest};
@@ -12,29 +14,48 @@ use super::model_cache;
 use crate::web::platform::download::download;
 use crate::web::platform::scope::yield_to_browser;
 
-/// Where a model's bytes can be fetched, and what they must hash to (when known).
+/// Where a model's bytes can be fetched (or how they are made), and what they must hash to.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModelSource {
     /// Shown to the user.
     pub name: String,
-    /// Where the file is (absolute once it reaches the worker).
+    /// Where the file is (absolute once it reaches the worker); for weights made from a
+    /// seed, only the key their int8 copy is cached under.
     pub url: String,
     /// SHA-256 of the file at `url`; `None` for a URL the user typed.
     pub sha256: Option<String>,
     /// The file's size, where known before the download says.
     pub expected_bytes: Option<u64>,
+    /// A rounded size to announce while the exact one is unknown.
+    pub approx_bytes: Option<u64>,
+    /// The eval transform fp32 weights expect (default: torchvision V1's).
+    pub preprocessing: Option<Preprocessing>,
+    /// Demo weights made here from this seed instead of downloaded.
+    pub seed: Option<u64>,
 }
 
 impl ModelSource {
     /// A URL the user typed: no digest to check against.
     pub fn from_url(url: String) -> Self {
-        Self { name: url.clone(), url, sha256: None, expected_bytes: None }
+        Self { name: url.clone(), url, sha256: None, expected_bytes: None, approx_bytes: None, preprocessing: None, seed: None }
     }
 }
 
 impl From<&ModelEntry> for ModelSource {
     fn from(entry: &ModelEntry) -> Self {
-        Self { name: entry.name.clone(), url: entry.url.clone(), sha256: Some(entry.sha256.clone()), expected_bytes: Some(entry.bytes) }
+        let url = match (&entry.url, entry.seed) {
+            (Some(url), _) => url.clone(),
+            (None, seed) => format!("models/resnet50-demo-seed-{}.safetensors", seed.unwrap_or_default()),
+        };
+        Self {
+            name: entry.name.clone(),
+            url,
+            sha256: entry.sha256.clone(),
+            expected_bytes: entry.bytes,
+            approx_bytes: entry.approx_bytes,
+            preprocessing: entry.preprocessing.clone(),
+            seed: entry.url.is_none().then_some(entry.seed).flatten(),
+        }
     }
 }
 
@@ -58,6 +79,8 @@ pub enum Stage {
         /// Bytes expected.
         total: Option<u64>,
     },
+    /// Making demo weights from their seed (no download).
+    MakingDemo,
     /// Turning fp32 weights into the int8 model (once; the result is cached).
     Quantizing,
     /// Building the model on the device and warming it up (after obtaining it).
@@ -77,8 +100,8 @@ fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
     is_int8(int8) && (sha256_hex(int8) == *expected || source_digest(int8).as_deref() == Some(expected.as_str()))
 }
 
-/// The int8 bytes of `source`: a verified cached copy, else downloaded, checked against its
-/// digest and, if fp32, quantized; `stage` hears the progress.
+/// The int8 bytes of `source`: a verified cached copy, else downloaded (or made from its
+/// seed), checked against its digest and, if fp32, quantized; `stage` hears the progress.
 pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, String> {
     let cache_key = cache_key(&source.url);
     match model_cache::get(&cache_key).await {
@@ -88,11 +111,21 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
         }
         Ok(None) | Err(_) => {}
     }
-    let bytes = download(&source.url, |received, total| stage(Stage::Downloading { received, total: total.or(source.expected_bytes) })).await?;
+    let bytes = match source.seed {
+        Some(seed) => {
+            stage(Stage::MakingDemo);
+            yield_to_browser().await;
+            demo_weights(seed, &burn::tensor::Device::flex())
+        }
+        None => {
+            let progress = |received, total: Option<u64>| stage(Stage::Downloading { received, total: total.or(source.expected_bytes) });
+            download(&source.url, progress).await?
+        }
+    };
     if let Some(expected) = &source.sha256 {
         let digest = sha256_hex(&bytes);
         if digest != *expected {
-            return Err(format!("the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
+            return Err(format!("digest mismatch: the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
         }
     }
     let int8 = if is_int8(&bytes) {
@@ -100,7 +133,7 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
     } else {
         stage(Stage::Quantizing);
         yield_to_browser().await;
-        quantize_torchvision(bytes, Preprocessing::default()).map_err(|err| err.to_string())?
+        quantize_torchvision(bytes, source.preprocessing.clone().unwrap_or_default()).map_err(|err| err.to_string())?
     };
     Ok(Obtained { int8, from_cache: false, cache_key })
 }

@@ -9,27 +9,41 @@ import { chromium } from 'playwright-core';
 
 export const REPO = resolve(import.meta.dirname, '../../..');
 const DIST = join(REPO, 'dist');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+const TYPES = { '.webmanifest': 'application/manifest+json', '.png': 'image/png', '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+
+/** The manifest the tests serve unless told otherwise: only the demo int8 file (scripts/demo-model.sh). */
+export const DEMO_MANIFEST = join(REPO, 'build/demo-manifest.json');
+/** The site's own manifest, as deployed (pretrained default, demo made from a seed). */
+export const SHIPPED_MANIFEST = join(REPO, 'public/models/manifest.json');
 
 /**
  * Serves dist/ on an ephemeral loopback port; `/extra/NAME` serves `extra[NAME]`
  * (a file path, or a function returning bytes) for weights a user would fetch by URL.
+ * `models/manifest.json` is `manifest`: a file path or an object (default: the demo's).
+ * With `base` (e.g. '/transfer-studio/') the site lives under that path only, as on a
+ * project's GitHub Pages; the returned `url` is the site's.
  */
-export async function serveDist(extra = {}) {
+export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/' } = {}) {
+  const manifestBody = typeof manifest === 'string' ? manifest : () => Buffer.from(JSON.stringify(manifest));
   const server = createServer(async (req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const source = pathname.startsWith('/extra/') ? extra[pathname.slice('/extra/'.length)] : join(DIST, pathname.replace(/\/$/, '/index.html'));
+    const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!full.startsWith(base)) return res.writeHead(404).end();
+    const pathname = `/${full.slice(base.length)}`;
+    const source = pathname.startsWith('/extra/') ? extra[pathname.slice('/extra/'.length)]
+      : pathname === '/models/manifest.json' ? manifestBody
+      : join(DIST, pathname.replace(/\/$/, '/index.html'));
     try {
       const body = typeof source === 'function' ? await source() : await readFile(source);
       const type = TYPES[extname(typeof source === 'string' ? source : pathname)] ?? 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+      // Open CORS, as a weights host must have: the tests also reach these files by redirects from other origins.
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'access-control-allow-origin': '*' });
       res.end(body);
     } catch {
       res.writeHead(404).end();
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+  return { url: `http://127.0.0.1:${server.address().port}${base}`, close: () => server.close() };
 }
 
 /**

@@ -1,0 +1,45 @@
+//! What the page can load, turned into worker sources: the site's manifest, a URL, or a
+//! timm model id (its `config.json` read from the hub for the preprocessing).
+
+use super::status::Provenance;
+use crate::model::manifest::Manifest;
+use crate::model::timm::{CONFIG_FILE, TimmId, WEIGHTS_FILE, read_config};
+use crate::web::platform::download::download;
+use crate::web::worker::ModelSource;
+
+/// Where the page finds its manifest, relative to itself.
+pub const MANIFEST_URL: &str = "models/manifest.json";
+
+/// A model the user chose, as remembered for the next visit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Choice {
+    /// What to load (a cached copy is used when there is one, so offline too).
+    pub source: ModelSource,
+    /// What it is, for the banner.
+    pub provenance: Provenance,
+}
+
+/// localStorage key of the remembered [`Choice`].
+pub const CHOICE_KEY: &str = "transfer-studio.model";
+
+/// The site's model manifest.
+pub async fn fetch_manifest() -> Result<Manifest, String> {
+    let bytes = download(MANIFEST_URL, |_, _| {}).await?;
+    Manifest::parse(&bytes).map_err(|err| err.to_string())
+}
+
+/// What the user typed in the model field: an `http(s)` URL of weights, or a timm model id
+/// (`timm/resnet50.a1_in1k[@revision]`) resolved on `hub`.
+pub async fn resolve(text: &str, hub: &str) -> Result<Choice, String> {
+    let text = text.trim();
+    let Some(id) = TimmId::parse(text) else {
+        return Ok(Choice { source: ModelSource::from_url(text.to_string()), provenance: Provenance::Url });
+    };
+    let config_url = id.file_url(hub, CONFIG_FILE);
+    let config = download(&config_url, |_, _| {}).await.map_err(|reason| format!("{id}: {reason}"))?;
+    let model = read_config(&config).map_err(|err| format!("{id}: {err}"))?;
+    let mut source = ModelSource::from_url(id.file_url(hub, WEIGHTS_FILE));
+    source.name = id.to_string();
+    source.preprocessing = Some(model.preprocessing);
+    Ok(Choice { source, provenance: Provenance::Hub })
+}

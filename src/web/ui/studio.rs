@@ -1,0 +1,162 @@
+//! The page's state handles and what they do together: load a model (its status, progress
+//! and failure), classify a photo, keep the list of cached models.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_time::Instant;
+
+use super::photo_result::ClassifiedPhoto;
+use super::status::{ModelStatus, Provenance};
+use crate::engine::TOP_K;
+use crate::model::manifest::Manifest;
+use crate::web::platform::scope::yield_to_browser;
+use crate::web::worker::{CachedFile, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
+
+/// Downloads report a rate once they have run this long.
+const RATE_AFTER_S: f64 = 0.5;
+
+/// What the page tells about the default model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// The download under way, in words.
+    Plan(String),
+    /// The browser asks to save data: the download waits for a click.
+    Ask(String),
+    /// The default could not be loaded (the reason); the demo runs instead.
+    Fallback(String),
+}
+
+/// The app's state handles; all `Copy`.
+#[derive(Clone, Copy)]
+pub struct Studio {
+    pub model: ModelHandle,
+    pub status: RwSignal<ModelStatus>,
+    pub photo: RwSignal<Option<ClassifiedPhoto>>,
+    pub error: RwSignal<Option<String>>,
+    pub busy: RwSignal<bool>,
+    pub cached: RwSignal<Vec<CachedFile>>,
+    pub memory: RwSignal<Option<MemoryFigures>>,
+    /// The site's models, once read.
+    pub manifest: RwSignal<Option<Manifest>>,
+    /// What the first visit is doing, or why the demo runs instead.
+    pub notice: RwSignal<Option<Notice>>,
+    /// The status of the model in use, restored when loading another one fails.
+    last_ready: StoredValue<Option<ModelStatus>>,
+}
+
+impl Studio {
+    /// Starts the model worker; nothing loaded yet.
+    pub fn new() -> Self {
+        Self {
+            model: ModelHandle::start(),
+            status: RwSignal::new(ModelStatus::Starting),
+            photo: RwSignal::new(None),
+            error: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            cached: RwSignal::new(Vec::new()),
+            memory: RwSignal::new(None),
+            manifest: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            last_ready: StoredValue::new(None),
+        }
+    }
+
+    /// Runs a user action: busy while it runs, its error shown, the current model kept.
+    pub fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+        spawn_local(async move {
+            self.busy.set(true);
+            self.error.set(None);
+            yield_to_browser().await;
+            if let Err(message) = action.await {
+                self.error.set(Some(message));
+            }
+            self.busy.set(false);
+        });
+    }
+
+    /// Loads weights from a dropped or chosen `.safetensors` file, or classifies a photo.
+    pub async fn take_file(self, file: web_sys::File) -> Result<(), String> {
+        let name = file.name();
+        if name.ends_with(".safetensors") {
+            let started = Instant::now();
+            self.status.set(ModelStatus::Preparing { name: name.clone() });
+            let loaded = self.model.load_file(file).await.map_err(|error| self.keep_previous(error.into()))?;
+            self.set_ready(name, Provenance::UserFile, &loaded, started);
+            return Ok(());
+        }
+        if self.model.loaded.get_untracked().is_none() {
+            return Err(WorkerError::ModelLoading.into());
+        }
+        let classified = self.model.classify(Image::File(file), TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
+        self.memory.set(Some(classified.memory));
+        self.photo.set(Some(ClassifiedPhoto { file: name, classified }));
+        Ok(())
+    }
+
+    /// Obtains `source` (cache or network) and loads it in the worker, which caches it once
+    /// it has loaded. On failure the current model stays and no cache entry is left behind.
+    pub async fn load(self, source: ModelSource, provenance: Provenance) -> Result<(), String> {
+        let started = Instant::now();
+        let name = source.name.clone();
+        let approx_bytes = source.approx_bytes;
+        let status = self.status;
+        let mut download_started = None;
+        let progress = move |stage| {
+            let name = name.clone();
+            status.set(match stage {
+                Stage::Downloading { received, total } => {
+                    let since = *download_started.get_or_insert_with(Instant::now);
+                    let seconds = since.elapsed().as_secs_f64();
+                    let per_second = (seconds > RATE_AFTER_S).then(|| received as f64 / seconds);
+                    let (total, approx) = match total {
+                        Some(total) => (Some(total), false),
+                        None => (approx_bytes, approx_bytes.is_some()),
+                    };
+                    ModelStatus::Downloading { name, received, total, approx, per_second }
+                }
+                Stage::MakingDemo => ModelStatus::MakingDemo { name },
+                Stage::Quantizing => ModelStatus::Quantizing { name },
+                Stage::Preparing => ModelStatus::Preparing { name },
+            })
+        };
+        let loaded = self.model.load(source.clone(), progress).await.map_err(|error| self.keep_previous(error.into()))?;
+        self.set_ready(source.name, provenance, &loaded, started);
+        if let Some(problem) = loaded.not_cached {
+            self.error.set(Some(format!("The model is loaded but could not be kept for the next visit: {problem}")));
+        }
+        self.refresh_cached().await;
+        Ok(())
+    }
+
+    /// Restores the status of the model still loaded, if any, and passes the message on.
+    fn keep_previous(self, message: String) -> String {
+        if self.model.loaded.with_untracked(Option::is_none) {
+            self.status.set(ModelStatus::Failed(message.clone()));
+        } else if let Some(previous) = self.last_ready.get_value() {
+            self.status.set(previous);
+        }
+        message
+    }
+
+    fn set_ready(self, name: String, provenance: Provenance, loaded: &LoadedModel, started: Instant) {
+        self.memory.set(Some(loaded.memory));
+        let ready = ModelStatus::Ready {
+            name,
+            provenance,
+            bytes: loaded.bytes,
+            int8: loaded.int8,
+            from_cache: loaded.from_cache,
+            load_ms: started.elapsed().as_secs_f64() * 1e3,
+        };
+        self.last_ready.set_value(Some(ready.clone()));
+        self.status.set(ready);
+    }
+
+    /// Reads again what Cache Storage holds.
+    pub async fn refresh_cached(self) {
+        match list_cached().await {
+            Ok(files) => self.cached.set(files),
+            Err(message) => self.error.set(Some(message)),
+        }
+    }
+}
