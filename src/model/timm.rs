@@ -63,6 +63,17 @@ impl TimmId {
         Some(Self { repo: repo.to_string(), revision: revision.to_string() })
     }
 
+    /// A model page on `hub` as people copy it from the address bar —
+    /// `{hub}/owner/name` or `{hub}/owner/name/tree/{revision}` — as an id.
+    pub fn from_page_url(url: &str, hub: &str) -> Option<Self> {
+        let path = url.trim().strip_prefix(hub.trim_end_matches('/'))?.strip_prefix('/')?.trim_end_matches('/');
+        match path.split('/').collect::<Vec<_>>()[..] {
+            [owner, name] => Self::parse(&format!("{owner}/{name}")),
+            [owner, name, "tree", revision] => Self::parse(&format!("{owner}/{name}@{revision}")),
+            _ => None,
+        }
+    }
+
     /// The URL of one of the repo's files on `hub` (no trailing slash needed).
     pub fn file_url(&self, hub: &str, file: &str) -> String {
         format!("{}/{}/resolve/{}/{file}", hub.trim_end_matches('/'), self.repo, self.revision)
@@ -163,6 +174,16 @@ mod tests {
         for not_an_id in ["https://x.org/a/b", "models/resnet50-demo-int8.safetensors", "resnet50", "a/b/c", "timm/../x", "timm/x@", "/x"] {
             assert_eq!(TimmId::parse(not_an_id), None, "{not_an_id}");
         }
+    }
+
+    #[test]
+    fn model_pages_read_as_ids() {
+        let hub = "https://huggingface.co";
+        assert_eq!(TimmId::from_page_url("https://huggingface.co/timm/resnet50.a1_in1k", hub), TimmId::parse("timm/resnet50.a1_in1k"));
+        assert_eq!(TimmId::from_page_url("https://huggingface.co/timm/resnet50.a1_in1k/tree/abc123/", hub), TimmId::parse("timm/resnet50.a1_in1k@abc123"));
+        let file = "https://huggingface.co/timm/resnet50.a1_in1k/resolve/main/model.safetensors";
+        assert_eq!(TimmId::from_page_url(file, hub), None, "a file URL stays a URL");
+        assert_eq!(TimmId::from_page_url("https://example.org/timm/resnet50.a1_in1k", hub), None);
     }
 
     #[test]

@@ -62,6 +62,11 @@ test('a timm id loads from the hub with its own preprocessing; top-5 equals the 
     const defaults = await cliTop5(FP32, PHOTO);
     assert.notDeepEqual(expected.map((p) => p.prob.toFixed(4)), defaults.map((p) => p.prob.toFixed(4)), 'bicubic 235/224 differs from bilinear 256/224');
 
+    // The repo's page address, as copied from the browser, is the same model (now from the cache).
+    await studio.loadUrl(`${hub.url}/timm/resnet50.test_in1k/tree/0123abc`);
+    assert.equal(await studio.error().count(), 0);
+    assert.equal(await studio.status().getAttribute('data-origin'), 'cache');
+
     // Another architecture, or no such repo: refused, the current model kept.
     for (const [id, message] of [['timm/resnet50d.test_in1k', /architecture is "resnet50d"; only resnet50/], ['timm/resnet50.missing', /HTTP 404/]]) {
       await studio.loadUrl(id);

@@ -59,10 +59,11 @@ impl Fetch {
         if Path::new(arg).exists() {
             return Ok(local(arg));
         }
-        if arg.starts_with("https://") || arg.starts_with("http://") {
+        let id = TimmId::from_page_url(arg, &self.hub);
+        if id.is_none() && (arg.starts_with("https://") || arg.starts_with("http://")) {
             return Ok(Weights { path: cached_download(arg, self.pin(arg))?, preprocessing: None });
         }
-        let Some(id) = TimmId::parse(arg) else { return Ok(local(arg)) };
+        let Some(id) = id.or_else(|| TimmId::parse(arg)) else { return Ok(local(arg)) };
         let config = std::fs::read(cached_download(&id.file_url(&self.hub, CONFIG_FILE), None)?)?;
         let model = read_config(&config).with_context(|| id.to_string())?;
         let url = id.file_url(&self.hub, WEIGHTS_FILE);

@@ -29,10 +29,10 @@ pub async fn fetch_manifest() -> Result<Manifest, String> {
 }
 
 /// What the user typed in the model field: an `http(s)` URL of weights, or a timm model id
-/// (`timm/resnet50.a1_in1k[@revision]`) resolved on `hub`.
+/// (`timm/resnet50.a1_in1k[@revision]`, or its page on `hub`) resolved on `hub`.
 pub async fn resolve(text: &str, hub: &str) -> Result<Choice, String> {
     let text = text.trim();
-    let Some(id) = TimmId::parse(text) else {
+    let Some(id) = TimmId::from_page_url(text, hub).or_else(|| TimmId::parse(text)) else {
         return Ok(Choice { source: ModelSource::from_url(text.to_string()), provenance: Provenance::Url });
     };
     let config_url = id.file_url(hub, CONFIG_FILE);
