@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use sha2::{Digest, Sha256};
 use transfer_studio::engine::Classifier;
-use transfer_studio::model::digest::to_hex;
+use transfer_studio::model::digest::{sha256_hex, to_hex};
 use transfer_studio::model::manifest::Manifest;
 use transfer_studio::model::timm::{CONFIG_FILE, TimmId, WEIGHTS_FILE, read_config};
 use transfer_studio::vision::preprocess::Preprocessing;
@@ -87,7 +87,7 @@ fn cache_dir() -> Result<PathBuf> {
 
 /// `url`'s file in the cache, downloaded first if it is not there (or does not match `pinned`).
 fn cached_download(url: &str, pinned: Option<String>) -> Result<PathBuf> {
-    let key = to_hex(&Sha256::digest(url.as_bytes()))[..16].to_string();
+    let key = sha256_hex(url.as_bytes())[..16].to_string();
     let name = url.rsplit('/').next().filter(|n| !n.is_empty() && !n.starts_with('.')).unwrap_or("download");
     let dir = cache_dir()?.join(key);
     let path = dir.join(name);

@@ -18,8 +18,7 @@ use super::studio::Studio;
 use super::teach::TeachPanel;
 use crate::model::timm::DEFAULT_HUB;
 use crate::web::platform::remembered;
-use crate::web::platform::scope::absolute_url;
-use crate::web::worker::{cache_key, delete_cached};
+use crate::web::worker::delete_cached;
 
 /// The whole page: status, classify (photo, batch, webcam), teach, models.
 #[component]
@@ -48,7 +47,7 @@ pub fn App() -> impl IntoView {
     };
     let on_delete = move |key: String| {
         studio.run(async move {
-            if remembered::recall::<Choice>(CHOICE_KEY).is_some_and(|choice| cache_key(&absolute_url(&choice.source.url)) == key) {
+            if remembered::recall::<Choice>(CHOICE_KEY).is_some_and(|choice| choice.cache_key() == key) {
                 remembered::remember::<Choice>(CHOICE_KEY, None);
             }
             delete_cached(&key).await?;

@@ -6,15 +6,15 @@
 use leptos::prelude::*;
 
 use super::format::megabytes;
-use super::sources::{CHOICE_KEY, Choice, fetch_manifest};
+use super::sources::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
 use super::status::{ModelStatus, Provenance};
 use super::studio::{Notice, Studio};
 use crate::model::arch::ResNet50Spec;
 use crate::model::manifest::{Manifest, ModelEntry, ModelKind};
 use crate::model::quant::int8_size;
 use crate::web::platform::remembered;
-use crate::web::platform::scope::{absolute_url, save_data};
-use crate::web::worker::{ModelSource, cache_key};
+use crate::web::platform::scope::save_data;
+use crate::web::worker::ModelSource;
 
 impl Studio {
     /// Reads the manifest, then loads the model chosen last or the default.
@@ -74,7 +74,7 @@ impl Studio {
 
     /// Whether Cache Storage holds a copy of `source`.
     pub fn is_cached(self, source: &ModelSource) -> bool {
-        let key = cache_key(&absolute_url(&source.url));
+        let key = page_cache_key(source);
         self.cached.with_untracked(|files| files.iter().any(|file| file.url == key))
     }
 

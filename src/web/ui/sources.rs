@@ -5,7 +5,8 @@ use super::status::Provenance;
 use crate::model::manifest::Manifest;
 use crate::model::timm::{CONFIG_FILE, TimmId, WEIGHTS_FILE, read_config};
 use crate::web::platform::download::download;
-use crate::web::worker::ModelSource;
+use crate::web::platform::scope::absolute_url;
+use crate::web::worker::{ModelSource, cache_key};
 
 /// Where the page finds its manifest, relative to itself.
 pub const MANIFEST_URL: &str = "models/manifest.json";
@@ -17,6 +18,18 @@ pub struct Choice {
     pub source: ModelSource,
     /// What it is, for the banner.
     pub provenance: Provenance,
+}
+
+impl Choice {
+    /// The Cache Storage key its model is kept under.
+    pub fn cache_key(&self) -> String {
+        page_cache_key(&self.source)
+    }
+}
+
+/// The Cache Storage key of `source`'s int8 copy, its URL resolved against the page.
+pub fn page_cache_key(source: &ModelSource) -> String {
+    cache_key(&absolute_url(&source.url))
 }
 
 /// localStorage key of the remembered [`Choice`].

@@ -30,7 +30,8 @@ pub struct ModelSource {
     pub approx_bytes: Option<u64>,
     /// The eval transform fp32 weights expect (default: torchvision V1's).
     pub preprocessing: Option<Preprocessing>,
-    /// Demo weights made here from this seed instead of downloaded.
+    /// Demo weights made here from this seed instead of downloaded (a manifest entry has
+    /// a url or a seed, never both).
     pub seed: Option<u64>,
 }
 
@@ -54,7 +55,7 @@ impl From<&ModelEntry> for ModelSource {
             expected_bytes: entry.bytes,
             approx_bytes: entry.approx_bytes,
             preprocessing: entry.preprocessing.clone(),
-            seed: entry.url.is_none().then_some(entry.seed).flatten(),
+            seed: entry.seed,
         }
     }
 }
