@@ -115,11 +115,6 @@ impl ModelEntry {
         }
     }
 
-    /// The size to announce: exact if known, else the rounded one.
-    pub fn announced_bytes(&self) -> Option<u64> {
-        self.bytes.or(self.approx_bytes)
-    }
-
     fn check(&self) -> Result<(), ManifestError> {
         let problem = |problem| Err(ManifestError::Entry { name: self.name.clone(), problem });
         let pinned = self.sha256.as_deref().is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));

@@ -78,11 +78,6 @@ impl TimmId {
     pub fn file_url(&self, hub: &str, file: &str) -> String {
         format!("{}/{}/resolve/{}/{file}", hub.trim_end_matches('/'), self.repo, self.revision)
     }
-
-    /// The repo's page on the hub, for people.
-    pub fn page_url(&self, hub: &str) -> String {
-        format!("{}/{}", hub.trim_end_matches('/'), self.repo)
-    }
 }
 
 impl std::fmt::Display for TimmId {

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::format::megabytes;
+use super::format::{announced_size, megabytes};
 use super::sources::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
 use super::status::{ModelStatus, Provenance};
 use super::studio::{Notice, Studio};
@@ -88,11 +88,7 @@ impl Studio {
 /// "ResNet50 · torchvision V1 (…): ≈ 102.0 MB download once, kept as a 25.7 MB int8 copy for
 /// offline use."
 fn plan(entry: &ModelEntry) -> String {
-    let size = match (entry.bytes, entry.approx_bytes) {
-        (Some(bytes), _) => megabytes(bytes),
-        (None, Some(approx)) => format!("≈ {}", megabytes(approx)),
-        (None, None) => "a".into(),
-    };
+    let size = announced_size(entry).unwrap_or_else(|| "a".into());
     let about = entry.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
     let int8 = megabytes(int8_size(&ResNet50Spec::new()));
     format!("{}{about}: {size} download once, kept as a {int8} int8 copy for offline use.", entry.name)

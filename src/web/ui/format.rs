@@ -1,8 +1,19 @@
 //! Numbers as the page writes them.
 
+use crate::model::manifest::ModelEntry;
+
 /// Bytes as megabytes, one decimal ("25.7 MB").
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// A manifest entry's download size: exact ("102.5 MB"), else rounded ("≈ 102.0 MB"), if known.
+pub fn announced_size(entry: &ModelEntry) -> Option<String> {
+    match (entry.bytes, entry.approx_bytes) {
+        (Some(bytes), _) => Some(megabytes(bytes)),
+        (None, Some(approx)) => Some(format!("≈ {}", megabytes(approx))),
+        (None, None) => None,
+    }
 }
 
 /// A probability as a percentage, one decimal ("42.0%").

@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use super::format::megabytes;
+use super::format::{announced_size, megabytes};
 use super::sources::Choice;
 use super::status::{ModelStatus, Provenance};
 use super::studio::Studio;
@@ -51,11 +51,9 @@ fn ModelOption(entry: ModelEntry, studio: Studio, on_choose: Callback<Choice>) -
     let name = entry.name.clone();
     let in_use =
         Memo::new(move |_| matches!(studio.status.get(), ModelStatus::Ready { name: ref loaded, provenance: Provenance::Manifest(_), .. } if *loaded == name));
-    let size = match (entry.bytes, entry.approx_bytes, entry.url.is_some()) {
-        (_, _, false) => "made on this device".to_string(),
-        (Some(bytes), _, true) => megabytes(bytes),
-        (None, Some(approx), true) => format!("≈ {}", megabytes(approx)),
-        (None, None, true) => "size unknown".into(),
+    let size = match entry.url {
+        None => "made on this device".to_string(),
+        Some(_) => announced_size(&entry).unwrap_or_else(|| "size unknown".into()),
     };
     let kind = match entry.kind {
         ModelKind::Demo => "demo (random weights)",
