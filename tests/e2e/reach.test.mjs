@@ -40,7 +40,9 @@ async function tabTo(page, testid, limit = 60) {
 test('360 px wide, keyboard only, paste, and an 8000×8000 photo', { timeout: 900_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
-    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await page.evaluate(() => window.innerWidth), 360);
     const studio = new StudioPage(page);
     await studio.open(site.url);
     assert.equal(await studio.waitForModel(), 'ready');

@@ -27,6 +27,11 @@ before(async () => {
 after(() => site.close());
 
 class TeachPage extends StudioPage {
+  /** Opens the site and goes to Teach with its tab (reloads keep the mode: it is in the address). */
+  async open(url) {
+    await super.open(url);
+    await this.mode('teach');
+  }
   cls(name) { return this.page.locator(`[data-testid="class"][data-name="${name}"]`); }
   async count(name) { return Number(await this.cls(name).getAttribute('data-count')); }
   async addClass(name) {
@@ -101,7 +106,7 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     const recorded = await teach.count('coins');
     assert.ok(recorded >= 4, `recorded ${recorded}`);
     await teach.page.getByTestId('camera-stop').click();
-    assert.equal(await teach.page.evaluate(() => document.querySelector('video').srcObject), null, 'the camera is released');
+    assert.equal(await teach.page.evaluate(() => document.querySelector('[data-testid="camera-preview"]').srcObject), null, 'the camera is released');
 
     // Upload a coins photo too, and brick photos (with a corrupt file, reported and skipped).
     await teach.cls('coins').getByTestId('class-upload').setInputFiles([join(PHOTOS, 'coins_2_256.png')]);

@@ -1,5 +1,6 @@
 //! Browser I/O, on the page and (where marked) in the model worker: the global scope,
-//! downloads, the user's files and drops, IndexedDB, the camera, remembered settings.
+//! downloads, the user's files and drops, IndexedDB, the camera, remembered settings,
+//! storage use.
 //! Nothing here knows about models or the UI.
 
 pub mod camera;
@@ -9,3 +10,4 @@ pub mod files;
 pub mod idb;
 pub mod remembered;
 pub mod scope;
+pub mod storage;

@@ -41,13 +41,13 @@ pub fn ActivationMap(looked: Signal<Option<LookedAt>>, show_map: RwSignal<bool>,
     });
     let attribute = move |pick: fn(&LookedAt) -> String| move || looked.with(|l| l.as_ref().map(pick).unwrap_or_default());
     view! {
-        <label>
+        <label class="check">
             <input type="checkbox" data-testid=format!("{testid}-toggle") prop:checked=move || show_map.get() on:change=move |_| show_map.update(|s| *s = !*s) />
-            " Show where it looked (class activation map; pick a class above)"
+            " Show where it looked (class activation map; pick a class in the list)"
         </label>
         <figure class="look" data-testid=testid>
             <div class="cam">
-                <canvas node_ref=photo aria-label="The center crop the model saw"></canvas>
+                <canvas node_ref=photo role="img" aria-label="The center crop the model saw"></canvas>
                 <canvas
                     node_ref=overlay
                     class="overlay"

@@ -36,7 +36,7 @@ pub fn ClassBars(
             Some(chosen) => view! {
                 <button
                     type="button"
-                    class="map-choice"
+                    class="bar-row map-choice"
                     aria-pressed=move || (chosen.get() == rank).to_string()
                     title="Show where the model looked for this class"
                     on:click=move |_| chosen.set(rank)
@@ -45,7 +45,7 @@ pub fn ClassBars(
                 </button>
             }
             .into_any(),
-            None => content.into_any(),
+            None => view! { <span class="bar-row">{content}</span> }.into_any(),
         };
         view! {
             <li data-testid=testid data-index=bar.index.map(|i| i.to_string()) data-class=bar.label data-prob=bar.prob.to_string() class:best=best == Some(rank)>

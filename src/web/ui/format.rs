@@ -7,6 +7,11 @@ pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// Bytes as megabytes, or gigabytes from 1 GB on ("10.8 GB").
+pub fn size(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 { format!("{:.1} GB", bytes as f64 / 1e9) } else { megabytes(bytes) }
+}
+
 /// A manifest entry's download size: exact ("102.5 MB"), else rounded ("≈ 102.0 MB"), if known.
 pub fn announced_size(entry: &ModelEntry) -> Option<String> {
     match (entry.bytes, entry.approx_bytes) {

@@ -1,18 +1,19 @@
 //! The page (runs on the main thread): Leptos components over the model worker's handle.
-//! Shared pieces — class bars, the activation-map view, number formats, the webcam — sit
-//! beside the sections that use them; teach mode has its own folder.
+//! The header (modes, model picker, device details, the model's state) sits beside the
+//! pieces several sections share — class bars, the activation-map view, number formats,
+//! the webcam; each mode has its own folder, `classify/` and `teach/`.
 
 mod activation_map;
 mod app;
-mod batch;
 mod class_bars;
+mod classify;
+mod device_details;
 mod first_visit;
 mod format;
-mod image_input;
-mod live;
-mod memory;
+mod header;
+mod menus;
+mod mode;
 mod models_panel;
-mod photo_result;
 mod sources;
 mod status;
 mod studio;

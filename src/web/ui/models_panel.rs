@@ -5,6 +5,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::format::{announced_size, megabytes};
+use super::menus::MENU_GROUP;
 use super::sources::Choice;
 use super::status::{ModelStatus, Provenance};
 use super::studio::Studio;
@@ -23,8 +24,10 @@ pub fn ModelsPanel(
     let on_choose = Callback::new(on_choose);
     let entries = move || studio.manifest.get().map(|m| m.models).unwrap_or_default();
     view! {
-        <details class="models">
-            <summary>"Models"</summary>
+        <details name=MENU_GROUP class="menu models">
+            <summary data-testid="models-summary">"Models"</summary>
+            <div class="popover">
+            <h2>"Models"</h2>
             <ul class="model-list" data-testid="model-list">
                 <For each=entries key=|entry| entry.name.clone() let(entry)>
                     <ModelOption entry studio on_choose />
@@ -33,6 +36,7 @@ pub fn ModelsPanel(
             <WeightsForm on_text />
             <p class="hint">"Or drop a ResNet50 .safetensors file (torchvision layout or int8) anywhere on the page."</p>
             <CachedModels cached=studio.cached on_delete />
+            </div>
         </details>
     }
 }
@@ -63,12 +67,16 @@ fn ModelOption(entry: ModelEntry, studio: Studio, on_choose: Callback<Choice>) -
     let facts = facts.into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let choice = Choice { source, provenance: Provenance::Manifest(entry.kind) };
     view! {
-        <li data-testid="model-option" data-name=entry.name.clone() data-cached=move || cached.get().to_string()>
-            <strong>{entry.name.clone()}</strong>
-            " — "{facts}
-            {entry.homepage.clone().map(|href| view! { " · " <a href=href target="_blank" rel="noopener">"source"</a> })}
-            {move || cached.get().then_some(" · cached")}
-            " "
+        <li class="model-option" data-testid="model-option" data-name=entry.name.clone() data-cached=move || cached.get().to_string()>
+            <p>
+                <strong>{entry.name.clone()}</strong>
+                <br />
+                <span class="facts">
+                    {facts}
+                    {entry.homepage.clone().map(|href| view! { " · " <a href=href target="_blank" rel="noopener">"source"</a> })}
+                    {move || cached.get().then_some(" · cached")}
+                </span>
+            </p>
             <button data-testid="use-model" disabled=in_use on:click=move |_| on_choose.run(choice.clone())>
                 {move || if in_use.get() { "In use" } else { "Use" }}
             </button>
@@ -91,11 +99,15 @@ fn WeightsForm(on_text: impl Fn(String) + 'static) -> impl IntoView {
                 }
             }
         >
-            <label>
-                "Weights URL or timm model id (torchvision-layout ResNet50 .safetensors, or e.g. timm/resnet50.a1_in1k; quantized once, then cached) "
-                <input type="text" data-testid="weights-url" bind:value=text placeholder="https://…/resnet50.safetensors or timm/resnet50.a1_in1k" />
-            </label>
-            <button type="submit" data-testid="load-url">"Load"</button>
+            <label for="weights-url">"Weights URL or timm model id"</label>
+            <p class="hint" id="weights-url-hint">
+                "A torchvision-layout ResNet50 .safetensors (fp32 or int8), or e.g. timm/resnet50.a1_in1k; quantized once, then cached."
+            </p>
+            <div class="field-row">
+                <input type="text" id="weights-url" data-testid="weights-url" aria-describedby="weights-url-hint" bind:value=text
+                    placeholder="https://…/resnet50.safetensors" />
+                <button type="submit" data-testid="load-url">"Load"</button>
+            </div>
         </form>
     }
 }
@@ -105,15 +117,16 @@ fn WeightsForm(on_text: impl Fn(String) + 'static) -> impl IntoView {
 fn CachedModels(cached: RwSignal<Vec<CachedFile>>, on_delete: impl Fn(String) + Send + Sync + 'static) -> impl IntoView {
     let on_delete = Callback::new(on_delete);
     view! {
-        <h3>"Cached on this device"</h3>
+        <h3>"Kept on this device"</h3>
         <Show when=move || !cached.get().is_empty() fallback=|| view! { <p data-testid="cache-empty">"Nothing cached."</p> }>
             <ul data-testid="cached-list">
                 <For each=move || cached.get() key=|file| file.url.clone() let(file)>
                     {
                         let url = file.url.clone();
                         view! {
-                            <li data-testid="cached-file" data-url=file.url.clone()>
-                                <span>{format!("{} — {}", file.url, megabytes(file.bytes))}</span>
+                            <li class="cached-file" data-testid="cached-file" data-url=file.url.clone()>
+                                <span class="url">{file.url.clone()}</span>
+                                <span class="size">{megabytes(file.bytes)}</span>
                                 <button data-testid="delete-cached" on:click=move |_| on_delete.run(url.clone())>"Delete"</button>
                             </li>
                         }

@@ -1,10 +1,9 @@
-//! What runs where: the backend badge, the model's loading state and its banner.
+//! The model's loading state (a progress bar while it downloads) and its banner.
 
 use leptos::prelude::*;
 
 use super::format::megabytes;
 use crate::model::manifest::ModelKind;
-use crate::web::worker::BackendInfo;
 
 /// Where the loaded weights came from, for the banner.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,24 +31,6 @@ pub enum ModelStatus {
     Failed(String),
 }
 
-/// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
-#[component]
-pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
-    move || match backend.get() {
-        None => view! { <p class="backend" data-testid="backend" data-backend="pending">"Starting compute device…"</p> }.into_any(),
-        Some(b) => {
-            let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
-            let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
-            view! {
-                <p class="backend" data-testid="backend" data-backend=kind>
-                    <strong>{b.name}</strong>" · "{b.adapter}<span class="reason">{reason}</span>
-                </p>
-            }
-            .into_any()
-        }
-    }
-}
-
 /// "12.3 of 102.5 MB · 4.1 MB/s · 22 s left" (rate and time once known; "of ≈ 102.0 MB"
 /// while only a rounded size is known).
 fn download_progress(received: u64, total: Option<u64>, approx: bool, per_second: Option<f64>) -> String {
@@ -70,28 +51,28 @@ fn download_progress(received: u64, total: Option<u64>, approx: bool, per_second
 /// Download progress (with cancel), preparation, readiness or failure of the model.
 #[component]
 pub fn ModelStatusView(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -> impl IntoView {
-    move || match status.get() {
-        ModelStatus::Starting => view! { <p data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
+    move || {
+        match status.get() {
+        ModelStatus::Starting => view! { <p class="model-status busy-line" data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
         ModelStatus::Downloading { name, received, total, approx, per_second } => {
             let max = total.unwrap_or(received.max(1));
             view! {
-                <p data-testid="model-status" data-state="downloading">
-                    {format!("Downloading {name}: {} ", download_progress(received, total, approx, per_second))}
-                    <progress data-testid="progress" max=max.to_string() value=received.to_string()></progress>
-                    " "
-                    <button data-testid="cancel-download" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-                </p>
+                <div class="model-status downloading" data-testid="model-status" data-state="downloading">
+                    <p>{format!("Downloading {name}: {}", download_progress(received, total, approx, per_second))}</p>
+                    <progress data-testid="progress" aria-label="Download" max=max.to_string() value=received.to_string()></progress>
+                    <button type="button" data-testid="cancel-download" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                </div>
             }
             .into_any()
         }
         ModelStatus::MakingDemo { name } => {
-            view! { <p data-testid="model-status" data-state="making-demo">{format!("Making {name} on this device (nothing to download)…")}</p> }.into_any()
+            view! { <p class="model-status busy-line" data-testid="model-status" data-state="making-demo">{format!("Making {name} on this device (nothing to download)…")}</p> }.into_any()
         }
         ModelStatus::Quantizing { name } => {
-            view! { <p data-testid="model-status" data-state="quantizing">{format!("Quantizing {name} to int8 (once; the result is cached)…")}</p> }.into_any()
+            view! { <p class="model-status busy-line" data-testid="model-status" data-state="quantizing">{format!("Quantizing {name} to int8 (once; the result is cached)…")}</p> }.into_any()
         }
         ModelStatus::Preparing { name } => {
-            view! { <p data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
+            view! { <p class="model-status busy-line" data-testid="model-status" data-state="preparing">{format!("Preparing {name} and warming up…")}</p> }.into_any()
         }
         ModelStatus::Ready { name, provenance, bytes, int8, from_cache, load_ms } => {
             let origin = match (&provenance, from_cache) {
@@ -107,9 +88,9 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -
             };
             let format = if int8 { "int8" } else { "fp32" };
             view! {
-                <p data-testid="model-status" data-state="ready" data-origin=origin data-format=format data-load-ms=format!("{load_ms:.0}")>
+                <p class="model-status ready" data-testid="model-status" data-state="ready" data-origin=origin data-format=format data-load-ms=format!("{load_ms:.0}")>
                     {format!(
-                        "Model ready: {name} — ResNet50, {format}, {}, {kind}; from {origin}, loaded in {:.1} s",
+                        "{name} — ResNet50, {format}, {}, {kind}; from {origin} in {:.1} s",
                         megabytes(bytes),
                         load_ms / 1e3
                     )}
@@ -117,7 +98,8 @@ pub fn ModelStatusView(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -
             }
             .into_any()
         }
-        ModelStatus::Failed(message) => view! { <p class="error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any(),
+        ModelStatus::Failed(message) => view! { <p class="model-status error" data-testid="model-status" data-state="failed" role="alert">{message}</p> }.into_any(),
+    }
     }
 }
 

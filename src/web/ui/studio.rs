@@ -5,15 +5,23 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_time::Instant;
 
-use super::photo_result::ClassifiedPhoto;
 use super::status::{ModelStatus, Provenance};
 use crate::engine::TOP_K;
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
-use crate::web::worker::{CachedFile, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
+use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
 
 /// Downloads report a rate once they have run this long.
 const RATE_AFTER_S: f64 = 0.5;
+
+/// A classification of the file the user gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifiedPhoto {
+    /// The file's name.
+    pub file: String,
+    /// What the worker answered.
+    pub classified: ClassifiedImage,
+}
 
 /// What the page tells about the default model.
 #[derive(Debug, Clone, PartialEq)]

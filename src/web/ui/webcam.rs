@@ -58,6 +58,15 @@ impl Webcam {
         webcam
     }
 
+    /// Stops the camera whenever `active` turns off (its part of the page is hidden).
+    pub fn release_unless(self, active: Signal<bool>) {
+        Effect::new(move || {
+            if !active.get() {
+                self.stop();
+            }
+        });
+    }
+
     /// Starts the chosen camera (a problem is shown, not returned).
     pub fn start(self) {
         leptos::task::spawn_local(async move {

@@ -21,9 +21,10 @@ export const SHIPPED_MANIFEST = join(REPO, 'public/models/manifest.json');
  * (a file path, or a function returning bytes) for weights a user would fetch by URL.
  * `models/manifest.json` is `manifest`: a file path or an object (default: the demo's).
  * With `base` (e.g. '/transfer-studio/') the site lives under that path only, as on a
- * project's GitHub Pages; the returned `url` is the site's.
+ * project's GitHub Pages; the returned `url` is the site's. `hold(path)` may return a
+ * promise the response waits for (to see the page while a download is under way).
  */
-export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/' } = {}) {
+export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/', hold = () => null } = {}) {
   const manifestBody = typeof manifest === 'string' ? manifest : () => Buffer.from(JSON.stringify(manifest));
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -33,6 +34,7 @@ export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '
       : pathname === '/models/manifest.json' ? manifestBody
       : join(DIST, pathname.replace(/\/$/, '/index.html'));
     try {
+      await hold(pathname);
       const body = typeof source === 'function' ? await source() : await readFile(source);
       const type = TYPES[extname(typeof source === 'string' ? source : pathname)] ?? 'application/octet-stream';
       // Open CORS, as a weights host must have: the tests also reach these files by redirects from other origins.
@@ -82,6 +84,11 @@ export class StudioPage {
   /** Long tasks (ms) that started after `since`. */
   longTasksSince(since) { return this.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t).map((e) => Math.round(e.duration)), since); }
   async open(url) { await this.page.goto(url); }
+  /** Switches to a mode ('classify' or 'teach') with its tab, as a user does. */
+  async mode(name) {
+    await this.page.getByTestId(`mode-${name}`).click();
+    await this.page.getByTestId(name).waitFor();
+  }
   backend() { return this.page.getByTestId('backend'); }
   async waitForModel(timeout = 300_000) {
     await this.page.locator('[data-testid="model-status"][data-state="ready"], [data-testid="model-status"][data-state="failed"]').waitFor({ timeout });

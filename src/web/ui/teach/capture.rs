@@ -74,7 +74,7 @@ impl Teach {
             return;
         }
         if !self.webcam.on.get_untracked() {
-            self.message.set(Some("Start the camera first (Camera, above), then hold the button.".into()));
+            self.message.set(Some("Start the camera first (the Camera panel), then hold the button.".into()));
             return;
         }
         self.recording.set(Some(class));

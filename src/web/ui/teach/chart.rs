@@ -1,10 +1,15 @@
-//! Per-epoch curves as an SVG line chart (train and validation), drawn from the metrics.
+//! Per-epoch curves as an SVG line chart (train and validation), drawn from the metrics,
+//! with their text alternative: the last epoch's figures in words and, on request, a table
+//! of the figures per epoch.
 
+use leptos::ev;
 use leptos::prelude::*;
 
 const WIDTH: f32 = 320.0;
 const HEIGHT: f32 = 160.0;
 const MARGIN: f32 = 28.0;
+/// The table lists at most about this many epochs (evenly spread, the last always).
+const TABLE_ROWS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -21,6 +26,23 @@ fn polyline(values: &[Option<f32>], epochs: usize, top: f32) -> String {
     values.iter().enumerate().filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect::<Vec<_>>().join(" ")
 }
 
+/// "After epoch 30: training 0.123, validation 0.456."
+fn in_words(series: &[Series], label: impl Fn(f32) -> String) -> String {
+    let epochs = series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+    let last = series.iter().filter_map(|s| s.values.iter().rev().flatten().next().map(|&v| format!("{} {}", s.name, label(v)))).collect::<Vec<_>>();
+    if last.is_empty() { "No epochs yet.".into() } else { format!("After epoch {epochs}: {}.", last.join(", ")) }
+}
+
+/// The epochs the table shows: every `step`-th from the first, and the last.
+fn table_epochs(epochs: usize) -> Vec<usize> {
+    let step = epochs.div_ceil(TABLE_ROWS).max(1);
+    let mut shown: Vec<usize> = (0..epochs).step_by(step).collect();
+    if epochs > 0 && shown.last() != Some(&(epochs - 1)) {
+        shown.push(epochs - 1);
+    }
+    shown
+}
+
 /// `top`: the value at the top of the axis (None: the largest value seen).
 #[component]
 pub fn LineChart(title: &'static str, testid: &'static str, series: Signal<Vec<Series>>, top: Option<f32>, percent: bool) -> impl IntoView {
@@ -30,10 +52,38 @@ pub fn LineChart(title: &'static str, testid: &'static str, series: Signal<Vec<S
     };
     let epochs = move || series.with(|s| s.iter().map(|s| s.values.len()).max().unwrap_or(0));
     let label = move |v: f32| if percent { format!("{:.0}%", v * 100.0) } else { format!("{v:.2}") };
+    let summary_id = format!("{testid}-summary");
+    let table_open = RwSignal::new(false);
+    let on_toggle = move |event: ev::Event| {
+        table_open.set(event.target().and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok()).is_some_and(|o| o.is_truthy()));
+    };
+    let table = move || {
+        table_open.get().then(|| {
+            series.with(|all| {
+                let header = all.iter().map(|s| view! { <th scope="col">{s.name}</th> }).collect_view();
+                let rows = table_epochs(epochs())
+                    .into_iter()
+                    .map(|epoch| {
+                        let cells = all
+                            .iter()
+                            .map(|s| view! { <td>{s.values.get(epoch).copied().flatten().map(label).unwrap_or_else(|| "—".into())}</td> })
+                            .collect_view();
+                        view! { <tr><th scope="row">{epoch + 1}</th>{cells}</tr> }
+                    })
+                    .collect_view();
+                view! {
+                    <table class="figures">
+                        <thead><tr><th scope="col">"epoch"</th>{header}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+            })
+        })
+    };
     view! {
         <figure class="chart" data-testid=testid data-epochs=epochs>
             <figcaption>{title}</figcaption>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title aria-describedby=summary_id.clone()>
                 <line class="axis" x1=MARGIN y1=HEIGHT - MARGIN x2=WIDTH - MARGIN y2=HEIGHT - MARGIN />
                 <line class="axis" x1=MARGIN y1=MARGIN x2=MARGIN y2=HEIGHT - MARGIN />
                 <text class="tick" x=2 y=MARGIN + 4.0>{move || label(scale())}</text>
@@ -48,6 +98,11 @@ pub fn LineChart(title: &'static str, testid: &'static str, series: Signal<Vec<S
             <ul class="legend">
                 {move || series.get().into_iter().map(|s| view! { <li class=s.class>{s.name}</li> }).collect_view()}
             </ul>
+            <p class="chart-summary" id=summary_id data-testid=format!("{testid}-summary")>{move || series.with(|s| in_words(s, label))}</p>
+            <details class="chart-data" on:toggle=on_toggle>
+                <summary>"Figures per epoch"</summary>
+                {table}
+            </details>
         </figure>
     }
 }

@@ -1,5 +1,6 @@
 //! One card per class: name (editable), example count, hold-to-record, upload or drop of
-//! many images, the latest thumbnails with delete, and deleting the class.
+//! many images, deleting the class, and below (so nothing above the held button moves)
+//! the latest thumbnails with delete.
 
 use base64::Engine;
 use leptos::ev;
@@ -42,7 +43,17 @@ pub fn ClassCards(teach: Teach) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
+    // A card is drawn anew as each example arrives, so the button held may be gone when the
+    // pointer is released: any release ends recording.
+    let released = window_event_listener(ev::pointerup, move |_| teach.stop_recording());
+    on_cleanup(move || released.remove());
     view! {
+        <Show when=move || summaries.with(Vec::is_empty)>
+            <div class="empty-state" data-testid="classes-empty">
+                <p class="lead">"No classes yet."</p>
+                <p>"Name one above, then give it examples: hold “Hold to record” with the camera on, or add or drop images on its card. Two classes with examples are enough to train."</p>
+            </div>
+        </Show>
         <div class="class-cards">
             <For each=move || summaries.get() key=|s| s.clone() children=move |s| view! { <ClassCard teach summary=s /> } />
         </div>
@@ -57,13 +68,14 @@ fn ClassCard(teach: Teach, summary: ClassSummary) -> impl IntoView {
     let stop = move || teach.stop_recording();
     let on_upload = move |event: ev::Event| teach.add_files(id, take_files(&event));
     let label = name.clone();
+    let list_label = name.clone();
     let thumbs = thumbnails
         .into_iter()
         .map(|(example, url)| {
             view! {
                 <li>
                     <img src=url alt="" width="48" height="48" />
-                    <button type="button" class="delete-example" data-testid="delete-example" aria-label="Delete this example"
+                    <button type="button" class="delete-example" data-testid="delete-example" aria-label="Delete this example" title="Delete this example"
                         on:click=move |_| teach.delete_example(example)>"×"</button>
                 </li>
             }
@@ -71,7 +83,7 @@ fn ClassCard(teach: Teach, summary: ClassSummary) -> impl IntoView {
         .collect_view();
     view! {
         <article
-            class="class-card"
+            class="card class-card"
             data-testid="class"
             data-name=name.clone()
             data-count=count
@@ -81,7 +93,9 @@ fn ClassCard(teach: Teach, summary: ClassSummary) -> impl IntoView {
                 teach.add_files(id, file_list(event.data_transfer().and_then(|d| d.files())));
             }
         >
+            <div class="card-head">
             <input
+                type="text"
                 class="class-name"
                 data-testid="class-name"
                 aria-label="Class name"
@@ -94,9 +108,12 @@ fn ClassCard(teach: Teach, summary: ClassSummary) -> impl IntoView {
                 }
             />
             <p class="count" data-testid="class-count">{format!("{count} example{}", if count == 1 { "" } else { "s" })}</p>
+            </div>
+
             <div class="card-actions">
                 <button
                     type="button"
+                    class="record"
                     data-testid="record"
                     aria-pressed=move || recording().to_string()
                     on:pointerdown=move |_| start()
@@ -116,15 +133,16 @@ fn ClassCard(teach: Teach, summary: ClassSummary) -> impl IntoView {
                 >
                     {move || if recording() { "Recording…" } else { "Hold to record" }}
                 </button>
-                <label class="button">
-                    "Add images "
+                <label class="button file-button">
                     <input type="file" accept="image/*" multiple data-testid="class-upload" on:change=on_upload />
+                    "Add images"
                 </label>
-                <button type="button" class="danger" data-testid="delete-class" aria-label=format!("Delete class {label}")
-                    on:click=move |_| teach.delete_class(id)>"Delete class"</button>
+                <button type="button" class="danger quiet" data-testid="delete-class" aria-label=format!("Delete class {label}")
+                    on:click=move |_| teach.delete_class(id)>"Delete"</button>
             </div>
-            <ul class="thumbs">{thumbs}</ul>
-            {(count > SHOWN).then(|| view! { <p class="more">{format!("showing the newest {SHOWN}")}</p> })}
+            {(count == 0).then(|| view! { <p class="hint">"No examples yet: record, add images, or drop them on this card."</p> })}
+            <ul class="thumbs" aria-label=format!("Examples of {list_label}")>{thumbs}</ul>
+            {(count > SHOWN).then(|| view! { <p class="more hint">{format!("showing the newest {SHOWN}")}</p> })}
         </article>
     }
 }

@@ -31,10 +31,12 @@ pub fn ConfusionMatrix(names: Vec<String>, evaluation: Evaluation) -> impl IntoV
         })
         .collect_view();
     view! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Confusion matrix">
         <table class="confusion" data-testid="confusion">
             <caption>"Validation examples: rows are the true class, columns the prediction"</caption>
             <thead><tr><th scope="col">"true \\ predicted"</th>{header}<th scope="col">"accuracy"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
     }
 }

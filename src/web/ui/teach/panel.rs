@@ -1,4 +1,6 @@
-//! The Teach section of the page, put together.
+//! Teach mode's section, put together: the class cards on one side; the shared camera,
+//! training and trying the classifier on the other (on narrow screens one column: the
+//! camera first, as recording needs it, then classes, training, trying).
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -12,53 +14,78 @@ use crate::web::platform::files::take_files;
 use crate::web::ui::webcam::WebcamControls;
 use crate::web::worker::ModelHandle;
 
-/// Teach mode's section: classes, training, trying the classifier, the project file.
+/// Teach mode's section; hidden (and its camera released) while `active` is off.
 #[component]
-pub fn TeachPanel(model: ModelHandle) -> impl IntoView {
+pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
     let teach = Teach::new(model);
+    teach.webcam.release_unless(active);
     let new_class = RwSignal::new(String::new());
+    view! {
+        <section class="mode-panel teach" aria-labelledby="teach-title" data-testid="teach" hidden=move || !active.get()>
+            <div class="mode-intro">
+                <h2 id="teach-title">"Teach your own classes"</h2>
+                <p class="hint">
+                    "Make a class for each kind of thing, give each a few examples (camera or images), then train. "
+                    "Features are computed once per example, on this device; nothing leaves the browser."
+                </p>
+            </div>
+            <Show when=move || teach.message.get().is_some()>
+                <p class="error" role="alert" data-testid="teach-message">{move || teach.message.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="teach-grid">
+                <section class="card camera" aria-labelledby="camera-title">
+                    <h3 id="camera-title">"Camera"</h3>
+                    <p class="hint">"Shared by every class's “Hold to record” and by live prediction."</p>
+                    <WebcamControls webcam=teach.webcam testid="camera" />
+                </section>
+                <section class="classes" aria-labelledby="classes-title">
+                    <h3 id="classes-title">"Classes"</h3>
+                    <form class="add-class" on:submit=move |event: ev::SubmitEvent| {
+                        event.prevent_default();
+                        teach.add_class(new_class.get_untracked());
+                        new_class.set(String::new());
+                    }>
+                        <label for="new-class-name" class="visually-hidden">"New class name"</label>
+                        <input type="text" id="new-class-name" data-testid="new-class-name" bind:value=new_class placeholder="New class, e.g. mug" />
+                        <button type="submit" class="primary" data-testid="add-class">"Add class"</button>
+                    </form>
+                    <ClassCards teach />
+                    <p class="pending" data-testid="pending" role="status" hidden=move || teach.pending.get() == 0>
+                        {move || format!("Computing features of {} example(s)…", teach.pending.get())}
+                    </p>
+                    <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.storage.saving.get().is_none()>
+                        {move || teach.storage.saving.get().map(|(stored, total)| format!(
+                            "Saving the project in this browser: {stored} of {total} examples stored (a reload before the end loses it)…"
+                        ))}
+                    </p>
+                    <ProjectFile teach />
+                </section>
+                <TrainingPanel teach />
+                <TryIt teach />
+            </div>
+        </section>
+    }
+}
+
+/// An image or the live camera through the trained classifier.
+#[component]
+fn TryIt(teach: Teach) -> impl IntoView {
     let on_predict_file = move |event: ev::Event| {
         if let Some(file) = take_files(&event).into_iter().next() {
             teach.predict_file(file);
         }
     };
+    let trained = move || teach.project.with(|p| p.current_head().is_some());
     view! {
-        <section class="teach" aria-labelledby="teach-title" data-testid="teach">
-            <h2 id="teach-title">"Teach your own classes"</h2>
-            <p class="hint">
-                "Make a class for each kind of thing, give each a few examples (camera or images), then train. "
-                "Features are computed once per example, on this device; nothing leaves the browser."
-            </p>
-            <Show when=move || teach.message.get().is_some()>
-                <p class="error" role="alert" data-testid="teach-message">{move || teach.message.get().unwrap_or_default()}</p>
+        <section class="card try" aria-labelledby="try-title">
+            <h3 id="try-title">"Try it"</h3>
+            <Show when=move || !trained()>
+                <p class="empty-state" data-testid="try-empty">"Once trained, your classifier names what is in an image or in front of the camera here."</p>
             </Show>
-            <form class="add-class" on:submit=move |event: ev::SubmitEvent| {
-                event.prevent_default();
-                teach.add_class(new_class.get_untracked());
-                new_class.set(String::new());
-            }>
-                <label>"New class " <input type="text" data-testid="new-class-name" bind:value=new_class placeholder="e.g. mug" /></label>
-                <button type="submit" data-testid="add-class">"Add class"</button>
-            </form>
-            <details class="camera" open>
-                <summary>"Camera"</summary>
-                <WebcamControls webcam=teach.webcam testid="camera" />
-            </details>
-            <ClassCards teach />
-            <p class="pending" data-testid="pending" hidden=move || teach.pending.get() == 0>
-                {move || format!("Computing features of {} example(s)…", teach.pending.get())}
-            </p>
-            <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.storage.saving.get().is_none()>
-                {move || teach.storage.saving.get().map(|(stored, total)| format!(
-                    "Saving the project in this browser: {stored} of {total} examples stored (a reload before the end loses it)…"
-                ))}
-            </p>
-            <TrainingPanel teach />
-            <section class="try" aria-labelledby="try-title">
-                <h3 id="try-title">"Try it"</h3>
-                <label class="button">
-                    "Classify an image with your classes "
+            <div class="actions">
+                <label class="button file-button">
                     <input type="file" accept="image/*" data-testid="teach-predict-file" on:change=on_predict_file />
+                    "Classify an image"
                 </label>
                 <Show
                     when=move || teach.live.get()
@@ -66,9 +93,8 @@ pub fn TeachPanel(model: ModelHandle) -> impl IntoView {
                 >
                     <button type="button" data-testid="live-stop" on:click=move |_| teach.live.set(false)>"Stop live prediction"</button>
                 </Show>
-                <HeadPredictionView prediction=teach.prediction />
-            </section>
-            <ProjectFile teach />
+            </div>
+            <HeadPredictionView prediction=teach.prediction />
         </section>
     }
 }

@@ -61,7 +61,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
             });
             view! {
                 <section class="teach-result" data-testid="teach-result" data-source=source.clone() data-best=best_name.clone()>
-                    <h3>{format!("{source}: {best_name}")}</h3>
+                    <h4 class="file-name">{format!("{source}: {best_name}")}</h4>
                     <ClassBars bars testid="teach-prediction" chosen best />
                     <ActivationMap looked=looked.into() show_map testid="cam" />
                 </section>

@@ -18,14 +18,14 @@ pub fn ProjectFile(teach: Teach) -> impl IntoView {
     view! {
         <div class="project-file">
             <button type="button" data-testid="export-project" on:click=move |_| teach.export()>"Export project"</button>
-            <label class="button">
-                "Import project "
+            <label class="button file-button">
                 <input type="file" accept=".safetensors" data-testid="import-project" on:change=on_import />
+                "Import project"
             </label>
             <Show
                 when=move || confirming.get()
                 fallback=move || view! {
-                    <button type="button" data-testid="clear-project" on:click=move |_| confirming.set(true)>"Clear project…"</button>
+                    <button type="button" class="danger quiet" data-testid="clear-project" on:click=move |_| confirming.set(true)>"Clear project…"</button>
                 }
             >
                 <span role="alert">"Delete every class, example and the trained classifier? "</span>

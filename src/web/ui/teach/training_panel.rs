@@ -11,7 +11,6 @@ use super::chart::{LineChart, Series};
 use super::confusion::ConfusionMatrix;
 use super::training::TrainingState;
 use crate::train::trainer::{EpochMetrics, TrainSettings};
-use crate::web::ui::format::megabytes;
 
 /// A number field bound to one setting; invalid text leaves the setting as it was.
 #[component]
@@ -76,7 +75,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
         })
     };
     view! {
-        <section class="training" aria-labelledby="training-title">
+        <section class="card training" aria-labelledby="training-title">
             <h3 id="training-title">"Train"</h3>
             <fieldset class="settings" disabled=running>
                 <legend>"Settings"</legend>
@@ -110,10 +109,11 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 </label>
             </fieldset>
             <div class="train-actions">
-                <button type="button" data-testid="train" disabled=running on:click=move |_| teach.train()>"Train"</button>
+                <button type="button" class="primary" data-testid="train" disabled=running on:click=move |_| teach.train()>"Train"</button>
                 <button type="button" data-testid="cancel-training" disabled=move || !running() on:click=move |_| teach.cancel_training()>"Cancel"</button>
                 <progress
                     data-testid="training-progress"
+                    aria-label="Training progress"
                     max=move || match teach.training.state.get() { TrainingState::Running { epochs, .. } => epochs, _ => 1 }
                     value=move || match teach.training.state.get() { TrainingState::Running { epoch, .. } => epoch, TrainingState::Finished => 1, _ => 0 }
                 ></progress>
@@ -122,13 +122,14 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
             {move || teach.training.last_run.get().map(|run| view! {
                 <p class="run" data-testid="training-run" data-seconds=run.seconds data-rows=run.rows
                     data-wasm-heap=run.memory.wasm_heap data-device-reserved=run.memory.device_reserved.unwrap_or(0)>
-                    {format!(
-                        "{} feature rows trained in {:.1} s · wasm heap {}{}",
-                        run.rows, run.seconds, megabytes(run.memory.wasm_heap),
-                        run.memory.device_reserved.map(|b| format!(" · device {}", megabytes(b))).unwrap_or_default()
-                    )}
+                    {format!("{} feature rows trained in {:.1} s", run.rows, run.seconds)}
                 </p>
             })}
+            <Show when=move || teach.training.history.with(Vec::is_empty)>
+                <p class="empty-state" data-testid="training-empty">
+                    "Give at least two classes some examples, then Train: the loss and accuracy curves appear here, epoch by epoch."
+                </p>
+            </Show>
             <div class="charts" hidden=move || teach.training.history.with(Vec::is_empty)>
                 <LineChart title="Loss (cross-entropy)" testid="loss-chart" series=loss top=None percent=false />
                 <LineChart title="Accuracy" testid="accuracy-chart" series=accuracy top=Some(1.0) percent=true />

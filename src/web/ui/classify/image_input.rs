@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use crate::web::platform::drops::Dropped;
 use crate::web::platform::files::{file_list, take_files};
 
-/// File and folder pickers and a drop zone; also listens for pasted images on the window.
-/// `on_files` receives what the user gave, in order (one image is classified on its own,
-/// several as a batch; a `.safetensors` file is loaded as weights).
+/// File and folder pickers and a drop zone; also listens for pasted images on the window
+/// while `active`. `on_files` receives what the user gave, in order (one image is
+/// classified on its own, several as a batch; a `.safetensors` file is loaded as weights).
 #[component]
-pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, busy: RwSignal<bool>) -> impl IntoView {
+pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, active: Signal<bool>) -> impl IntoView {
     let hovering = RwSignal::new(false);
     let on_change = {
         let on_files = on_files.clone();
@@ -40,6 +40,9 @@ pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, busy:
     let paste = {
         let on_files = on_files.clone();
         window_event_listener(ev::paste, move |event: ev::ClipboardEvent| {
+            if !active.get_untracked() {
+                return;
+            }
             let files = file_list(event.clipboard_data().and_then(|d| d.files()));
             if !files.is_empty() {
                 on_files(files);
@@ -58,6 +61,7 @@ pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, busy:
     view! {
         <section
             class="drop-zone"
+            aria-label="Photos to classify"
             class:hovering=move || hovering.get()
             data-testid="drop-zone"
             on:dragover=move |event: ev::DragEvent| {
@@ -67,18 +71,18 @@ pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, busy:
             on:dragleave=move |_| hovering.set(false)
             on:drop=on_drop
         >
-            <p>"Drop photos or a folder here, paste one (Ctrl+V), or choose:"</p>
+            <p class="lead">"Drop photos or a folder here"</p>
+            <p class="hint">"or paste one (Ctrl+V) · JPEG, PNG, WebP, GIF, BMP · several make a batch"</p>
             <div class="pickers">
-                <label class="button">
-                    "Photos (JPEG, PNG, WebP, GIF, BMP) or a ResNet50 .safetensors file "
+                <label class="button primary file-button">
                     <input type="file" multiple accept="image/*,.safetensors" data-testid="file-input" on:change=on_change.clone() />
+                    "Choose photos"
                 </label>
-                <label class="button">
-                    "A folder of photos "
+                <label class="button file-button">
                     <input type="file" node_ref=folder data-testid="folder-input" on:change=on_change />
+                    "Choose a folder"
                 </label>
             </div>
-            <p class="busy" data-testid="busy" hidden=move || !busy.get()>"Working…"</p>
         </section>
     }
 }

@@ -7,10 +7,11 @@ use std::collections::VecDeque;
 use leptos::prelude::*;
 use web_time::Instant;
 
-use super::class_bars::{Bar, ClassBars};
-use super::webcam::{Webcam, WebcamControls};
 use crate::engine::{Prediction, TOP_K, Timings, softmax, top_k};
+use crate::web::ui::class_bars::{Bar, ClassBars};
+use crate::web::ui::webcam::{Webcam, WebcamControls};
 use crate::web::worker::{Image, ModelHandle};
+
 /// Weight of the newest frame in the running average of probabilities.
 const SMOOTHING: f32 = 0.4;
 /// Frames per second are counted over this window.
@@ -45,10 +46,11 @@ impl Smoother {
     }
 }
 
-/// Camera controls and the live ranking.
+/// Camera controls and the live ranking; the camera is released while `active` is off.
 #[component]
-pub fn LiveClassify(model: ModelHandle) -> impl IntoView {
+pub fn LiveClassify(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
     let webcam = Webcam::new();
+    webcam.release_unless(active);
     let reading = RwSignal::new(None::<LiveReading>);
     let error = RwSignal::new(None::<String>);
     // Counts camera starts, so a run left over from before a quick stop/start ends.
@@ -80,8 +82,8 @@ pub fn LiveClassify(model: ModelHandle) -> impl IntoView {
         })
     };
     view! {
-        <section class="live" aria-labelledby="live-title" data-testid="live">
-            <h2 id="live-title">"Webcam"</h2>
+        <section class="card live" aria-labelledby="live-title" data-testid="live">
+            <h3 id="live-title">"Webcam"</h3>
             <p class="hint">"Classifies what the camera sees, continuously; the ranking is averaged over recent frames."</p>
             <WebcamControls webcam testid="live-camera" />
             <p class="error" role="alert" data-testid="live-error" hidden=move || error.with(Option::is_none)>{move || error.get().unwrap_or_default()}</p>

@@ -3,18 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::activation_map::{ActivationMap, LookedAt};
-use super::class_bars::{Bar, ClassBars};
-use crate::web::worker::ClassifiedImage;
-
-/// A classification of the file the user gave.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClassifiedPhoto {
-    /// The file's name.
-    pub file: String,
-    /// What the worker answered.
-    pub classified: ClassifiedImage,
-}
+use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::ui::class_bars::{Bar, ClassBars};
+use crate::web::ui::studio::ClassifiedPhoto;
 
 /// The result of the last photo, if any.
 #[component]
@@ -40,16 +31,22 @@ pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
                 })
             });
             view! {
-                <section class="results" data-testid="result" data-file=file.clone()>
-                    <h2>{file.clone()}</h2>
-                    <ClassBars bars testid="prediction" chosen />
-                    <p class="timings" data-testid="timings">
-                        {format!(
-                            "decode {:.1} ms · preprocess {:.1} ms · inference {:.1} ms · total {:.1} ms",
-                            t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()
-                        )}
-                    </p>
-                    <ActivationMap looked=looked.into() show_map testid="result-cam" />
+                <section class="card results" data-testid="result" data-file=file.clone() aria-labelledby="result-title">
+                    <h3 id="result-title" class="file-name">{file.clone()}</h3>
+                    <div class="result-body">
+                        <div class="ranking">
+                            <ClassBars bars testid="prediction" chosen />
+                            <p class="timings" data-testid="timings">
+                                {format!(
+                                    "decode {:.1} ms · preprocess {:.1} ms · inference {:.1} ms · total {:.1} ms",
+                                    t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()
+                                )}
+                            </p>
+                        </div>
+                        <div class="looked">
+                            <ActivationMap looked=looked.into() show_map testid="result-cam" />
+                        </div>
+                    </div>
                 </section>
             }
         })

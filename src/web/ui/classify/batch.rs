@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use serde::Serialize;
 
-use super::format::percent;
 use crate::engine::{Prediction, TOP_K, Timings};
 use crate::web::platform::files::save_file;
+use crate::web::ui::format::percent;
 use crate::web::worker::{Image, ModelHandle};
 
 /// One photo's outcome.
@@ -163,10 +163,10 @@ pub fn BatchTable(batch: Batch) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="batch" aria-labelledby="batch-title" data-testid="batch" hidden=move || batch.total.get() == 0>
-            <h2 id="batch-title">"Batch"</h2>
+        <section class="card batch" aria-labelledby="batch-title" data-testid="batch" hidden=move || batch.total.get() == 0>
+            <h3 id="batch-title">"Batch"</h3>
             <div class="batch-actions">
-                <progress data-testid="batch-progress" max=move || batch.total.get().max(1) value=move || batch.rows.with(Vec::len)></progress>
+                <progress data-testid="batch-progress" aria-label="Photos classified" max=move || batch.total.get().max(1) value=move || batch.rows.with(Vec::len)></progress>
                 <span data-testid="batch-status" data-running=move || batch.running.get().to_string() aria-live="polite">{progress}</span>
                 <button type="button" data-testid="batch-cancel" disabled=move || !batch.running.get() on:click=move |_| batch.cancel()>"Cancel"</button>
                 <button type="button" data-testid="batch-csv" disabled=move || batch.rows.with(Vec::is_empty)
@@ -174,7 +174,7 @@ pub fn BatchTable(batch: Batch) -> impl IntoView {
                 <button type="button" data-testid="batch-json" disabled=move || batch.rows.with(Vec::is_empty)
                     on:click=move |_| export(batch.to_json(), "transfer-studio-batch.json")>"Export JSON"</button>
             </div>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label="Batch results">
                 <table>
                     <thead><tr><th scope="col">"Photo"</th><th scope="col">"File"</th><th scope="col">"Top 5"</th><th scope="col">"Time"</th></tr></thead>
                     <tbody>{rows}</tbody>

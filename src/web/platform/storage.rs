@@ -1,0 +1,34 @@
+//! How much of the origin's storage quota is used (`navigator.storage.estimate()`): the
+//! cached models, the app shell and the teach project all count against it.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::scope::{describe, navigator};
+
+/// Bytes this origin uses and may use, as the browser estimates them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageUse {
+    /// Bytes stored.
+    pub usage: u64,
+    /// Bytes the browser would let this origin store.
+    pub quota: u64,
+}
+
+fn number(object: &JsValue, name: &str) -> Option<u64> {
+    Reflect::get(object, &name.into()).ok()?.as_f64().filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64)
+}
+
+/// The browser's estimate, or why there is none.
+pub async fn estimate() -> Result<StorageUse, String> {
+    let storage = Reflect::get(&navigator(), &"storage".into()).map_err(describe)?;
+    let estimate = Reflect::get(&storage, &"estimate".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(estimate) = estimate else { return Err("this browser does not report storage use".into()) };
+    let promise: Promise = estimate.call0(&storage).map_err(describe)?.dyn_into().map_err(describe)?;
+    let answer = JsFuture::from(promise).await.map_err(describe)?;
+    match (number(&answer, "usage"), number(&answer, "quota")) {
+        (Some(usage), Some(quota)) => Ok(StorageUse { usage, quota }),
+        _ => Err("the browser's storage estimate has no figures".into()),
+    }
+}

@@ -1,0 +1,81 @@
+//! The header's device popover: which backend runs the model and why, the worker's memory
+//! figures, and how much of the browser's storage quota the site uses.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::format::{megabytes, size};
+use super::menus::MENU_GROUP;
+use crate::web::platform::storage::{StorageUse, estimate};
+use crate::web::worker::{BackendInfo, MemoryFigures};
+
+/// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
+#[component]
+pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
+    move || match backend.get() {
+        None => view! { <p class="backend" data-testid="backend" data-backend="pending">"Starting compute device…"</p> }.into_any(),
+        Some(b) => {
+            let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
+            let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
+            view! {
+                <p class="backend" data-testid="backend" data-backend=kind>
+                    <strong>{b.name}</strong>" · "{b.adapter}<span class="reason">{reason}</span>
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// "Memory: wasm heap … · device buffers …" after a load or a pass.
+#[component]
+fn MemoryReadout(memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
+    move || {
+        memory.get().map(|m| {
+            let device = m.device_reserved.map(megabytes).unwrap_or_else(|| "not reported".into());
+            view! {
+                <p class="memory" data-testid="memory" data-wasm-heap=m.wasm_heap.to_string()
+                    data-device-reserved=m.device_reserved.map(|b| b.to_string()).unwrap_or_default()>
+                    {format!("Memory: wasm heap {} · device buffers {device}", megabytes(m.wasm_heap))}
+                </p>
+            }
+        })
+    }
+}
+
+/// A summary naming the backend; opened, the device, memory and storage in full.
+#[component]
+pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
+    let storage = RwSignal::new(None::<Result<StorageUse, String>>);
+    let on_toggle = move |event: ev::Event| {
+        let open = event.target().and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok()).is_some_and(|o| o.is_truthy());
+        if open {
+            spawn_local(async move { storage.set(Some(estimate().await)) });
+        }
+    };
+    let short = move || match backend.get() {
+        None => "Device…",
+        Some(b) if b.is_webgpu() => "WebGPU",
+        Some(_) => "CPU",
+    };
+    let storage_line = move || {
+        storage.get().map(|s| match s {
+            Ok(StorageUse { usage, quota }) => {
+                format!("Storage: {} used of {} this browser allows the site (models, app, your project)", size(usage), size(quota))
+            }
+            Err(message) => format!("Storage: {message}"),
+        })
+    };
+    view! {
+        <details name=MENU_GROUP class="menu device" on:toggle=on_toggle>
+            <summary data-testid="device-summary">{short}</summary>
+            <div class="popover" data-testid="device-details">
+                <h2>"Device"</h2>
+                <BackendBadge backend />
+                <MemoryReadout memory />
+                <p class="storage" data-testid="storage">{storage_line}</p>
+            </div>
+        </details>
+    }
+}

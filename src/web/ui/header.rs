@@ -1,0 +1,53 @@
+//! The page's header: the name, the two modes, the model picker and the device popover on
+//! the first row; the model's state (progress while it downloads) on the second, with the
+//! first visit's notice and the banner that marks demo or user weights.
+
+use leptos::prelude::*;
+
+use super::device_details::DeviceDetails;
+use super::first_visit::NoticeView;
+use super::menus::close_menus_on_escape_or_outside_click;
+use super::mode::{Mode, ModeTabs};
+use super::models_panel::ModelsPanel;
+use super::sources::Choice;
+use super::status::{ModelBanner, ModelStatusView};
+use super::studio::Studio;
+
+/// The header; the callbacks are the model picker's (see [`ModelsPanel`]).
+#[component]
+pub fn Header(
+    studio: Studio,
+    mode: ReadSignal<Mode>,
+    on_choose: impl Fn(Choice) + Send + Sync + 'static,
+    on_text: impl Fn(String) + 'static,
+    on_delete: impl Fn(String) + Send + Sync + 'static,
+) -> impl IntoView {
+    let on_cancel = Callback::new(move |()| studio.model.cancel_download());
+    close_menus_on_escape_or_outside_click();
+    view! {
+        <header class="app-header">
+            <div class="bar">
+                <h1 class="brand">
+                    <img src="icons/icon-192.png" alt="" width="28" height="28" />
+                    "Transfer Studio"
+                </h1>
+                <ModeTabs mode />
+                <div class="tools">
+                    <ModelsPanel studio on_choose on_text on_delete />
+                    <DeviceDetails backend=studio.model.backend memory=studio.memory />
+                </div>
+            </div>
+            <div class="status-line">
+                <ModelStatusView status=studio.status on_cancel />
+                <p class="busy" data-testid="busy" role="status" hidden=move || !studio.busy.get()>"Working…"</p>
+            </div>
+        </header>
+        <div class="notices">
+            <NoticeView studio />
+            <ModelBanner status=studio.status />
+            <Show when=move || studio.error.get().is_some()>
+                <p class="error" role="alert" data-testid="error">{move || studio.error.get().unwrap_or_default()}</p>
+            </Show>
+        </div>
+    }
+}
