@@ -104,6 +104,7 @@ for (const [width, height] of [[1280, 800], [360, 740]]) {
       await studio.mode('teach');
       assert.ok(page.url().endsWith('#teach'), page.url());
       assert.equal(await page.getByTestId('classify').isVisible(), false, 'one mode at a time');
+      assert.equal(await studio.error().count(), 0, "Classify's message goes with it");
       await page.getByTestId('classes-empty').waitFor();
       await page.getByTestId('training-empty').waitFor();
       assert.equal(await page.getByTestId('loss-chart').isVisible(), false, 'no empty charts');

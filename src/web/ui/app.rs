@@ -40,6 +40,8 @@ pub fn App() -> impl IntoView {
         })
     };
     let showing = move |which: Mode| Signal::derive(move || mode.get() == which);
+    // A message about the mode left behind would read as one about the mode shown.
+    Effect::watch(move || mode.get(), move |_, _, _| studio.error.set(None), false);
 
     view! {
         <Header studio mode on_choose on_text on_delete />

@@ -46,7 +46,12 @@ pub fn Header(
             <NoticeView studio />
             <ModelBanner status=studio.status />
             <Show when=move || studio.error.get().is_some()>
-                <p class="error" role="alert" data-testid="error">{move || studio.error.get().unwrap_or_default()}</p>
+                <div class="error dismissable" role="alert">
+                    <p data-testid="error">{move || studio.error.get().unwrap_or_default()}</p>
+                    <button type="button" class="quiet" data-testid="dismiss-error" aria-label="Dismiss this message" on:click=move |_| studio.error.set(None)>
+                        "×"
+                    </button>
+                </div>
             </Show>
         </div>
     }
