@@ -3,8 +3,9 @@
 // batch, an error, the webcam, the model picker, the device details, Teach empty, Teach
 // with classes, trained —
 // has no serious or critical axe-core violation, never scrolls sideways and is kept as a
-// screenshot; the mode lives in the address (back and forward work); no main-thread task
-// over 50 ms outside the audits. Then classify and teach with the keyboard alone.
+// screenshot; the mode lives in the address (back and forward work); leaving a mode releases
+// its camera; no main-thread task over 50 ms outside the audits. Then the popovers, Classify
+// and Teach (recording included) with the keyboard alone.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -87,7 +88,6 @@ for (const [width, height] of [[1280, 800], [360, 740]]) {
       await page.getByTestId('live-camera-start').click();
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="live-fps"]')?.dataset.frames) >= 2, null, { timeout: 120_000 });
       await looks.check('webcam');
-      await page.getByTestId('live-camera-stop').click();
 
       // The header's popovers: Escape closes one (focus back on its summary), a click outside too.
       await studio.openModels();
@@ -101,14 +101,27 @@ for (const [width, height] of [[1280, 800], [360, 740]]) {
       await page.locator('main').click({ position: { x: 2, y: 2 } });
       assert.equal(await page.locator('details.device').evaluate((d) => d.open), false, 'a click outside closes it');
 
+      // Leaving Classify releases its camera and takes its message along.
+      assert.equal(await studio.error().count(), 1);
+      await page.evaluate(() => { window.liveStream = document.querySelector('[data-testid="live-camera-preview"]').srcObject; });
       await studio.mode('teach');
       assert.ok(page.url().endsWith('#teach'), page.url());
+      await page.waitForFunction(() => window.liveStream.getTracks().every((t) => t.readyState === 'ended'));
+      assert.equal(await page.getByTestId('live-camera-preview').evaluate((v) => v.srcObject), null, "Classify's camera is released");
       assert.equal(await page.getByTestId('classify').isVisible(), false, 'one mode at a time');
       assert.equal(await studio.error().count(), 0, "Classify's message goes with it");
       await page.getByTestId('classes-empty').waitFor();
       await page.getByTestId('training-empty').waitFor();
       assert.equal(await page.getByTestId('loss-chart').isVisible(), false, 'no empty charts');
       await looks.check('teach-empty');
+      // A paste belongs to Classify: in Teach it does nothing.
+      await page.evaluate(async () => {
+        const data = new DataTransfer();
+        data.items.add(new File([await (await fetch('icons/icon-192.png')).blob()], 'pasted.png', { type: 'image/png' }));
+        window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+      });
+      await page.waitForTimeout(1500);
+      assert.equal(await page.locator('[data-testid="result"][data-file="pasted.png"]').count(), 0, 'nothing classified from a paste in Teach');
 
       for (const [name, files] of [['brick', ['brick_0_256.png', 'brick_1_256.png']], ['coins', ['coins_0_256.png', 'coins_1_256.png']]]) {
         await page.getByTestId('new-class-name').fill(name);
@@ -178,15 +191,30 @@ const focusRing = (page) => page.evaluate(() => {
   return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
 });
 
-test('keyboard only: classify a photo, then teach two classes, train and try it', { timeout: 900_000 }, async () => {
+test('keyboard only: popovers, classify a photo, then teach three classes (one recorded), train and try it', { timeout: 900_000 }, async () => {
   const site = await serveDist();
   sites.push(site);
-  const context = await launch({ webgpu: false });
+  const context = await launch({ webgpu: false, args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
   try {
     const page = await context.newPage();
     const studio = new StudioPage(page);
     await studio.open(site.url);
     assert.equal(await studio.waitForModel(), 'ready');
+    const focused = () => page.evaluate(() => document.activeElement?.dataset?.testid);
+    const isOpen = (menu) => page.locator(`details.${menu}`).evaluate((d) => d.open);
+
+    // The header's popovers: Enter opens, Escape closes (focus back on the summary), Tab out closes.
+    await tabTo(page, 'models-summary');
+    await page.keyboard.press('Enter');
+    assert.equal(await isOpen('models'), true);
+    await page.keyboard.press('Escape');
+    assert.equal(await isOpen('models'), false);
+    assert.equal(await focused(), 'models-summary');
+    await tabTo(page, 'device-summary');
+    await page.keyboard.press('Enter');
+    assert.equal(await isOpen('device'), true);
+    await page.keyboard.press('Tab');
+    assert.equal(await isOpen('device'), false, 'tabbing out closes it');
 
     await tabTo(page, 'file-input');
     assert.ok(await focusRing(page), 'the focused picker is marked');
@@ -213,6 +241,26 @@ test('keyboard only: classify a photo, then teach two classes, train and try it'
       await page.waitForFunction((n) => document.querySelector(`[data-testid="class"][data-name="${n}"]`)?.dataset.count === '2', name, { timeout: 120_000 });
     }
     await page.getByTestId('pending').waitFor({ state: 'hidden', timeout: 120_000 });
+
+    // A third class recorded from the (generated) fake camera: hold Space on its button.
+    await tabTo(page, 'new-class-name', { back: true });
+    await page.keyboard.type('camera');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="class"][data-name="camera"]').waitFor();
+    await tabTo(page, 'camera-start', { back: true });
+    await page.keyboard.press('Enter');
+    await page.getByTestId('camera-stop').waitFor();
+    const record = '[data-testid="class"][data-name="camera"] [data-testid="record"]';
+    await tabTo(page, record);
+    await page.keyboard.down('Space');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="class"][data-name="camera"]').dataset.count) >= 3, null, { timeout: 120_000 });
+    assert.ok(await page.evaluate((s) => document.activeElement.matches(s), record), 'the held button keeps the focus as examples arrive');
+    await page.keyboard.up('Space');
+    assert.equal(await page.locator(record).getAttribute('aria-pressed'), 'false', 'letting go of Space stops recording');
+    await page.getByTestId('pending').waitFor({ state: 'hidden', timeout: 120_000 });
+    const recorded = Number(await page.locator('[data-testid="class"][data-name="camera"]').getAttribute('data-count'));
+    await page.waitForTimeout(1000);
+    assert.equal(Number(await page.locator('[data-testid="class"][data-name="camera"]').getAttribute('data-count')), recorded, 'no frame after letting go');
 
     await tabTo(page, 'epochs');
     await page.keyboard.press('Control+A');

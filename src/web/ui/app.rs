@@ -2,11 +2,12 @@
 //! default (cache or network, the demo model when that cannot be), and shows one of the two
 //! modes under a header that holds the model picker and the device's details.
 
+use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::classify::ClassifyPanel;
-use super::header::Header;
+use super::header::{Header, Notices};
 use super::mode::{Mode, follow_address};
 use super::sources::{CHOICE_KEY, Choice, resolve};
 use super::studio::Studio;
@@ -40,12 +41,20 @@ pub fn App() -> impl IntoView {
         })
     };
     let showing = move |which: Mode| Signal::derive(move || mode.get() == which);
+    // A file dropped outside a drop target must not make the browser leave the page for it.
+    let over = window_event_listener(ev::dragover, |event| event.prevent_default());
+    let dropped = window_event_listener(ev::drop, |event| event.prevent_default());
+    on_cleanup(move || {
+        over.remove();
+        dropped.remove();
+    });
     // A message about the mode left behind would read as one about the mode shown.
     Effect::watch(move || mode.get(), move |_, _, _| studio.error.set(None), false);
 
     view! {
         <Header studio mode on_choose on_text on_delete />
         <main>
+            <Notices studio />
             <ClassifyPanel studio active=showing(Mode::Classify) />
             <TeachPanel model=studio.model active=showing(Mode::Teach) />
         </main>

@@ -69,7 +69,7 @@ pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Op
     };
     view! {
         <details name=MENU_GROUP class="menu device" on:toggle=on_toggle>
-            <summary data-testid="device-summary">{short}</summary>
+            <summary data-testid="device-summary"><span class="visually-hidden">"Device: "</span>{short}</summary>
             <div class="popover" data-testid="device-details">
                 <h2>"Device"</h2>
                 <BackendBadge backend />

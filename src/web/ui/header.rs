@@ -1,6 +1,7 @@
 //! The page's header: the name, the two modes, the model picker and the device popover on
-//! the first row; the model's state (progress while it downloads) on the second, with the
-//! first visit's notice and the banner that marks demo or user weights.
+//! the first row; the model's state (progress while it downloads) on the second. Then the
+//! notices at the top of the main content: the first visit's notice, the banner that marks
+//! demo or user weights, the last error.
 
 use leptos::prelude::*;
 
@@ -34,7 +35,7 @@ pub fn Header(
                 <ModeTabs mode />
                 <div class="tools">
                     <ModelsPanel studio on_choose on_text on_delete />
-                    <DeviceDetails backend=studio.model.backend memory=studio.memory />
+                    <DeviceDetails backend=studio.model.backend memory=studio.model.memory />
                 </div>
             </div>
             <div class="status-line">
@@ -42,6 +43,14 @@ pub fn Header(
                 <p class="busy" data-testid="busy" role="status" hidden=move || !studio.busy.get()>"Working…"</p>
             </div>
         </header>
+    }
+}
+
+/// What the page has to tell beyond the model's state: the first visit's notice, the banner
+/// marking demo or user weights, the last error (dismissable).
+#[component]
+pub fn Notices(studio: Studio) -> impl IntoView {
+    view! {
         <div class="notices">
             <NoticeView studio />
             <ModelBanner status=studio.status />

@@ -1,6 +1,6 @@
 //! The header's popovers (`<details class="menu">`, one open at a time by their shared
-//! `name`): Escape closes the open one and puts focus back on its summary, a click outside
-//! closes it.
+//! `name`): Escape closes the open one and puts focus back on its summary; a click or the
+//! focus outside it closes it.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -35,8 +35,18 @@ pub fn close_menus_on_escape_or_outside_click() {
             let _ = menu.remove_attribute("open");
         }
     });
+    // Tabbing out of an open menu closes it, so it never covers what has the focus.
+    let focus = window_event_listener(ev::focusin, |event: ev::FocusEvent| {
+        let inside = event.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("details.menu[open]").ok().flatten());
+        if inside.is_none()
+            && let Some(menu) = open_menu()
+        {
+            let _ = menu.remove_attribute("open");
+        }
+    });
     on_cleanup(move || {
         keys.remove();
         clicks.remove();
+        focus.remove();
     });
 }

@@ -34,7 +34,7 @@ pub fn ModelsPanel(
                 </For>
             </ul>
             <WeightsForm on_text />
-            <p class="hint">"Or drop a ResNet50 .safetensors file (torchvision layout or int8) anywhere on the page."</p>
+            <p class="hint">"Or drop a ResNet50 .safetensors file (torchvision layout or int8) on Classify's drop zone."</p>
             <CachedModels cached=studio.cached on_delete />
             </div>
         </details>

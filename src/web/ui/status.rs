@@ -48,23 +48,38 @@ fn download_progress(received: u64, total: Option<u64>, approx: bool, per_second
     text
 }
 
+/// While a download runs: what, how far, how fast, a bar and Cancel. One view for the whole
+/// download (only its figures change), so focus on Cancel survives each progress report.
+#[component]
+fn DownloadProgress(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -> impl IntoView {
+    let figures = move || match status.get() {
+        ModelStatus::Downloading { name, received, total, approx, per_second } => Some((name, received, total, approx, per_second)),
+        _ => None,
+    };
+    let text =
+        move || figures().map(|(name, received, total, approx, rate)| format!("Downloading {name}: {}", download_progress(received, total, approx, rate)));
+    let max = move || figures().map(|(_, received, total, ..)| total.unwrap_or(received.max(1)).to_string());
+    let value = move || figures().map(|(_, received, ..)| received.to_string());
+    view! {
+        <div class="model-status downloading" data-testid="model-status" data-state="downloading">
+            <p>{text}</p>
+            <progress data-testid="progress" aria-label="Download" max=max value=value></progress>
+            <button type="button" data-testid="cancel-download" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+        </div>
+    }
+}
+
 /// Download progress (with cancel), preparation, readiness or failure of the model.
 #[component]
 pub fn ModelStatusView(status: RwSignal<ModelStatus>, on_cancel: Callback<()>) -> impl IntoView {
+    let downloading = Memo::new(move |_| matches!(status.get(), ModelStatus::Downloading { .. }));
     move || {
+        if downloading.get() {
+            return view! { <DownloadProgress status on_cancel /> }.into_any();
+        }
         match status.get() {
         ModelStatus::Starting => view! { <p class="model-status busy-line" data-testid="model-status" data-state="starting">"Preparing…"</p> }.into_any(),
-        ModelStatus::Downloading { name, received, total, approx, per_second } => {
-            let max = total.unwrap_or(received.max(1));
-            view! {
-                <div class="model-status downloading" data-testid="model-status" data-state="downloading">
-                    <p>{format!("Downloading {name}: {}", download_progress(received, total, approx, per_second))}</p>
-                    <progress data-testid="progress" aria-label="Download" max=max.to_string() value=received.to_string()></progress>
-                    <button type="button" data-testid="cancel-download" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-                </div>
-            }
-            .into_any()
-        }
+        ModelStatus::Downloading { .. } => ().into_any(),
         ModelStatus::MakingDemo { name } => {
             view! { <p class="model-status busy-line" data-testid="model-status" data-state="making-demo">{format!("Making {name} on this device (nothing to download)…")}</p> }.into_any()
         }
@@ -111,7 +126,7 @@ pub fn ModelBanner(status: RwSignal<ModelStatus>) -> impl IntoView {
         ModelStatus::Ready { provenance: Provenance::Manifest(ModelKind::Demo), .. } => Some(
             view! {
                 <p class="banner demo" data-testid="demo-banner">
-                    "Random demo weights — predictions are meaningless. Load pretrained weights from the Models panel, or drop a torchvision ResNet50 .safetensors file."
+                    "Random demo weights — predictions are meaningless. Load pretrained weights from Models (in the header), or drop a torchvision ResNet50 .safetensors file on Classify's drop zone."
                 </p>
             }
             .into_any(),

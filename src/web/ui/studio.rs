@@ -9,7 +9,7 @@ use super::status::{ModelStatus, Provenance};
 use crate::engine::TOP_K;
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
-use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, MemoryFigures, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
+use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
 
 /// Downloads report a rate once they have run this long.
 const RATE_AFTER_S: f64 = 0.5;
@@ -43,7 +43,6 @@ pub struct Studio {
     pub error: RwSignal<Option<String>>,
     pub busy: RwSignal<bool>,
     pub cached: RwSignal<Vec<CachedFile>>,
-    pub memory: RwSignal<Option<MemoryFigures>>,
     /// The site's models, once read.
     pub manifest: RwSignal<Option<Manifest>>,
     /// What the first visit is doing, or why the demo runs instead.
@@ -62,7 +61,6 @@ impl Studio {
             error: RwSignal::new(None),
             busy: RwSignal::new(false),
             cached: RwSignal::new(Vec::new()),
-            memory: RwSignal::new(None),
             manifest: RwSignal::new(None),
             notice: RwSignal::new(None),
             last_ready: StoredValue::new(None),
@@ -96,7 +94,6 @@ impl Studio {
             return Err(WorkerError::ModelLoading.into());
         }
         let classified = self.model.classify(Image::File(file), TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
-        self.memory.set(Some(classified.memory));
         self.photo.set(Some(ClassifiedPhoto { file: name, classified }));
         Ok(())
     }
@@ -147,7 +144,6 @@ impl Studio {
     }
 
     fn set_ready(self, name: String, provenance: Provenance, loaded: &LoadedModel, started: Instant) {
-        self.memory.set(Some(loaded.memory));
         let ready = ModelStatus::Ready {
             name,
             provenance,

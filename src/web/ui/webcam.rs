@@ -24,6 +24,8 @@ pub struct Webcam {
     pub problem: RwSignal<Option<String>>,
     /// On when the tab was hidden, so it is taken again when the tab is shown.
     resume: StoredValue<bool>,
+    /// Counts stops, so a start still waiting for its stream when one comes gives it up.
+    stops: StoredValue<u64>,
     stream: StoredValue<Option<MediaStream>, LocalStorage>,
     /// The preview element frames are taken from.
     pub video: NodeRef<leptos::html::Video>,
@@ -38,6 +40,7 @@ impl Webcam {
             on: RwSignal::new(false),
             problem: RwSignal::new(None),
             resume: StoredValue::new(false),
+            stops: StoredValue::new(0),
             stream: StoredValue::new_local(None),
             video: NodeRef::new(),
         };
@@ -74,7 +77,9 @@ impl Webcam {
             if let Some(stream) = self.stream.get_value() {
                 camera::stop(&video, &stream);
             }
+            let stops = self.stops.get_value();
             match camera::start(&video, Some(&self.choice.get_untracked())).await {
+                Ok(stream) if self.stops.get_value() != stops => camera::stop(&video, &stream),
                 Ok(stream) => {
                     self.stream.set_value(Some(stream));
                     self.problem.set(None);
@@ -94,6 +99,7 @@ impl Webcam {
 
     /// Stops the camera and releases it.
     pub fn stop(self) {
+        self.stops.update_value(|n| *n += 1);
         self.resume.set_value(false);
         if let (Some(video), Some(stream)) = (self.video.get_untracked(), self.stream.get_value()) {
             camera::stop(&video, &stream);
@@ -143,12 +149,14 @@ pub fn WebcamControls(webcam: Webcam, testid: &'static str) -> impl IntoView {
                     {options}
                 </select>
             </label>
-            <Show
-                when=move || webcam.on.get()
-                fallback=move || view! { <button type="button" data-testid=format!("{testid}-start") on:click=move |_| webcam.start()>"Start camera"</button> }
+            // One button whose role flips, so the keyboard focus stays on it.
+            <button
+                type="button"
+                data-testid=move || format!("{testid}-{}", if webcam.on.get() { "stop" } else { "start" })
+                on:click=move |_| if webcam.on.get_untracked() { webcam.stop() } else { webcam.start() }
             >
-                <button type="button" data-testid=format!("{testid}-stop") on:click=move |_| webcam.stop()>"Stop camera"</button>
-            </Show>
+                {move || if webcam.on.get() { "Stop camera" } else { "Start camera" }}
+            </button>
         </div>
         <p class="error" role="alert" data-testid=format!("{testid}-problem") hidden=move || webcam.problem.with(Option::is_none)>
             {move || webcam.problem.get().unwrap_or_default()}

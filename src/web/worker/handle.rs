@@ -11,8 +11,8 @@ use web_sys::Blob;
 use super::client::{Answer, ModelWorker};
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, Picture, Pixels, TrainAbandon,
-    TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels,
+    TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
 use crate::train::project::Project;
@@ -61,6 +61,8 @@ pub struct ModelHandle {
     pub loaded: RwSignal<Option<LoadedModel>>,
     /// The device the worker computes on; `None` until it has picked one.
     pub backend: RwSignal<Option<BackendInfo>>,
+    /// The worker's memory after its last load, classification or training.
+    pub memory: RwSignal<Option<MemoryFigures>>,
 }
 
 impl ModelHandle {
@@ -71,7 +73,7 @@ impl ModelHandle {
             Ok(worker) => (Some(Rc::new(worker)), None),
             Err(reason) => (None, Some(reason)),
         };
-        Self { worker: StoredValue::new_local(worker), failed: StoredValue::new(failed), loaded: RwSignal::new(None), backend }
+        Self { worker: StoredValue::new_local(worker), failed: StoredValue::new(failed), loaded: RwSignal::new(None), backend, memory: RwSignal::new(None) }
     }
 
     /// Sends `request` at once (borrowed data is encoded before this returns), `file` beside
@@ -107,13 +109,16 @@ impl ModelHandle {
     fn adopt(self, loaded: LoadedModel) -> LoadedModel {
         self.backend.set(Some(loaded.backend.clone()));
         self.loaded.set(Some(loaded.clone()));
+        self.memory.set(Some(loaded.memory));
         loaded
     }
 
     /// The top-`k` ImageNet classes of an image, with timings and activation maps.
     pub async fn classify(self, image: Image, k: usize) -> Result<ClassifiedImage, WorkerError> {
         let (picture, file) = image.into_picture();
-        self.send(Classify { picture, k }, file, |_| {}).reply().await
+        let classified = self.send(Classify { picture, k }, file, |_| {}).reply().await?;
+        self.memory.set(Some(classified.memory));
+        Ok(classified)
     }
 
     /// Features of an example's views and its JPEG thumbnail.
@@ -143,7 +148,9 @@ impl ModelHandle {
 
     /// The trained head; the worker drops its trainer.
     pub async fn train_finish(self) -> Result<Trained, WorkerError> {
-        self.send(TrainFinish, None, |_| {}).reply().await
+        let trained = self.send(TrainFinish, None, |_| {}).reply().await?;
+        self.memory.set(Some(trained.memory));
+        Ok(trained)
     }
 
     /// Drops the training begun.

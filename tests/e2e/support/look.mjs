@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { REPO } from './site.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** Where screenshots go (CI keeps the folder; nothing compares pixels). */
+/** Where screenshots go: the test artifacts, kept after the run (git ignores them); nothing compares pixels. */
 export const SHOTS = process.env.SCREENSHOTS ?? join(REPO, 'test-results/screenshots');
 
 /** axe-core's serious and critical violations on the page as it is now, as readable lines. */

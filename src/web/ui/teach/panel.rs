@@ -1,6 +1,6 @@
-//! Teach mode's section, put together: the class cards on one side; the shared camera,
-//! training and trying the classifier on the other (on narrow screens one column: the
-//! camera first, as recording needs it, then classes, training, trying).
+//! Teach mode's section, put together: the shared camera above the class cards on one
+//! side, training and trying the classifier on the other (on narrow screens one column in
+//! the same order, which is also the keyboard's).
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -33,6 +33,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                 <p class="error" role="alert" data-testid="teach-message">{move || teach.message.get().unwrap_or_default()}</p>
             </Show>
             <div class="teach-grid">
+                <div class="teach-main">
                 <section class="card camera" aria-labelledby="camera-title">
                     <h3 id="camera-title">"Camera"</h3>
                     <p class="hint">"Shared by every class's “Hold to record” and by live prediction."</p>
@@ -60,8 +61,11 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     </p>
                     <ProjectFile teach />
                 </section>
-                <TrainingPanel teach />
-                <TryIt teach />
+                </div>
+                <div class="teach-side">
+                    <TrainingPanel teach />
+                    <TryIt teach />
+                </div>
             </div>
         </section>
     }
@@ -87,12 +91,13 @@ fn TryIt(teach: Teach) -> impl IntoView {
                     <input type="file" accept="image/*" data-testid="teach-predict-file" on:change=on_predict_file />
                     "Classify an image"
                 </label>
-                <Show
-                    when=move || teach.live.get()
-                    fallback=move || view! { <button type="button" data-testid="live-start" on:click=move |_| teach.start_live()>"Predict live from the camera"</button> }
+                <button
+                    type="button"
+                    data-testid=move || if teach.live.get() { "live-stop" } else { "live-start" }
+                    on:click=move |_| if teach.live.get_untracked() { teach.live.set(false) } else { teach.start_live() }
                 >
-                    <button type="button" data-testid="live-stop" on:click=move |_| teach.live.set(false)>"Stop live prediction"</button>
-                </Show>
+                    {move || if teach.live.get() { "Stop live prediction" } else { "Predict live from the camera" }}
+                </button>
             </div>
             <HeadPredictionView prediction=teach.prediction />
         </section>

@@ -10,6 +10,13 @@ use crate::web::platform::files::take_files;
 #[component]
 pub fn ProjectFile(teach: Teach) -> impl IntoView {
     let confirming = RwSignal::new(false);
+    // The question takes the focus, on its harmless answer, so the keyboard is not lost.
+    let keep = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move || {
+        if let Some(button) = keep.get() {
+            let _ = button.focus();
+        }
+    });
     let on_import = move |event: ev::Event| {
         if let Some(file) = take_files(&event).into_iter().next() {
             teach.import(file);
@@ -33,7 +40,7 @@ pub fn ProjectFile(teach: Teach) -> impl IntoView {
                     confirming.set(false);
                     teach.clear();
                 }>"Delete all"</button>
-                <button type="button" on:click=move |_| confirming.set(false)>"Keep"</button>
+                <button type="button" node_ref=keep data-testid="keep-project" on:click=move |_| confirming.set(false)>"Keep"</button>
             </Show>
         </div>
     }
