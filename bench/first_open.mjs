@@ -36,7 +36,7 @@ for (const webgpu of [false, true]) {
   const context = await launch({ webgpu });
   try {
     const studio = new StudioPage(await context.newPage());
-    await studio.open(site.url);
+    await studio.open(webgpu ? `${site.url}?device=webgpu` : site.url);
     const first = await firstPrediction(studio);
     const firstPeak = peakRss(context.profileDir);
     await studio.page.reload();

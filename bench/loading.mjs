@@ -29,7 +29,7 @@ for (const webgpu of [true, false]) {
   const context = await launch({ webgpu });
   try {
     const studio = new StudioPage(await context.newPage());
-    await studio.open(site.url);
+    await studio.open(webgpu ? `${site.url}?device=webgpu` : site.url);
     await studio.waitForModel();
     const backend = await studio.backend().getAttribute('data-backend');
     rows.push([backend, 'int8 model loaded (25.7 MB download)', await figures(studio)]);

@@ -43,7 +43,7 @@ try {
       open.onerror = () => done(-1);
     });
   });
-  await studio.open(`${site.url}#teach`);
+  await studio.open(`${site.url}${webgpu ? '?device=webgpu' : ''}#teach`);
   await studio.waitForModel();
   const backend = await studio.backend().getAttribute('data-backend');
   const allIn = () => page.waitForFunction((n) => {

@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use super::worker::pick_device;
+use super::worker::{DevicePreference, DeviceRequest, pick_device};
 use crate::engine::Classifier;
 
 /// The page's engine loaded for the benchmark, with its fixed input.
@@ -21,7 +21,7 @@ impl BenchModel {
     /// failing if the browser has none) or on the CPU fallback.
     pub async fn load(weights: Vec<u8>, webgpu: bool) -> Result<BenchModel, JsError> {
         let device = if webgpu {
-            let backend = pick_device().await;
+            let backend = pick_device(DeviceRequest { preference: DevicePreference::WebGpu, known: None }).await;
             if let Some(reason) = backend.fallback_reason {
                 return Err(JsError::new(&reason));
             }

@@ -21,7 +21,8 @@ for (const webgpu of [true, false]) {
     const browser = await launch({ webgpu });
     try {
       const studio = new StudioPage(await browser.newPage());
-      await studio.open(site.url);
+      // On SwiftShader the automatic choice is the CPU path (device.test.mjs): ask for WebGPU.
+      await studio.open(webgpu ? `${site.url}?device=webgpu` : site.url);
       assert.equal(await studio.waitForModel(), 'ready', await studio.page.getByTestId('model-status').textContent());
       const backend = studio.backend();
       assert.equal(await backend.getAttribute('data-backend'), webgpu ? 'webgpu' : 'cpu', await backend.textContent());

@@ -214,6 +214,9 @@ test('keyboard only: popovers, classify a photo, then teach three classes (one r
     await page.keyboard.press('Enter');
     assert.equal(await isOpen('device'), true);
     await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'device-choice', 'Tab goes into the open popover first');
+    assert.equal(await isOpen('device'), true);
+    await tabTo(page, 'file-input');
     assert.equal(await isOpen('device'), false, 'tabbing out closes it');
 
     await tabTo(page, 'file-input');

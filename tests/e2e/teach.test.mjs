@@ -221,7 +221,7 @@ test('WebGPU: a project made by the CLI is imported, trained on the GPU device a
   const browser = await launch({ webgpu: true });
   try {
     const teach = new TeachPage(await browser.newPage());
-    await teach.open(site.url);
+    await teach.open(`${site.url}?device=webgpu`);
     assert.equal(await teach.waitForModel(), 'ready');
     assert.equal(await teach.backend().getAttribute('data-backend'), 'webgpu');
     await teach.page.getByTestId('import-project').setInputFiles(project);

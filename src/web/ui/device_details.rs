@@ -1,14 +1,17 @@
-//! The header's device popover: which backend runs the model and why, the worker's memory
-//! figures, and how much of the browser's storage quota the site uses.
+//! The header's device popover: which backend runs the model and why, the user's choice of
+//! device, the worker's memory figures, and how much of the browser's storage quota the
+//! site uses; and the header's note when the CPU path was measured faster than WebGPU.
 
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
+use super::device_choice;
 use super::format::{megabytes, size};
 use super::menus::MENU_GROUP;
 use crate::web::platform::storage::{StorageUse, estimate};
-use crate::web::worker::{BackendInfo, MemoryFigures};
+use crate::web::worker::{BackendInfo, DevicePreference, MemoryFigures};
 
 /// "WebGPU · adapter" or "CPU (wasm)" with the reason WebGPU is not used.
 #[component]
@@ -44,6 +47,41 @@ fn MemoryReadout(memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
     }
 }
 
+/// The user's choice of device; a change opens the page again with it.
+#[component]
+fn DeviceChoice() -> impl IntoView {
+    let current = device_choice::chosen();
+    let options = [(DevicePreference::Auto, "Automatic (the faster one here)"), (DevicePreference::WebGpu, "WebGPU"), (DevicePreference::Cpu, "CPU")]
+        .map(|(preference, label)| view! { <option value=preference.word() selected=preference == current>{label}</option> });
+    let on_change = move |event: ev::Event| {
+        let word = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|select| select.value());
+        if let Some(preference) = word.as_deref().and_then(DevicePreference::from_word) {
+            device_choice::choose(preference);
+        }
+    };
+    view! {
+        <label class="device-choice">
+            "Compute on "
+            <select data-testid="device-choice" on:change=on_change>{options.into_iter().collect_view()}</select>
+        </label>
+        <p class="hint">"Changing it opens the page again; your project and cached models stay."</p>
+    }
+}
+
+/// One line in the header when the CPU path runs although WebGPU works, saying why.
+#[component]
+pub fn DeviceNote(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
+    move || {
+        backend.get().filter(BackendInfo::over_webgpu).map(|_| {
+            view! {
+                <p class="device-note" data-testid="device-note">
+                    "Computing on the CPU path: your browser's WebGPU runs on the CPU here, and the CPU path measured faster (Device, above, to change)."
+                </p>
+            }
+        })
+    }
+}
+
 /// A summary naming the backend; opened, the device, memory and storage in full.
 #[component]
 pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
@@ -73,6 +111,7 @@ pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Op
             <div class="popover" data-testid="device-details">
                 <h2>"Device"</h2>
                 <BackendBadge backend />
+                <DeviceChoice />
                 <MemoryReadout memory />
                 <p class="storage" data-testid="storage">{storage_line}</p>
             </div>

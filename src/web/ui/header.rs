@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::device_details::DeviceDetails;
+use super::device_details::{DeviceDetails, DeviceNote};
 use super::first_visit::NoticeView;
 use super::menus::close_menus_on_escape_or_outside_click;
 use super::mode::{Mode, ModeTabs};
@@ -41,6 +41,7 @@ pub fn Header(
             <div class="status-line">
                 <ModelStatusView status=studio.status on_cancel />
                 <p class="busy" data-testid="busy" role="status" hidden=move || !studio.busy.get()>"Working…"</p>
+                <DeviceNote backend=studio.model.backend />
             </div>
         </header>
     }

@@ -7,6 +7,7 @@ mod activation_map;
 mod app;
 mod class_bars;
 mod classify;
+mod device_choice;
 mod device_details;
 mod first_visit;
 mod format;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_time::Instant;
 
+use super::device_choice;
 use super::status::{ModelStatus, Provenance};
 use crate::engine::TOP_K;
 use crate::model::manifest::Manifest;
@@ -54,8 +55,10 @@ pub struct Studio {
 impl Studio {
     /// Starts the model worker; nothing loaded yet.
     pub fn new() -> Self {
+        let model = ModelHandle::start(&device_choice::request());
+        Effect::new(move || model.backend.with(|info| info.iter().for_each(device_choice::keep_probe)));
         Self {
-            model: ModelHandle::start(),
+            model,
             status: RwSignal::new(ModelStatus::Starting),
             photo: RwSignal::new(None),
             error: RwSignal::new(None),

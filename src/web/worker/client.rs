@@ -11,6 +11,7 @@ use serde_bytes::ByteBuf;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
 
+use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
@@ -61,8 +62,9 @@ pub struct ModelWorker {
 }
 
 impl ModelWorker {
-    /// Starts the worker; `on_ready` hears which device it picked.
-    pub fn start(on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, WorkerError> {
+    /// Starts the worker on the device `request` asks for; `on_ready` hears which device it
+    /// picked.
+    pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, WorkerError> {
         let not_started = |e: JsValue| WorkerError::NotStarted(describe(e));
         let options = BlobPropertyBag::new();
         options.set_type("text/javascript");
@@ -70,7 +72,7 @@ impl ModelWorker {
         let script = Url::create_object_url_with_blob(&blob).map_err(not_started)?;
         let worker_options = WorkerOptions::new();
         worker_options.set_type(WorkerType::Module);
-        worker_options.set_name("model");
+        worker_options.set_name(&request.worker_name());
         let worker = Worker::new_with_options(&script, &worker_options).map_err(not_started)?;
         let _ = Url::revoke_object_url(&script);
 

@@ -1,11 +1,14 @@
-//! Picks the compute device: WebGPU when the browser offers an adapter, else burn's CPU
-//! backend in wasm, with the reason in words. Runs in the worker (and the benchmark page).
+//! Picks the compute device, as the user prefers: WebGPU, the CPU (burn's CPU backend in
+//! wasm), or — by default — whichever a timed probe finds faster here (measured once per
+//! adapter: the page keeps the result), with the reason in words. Runs in the worker (and
+//! the benchmark page).
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::device_request::{DevicePreference, DeviceRequest, Probe};
 use super::protocol::BackendInfo;
 use crate::web::platform::scope::{describe, navigator};
 
@@ -20,6 +23,8 @@ pub struct ComputeDevice {
     pub adapter: String,
     /// Why the CPU runs instead of WebGPU, if it does.
     pub fallback_reason: Option<String>,
+    /// The measurement that chose between WebGPU and the CPU, if one did.
+    pub probe: Option<Probe>,
 }
 
 impl ComputeDevice {
@@ -30,25 +35,66 @@ impl ComputeDevice {
 
     /// The CPU fallback, saying why.
     pub fn cpu(reason: String) -> Self {
-        Self { device: Device::flex(), name: "CPU (wasm)", adapter: "burn flex".into(), fallback_reason: Some(reason) }
+        Self { device: Device::flex(), name: "CPU (wasm)", adapter: "burn flex".into(), fallback_reason: Some(reason), probe: None }
     }
 
     /// The device in words, for the page.
     pub fn info(&self) -> BackendInfo {
-        BackendInfo { name: self.name.to_string(), adapter: self.adapter.clone(), fallback_reason: self.fallback_reason.clone() }
+        BackendInfo { name: self.name.to_string(), adapter: self.adapter.clone(), fallback_reason: self.fallback_reason.clone(), probe: self.probe.clone() }
     }
 }
 
-/// WebGPU if an adapter and a device can be had, else the CPU fallback.
-pub async fn pick_device() -> ComputeDevice {
+/// The device `request` asks for: WebGPU if an adapter and a device can be had (when
+/// automatic, only if the probe — measured now, or on an earlier visit with the same
+/// adapter — does not find the CPU path faster), else the CPU fallback.
+pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
+    if request.preference == DevicePreference::Cpu {
+        return ComputeDevice::cpu("you chose the CPU path (Device, in the header)".into());
+    }
     let adapter = match webgpu_adapter_info().await {
         Ok(info) => info,
         Err(reason) => return ComputeDevice::cpu(reason),
     };
-    match Device::wgpu_options().init_async().await {
-        Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None },
-        Err(err) => ComputeDevice::cpu(format!("WebGPU initialisation failed: {err}")),
+    let webgpu = match Device::wgpu_options().init_async().await {
+        Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None, probe: None },
+        Err(err) => return ComputeDevice::cpu(format!("WebGPU initialisation failed: {err}")),
+    };
+    if request.preference == DevicePreference::WebGpu {
+        return webgpu;
     }
+    let (probe, when) = match request.known.filter(|known| known.adapter == webgpu.adapter) {
+        Some(known) => (known, "on an earlier visit"),
+        None => match (probe_ms(&webgpu.device).await, probe_ms(&Device::flex()).await) {
+            (Ok(webgpu_ms), Ok(cpu_ms)) => (Probe { adapter: webgpu.adapter.clone(), cpu_ms, webgpu_ms }, "just now"),
+            (Err(reason), _) => return ComputeDevice::cpu(format!("WebGPU failed a test layer: {reason}")),
+            (_, Err(_)) => return webgpu,
+        },
+    };
+    if !probe.cpu_faster() {
+        return ComputeDevice { probe: Some(probe), ..webgpu };
+    }
+    let reason = format!(
+        "your browser's WebGPU runs on the CPU here ({}); the CPU path is faster (a test layer took {:.0} ms on the CPU path, {:.0} ms on WebGPU, {when})",
+        probe.adapter, probe.cpu_ms, probe.webgpu_ms
+    );
+    ComputeDevice { probe: Some(probe), ..ComputeDevice::cpu(reason) }
+}
+
+/// Side of the probe's activations and its channels: two of ResNet50's 1×1 convolutions at
+/// stage 1 (56×56 positions, 256 channels) as matrix products, ≈ 0.8 GFLOP.
+const PROBE_POSITIONS: usize = 56 * 56;
+const PROBE_CHANNELS: usize = 256;
+
+/// Milliseconds for the probe on `device`, read back, after one untimed run that compiles
+/// its kernels.
+async fn probe_ms(device: &Device) -> Result<f64, String> {
+    let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device);
+    let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32);
+    let run = || x.clone().matmul(w.clone()).matmul(w.clone()).sum();
+    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    let started = web_time::Instant::now();
+    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    Ok(started.elapsed().as_secs_f64() * 1e3)
 }
 
 async fn webgpu_adapter_info() -> Result<String, String> {

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use web_sys::Blob;
 
 use super::client::{Answer, ModelWorker};
+use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels,
@@ -66,10 +67,10 @@ pub struct ModelHandle {
 }
 
 impl ModelHandle {
-    /// Starts the worker (it picks its device and waits for a model).
-    pub fn start() -> Self {
+    /// Starts the worker (it picks its device as `request` asks and waits for a model).
+    pub fn start(request: &DeviceRequest) -> Self {
         let backend = RwSignal::new(None);
-        let (worker, failed) = match ModelWorker::start(move |info| backend.set(Some(info))) {
+        let (worker, failed) = match ModelWorker::start(request, move |info| backend.set(Some(info))) {
             Ok(worker) => (Some(Rc::new(worker)), None),
             Err(reason) => (None, Some(reason)),
         };

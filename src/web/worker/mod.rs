@@ -5,12 +5,14 @@
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage) and `memory`. Between them:
-//! `protocol` (each request paired with its reply type) and `error` (every failure, worded).
+//! `protocol` (each request paired with its reply type), `device_request` (the device the
+//! page asks for, in the worker's name) and `error` (every failure, worded).
 //! `model_cache` is also read by the page, which lists and deletes cached models itself (so
 //! a delete never waits behind a download in the worker).
 
 mod client;
 mod device;
+mod device_request;
 mod error;
 mod handle;
 mod memory;
@@ -22,6 +24,7 @@ mod state;
 
 /// Also used by the benchmark page, which runs the engine without the worker.
 pub use device::pick_device;
+pub use device_request::{DevicePreference, DeviceRequest, Probe};
 pub use error::WorkerError;
 pub use handle::{Image, ModelHandle};
 pub use model_cache::{CachedFile, delete as delete_cached, list as list_cached};

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
+use super::device_request::Probe;
 use super::error::WorkerError;
 use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
@@ -198,12 +199,19 @@ pub struct BackendInfo {
     pub adapter: String,
     /// Why the CPU runs instead of WebGPU, if it does.
     pub fallback_reason: Option<String>,
+    /// The measurement that chose between WebGPU and the CPU, if one did.
+    pub probe: Option<Probe>,
 }
 
 impl BackendInfo {
     /// Whether inference runs on WebGPU.
     pub fn is_webgpu(&self) -> bool {
         self.fallback_reason.is_none()
+    }
+
+    /// The CPU runs although WebGPU works: it was measured faster here.
+    pub fn over_webgpu(&self) -> bool {
+        !self.is_webgpu() && self.probe.as_ref().is_some_and(Probe::cpu_faster)
     }
 }
 

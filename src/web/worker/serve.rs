@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+use super::device_request::DeviceRequest;
 use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
 use crate::web::platform::download::cancel_downloads;
@@ -30,7 +31,7 @@ pub fn serve() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     wasm_bindgen_futures::spawn_local(async move {
-        let mut state = WorkerState::start().await;
+        let mut state = WorkerState::start(DeviceRequest::from_worker_name(&scope.name())).await;
         post(&Message::Ready(state.backend()));
         while let Some((bytes, file)) = queue.next().await {
             let call: Call<'static> = match decode(&bytes) {

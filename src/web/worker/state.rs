@@ -5,6 +5,7 @@ use serde_bytes::ByteBuf;
 use web_sys::Blob;
 
 use super::device::{ComputeDevice, pick_device};
+use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels, Request,
@@ -46,9 +47,9 @@ fn compute_error(error: EngineError) -> WorkerError {
 }
 
 impl WorkerState {
-    /// Picks the device; no model yet.
-    pub async fn start() -> Self {
-        Self { device: pick_device().await, classifier: None, trainer: None }
+    /// Picks the device the page asks for; no model yet.
+    pub async fn start(request: DeviceRequest) -> Self {
+        Self { device: pick_device(request).await, classifier: None, trainer: None }
     }
 
     /// The device in words.
