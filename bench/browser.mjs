@@ -7,7 +7,11 @@
 // that loaded no engine.
 //
 //   node bench/browser.mjs [--runs 20] [--warmup 2] [--engines ours-webgpu,ours-cpu,ort-webgpu,ort-wasm]
-//     [--json FILE]   (after `trunk build --release` and tests/reference/make_golden.py)
+//     [--json FILE] [--real-gpu]   (after `trunk build --release` and tests/reference/make_golden.py)
+//
+// --real-gpu: Chromium is started to use the machine's GPU (Vulkan, no blocklist), and the
+// run stops if WebGPU's adapter is a software one (SwiftShader, llvmpipe/lavapipe), so a
+// silent fallback cannot pass for a GPU figure.
 import { join } from 'node:path';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +25,11 @@ const option = (name, fallback) => {
 const runs = Number(option('--runs', 20));
 const warmup = Number(option('--warmup', 2));
 const engines = option('--engines', 'ours-webgpu,ours-cpu,ort-webgpu,ort-wasm').split(',');
+const realGpu = process.argv.includes('--real-gpu');
+/** Headless Chromium on the machine's GPU rather than SwiftShader. */
+const GPU_FLAGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
+const browserArgs = realGpu ? GPU_FLAGS : [];
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 const GOLDEN = join(REPO, 'tests/golden');
 const ORT_DIST = join(REPO, 'node_modules/onnxruntime-web/dist');
 const ortVersion = JSON.parse(readFileSync(join(REPO, 'node_modules/onnxruntime-web/package.json'))).version;
@@ -82,7 +91,7 @@ const median = (values) => {
 };
 
 async function peakMemory(engine) {
-  const context = await launch({ webgpu: true });
+  const context = await launch({ webgpu: true, args: browserArgs });
   try {
     const page = await benchPage(context);
     if (engine) {
@@ -96,14 +105,18 @@ async function peakMemory(engine) {
 }
 
 const results = Object.fromEntries(engines.map((name) => [name, { times: [] }]));
-const context = await launch({ webgpu: true });
+const context = await launch({ webgpu: true, args: browserArgs });
 let adapter;
 try {
   const page = await benchPage(context);
   adapter = await page.evaluate(async () => {
     const found = await navigator.gpu?.requestAdapter();
-    return found ? [found.info.vendor, found.info.architecture, found.info.description].filter(Boolean).join(' · ') : 'none';
+    return found ? [found.info.vendor, found.info.architecture, found.info.description, found.info.isFallbackAdapter ? 'fallback adapter' : ''].filter(Boolean).join(' · ') : 'none';
   });
+  console.error(`WebGPU adapter: ${adapter}`);
+  if (realGpu && (adapter === 'none' || SOFTWARE_ADAPTER.test(adapter))) {
+    throw new Error(`--real-gpu: WebGPU's adapter is "${adapter}", not a GPU (check the driver, Vulkan and Chromium's flags: ${GPU_FLAGS.join(' ')})`);
+  }
   for (const name of engines) {
     Object.assign(results[name], await page.evaluate((n) => window.loadEngine(n), name));
     for (let i = 0; i < warmup; i++) await page.evaluate((n) => window.engines[n](), name);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The native benchmark on a machine with a real GPU (Vulkan): ours on burn's wgpu and CPU
-# backends against ONNX Runtime on the ONNX export of the same seeded weights, one table.
+# The benchmarks on a machine with a real GPU (Vulkan). Native: ours on burn's wgpu and CPU
+# backends against ONNX Runtime on the ONNX export of the same seeded weights. Browser
+# (when dist/ is built, `trunk build --release`): bench/browser.mjs in headless Chromium on
+# the GPU (--real-gpu: it prints the adapter and stops if WebGPU fell back to software).
 #
 #   bash scripts/gpu-bench.sh [--cli PATH]   (without --cli: cargo build --release first)
 #
@@ -18,3 +20,8 @@ python=python3
 [[ -s tests/golden/resnet50_seeded.onnx ]] || "$python" tests/reference/make_golden.py > /dev/null
 command -v nvidia-smi > /dev/null && nvidia-smi -L
 "$python" bench/native.py --cli "$cli" --runs "${RUNS:-30}"
+if [[ -s dist/index.html ]]; then
+  node bench/browser.mjs --real-gpu --runs "${RUNS:-30}"
+else
+  echo "dist/ is not built: run 'trunk build --release' for the browser benchmark" >&2
+fi
