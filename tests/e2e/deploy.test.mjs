@@ -22,7 +22,7 @@ test('under a sub-path: loads, goes offline, installable', { timeout: 600_000 },
     assert.equal(await studio.waitForModel(), 'ready', await studio.status().textContent());
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(INT8, PHOTO));
 
-    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    const scope = await studio.offlineReady();
     assert.equal(scope, site.url, 'the service worker controls the sub-path');
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send('Page.getAppManifest');

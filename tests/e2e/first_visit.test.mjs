@@ -76,6 +76,7 @@ test('offline first visit: demo made here, reason and retry; cancel; then pretra
     assert.ok(keys.some((k) => k.startsWith(STAND_IN.models[0].url)), JSON.stringify(keys));
 
     // The next visit, network cut: the pretrained copy from the cache, no notice.
+    await studio.offlineReady();
     await context.setOffline(true);
     await page.reload();
     await pretrainedReady(page);

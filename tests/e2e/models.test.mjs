@@ -35,6 +35,7 @@ test('cached offline, fp32 URL quantized in the browser, bad downloads refused, 
     assert.equal(demoKeys.length, 1, 'the demo model is cached after it loaded');
 
     // Next visit with the network cut: the shell comes from the service worker, the model from Cache Storage.
+    await studio.offlineReady();
     await context.setOffline(true);
     await studio.page.reload();
     assert.equal(await studio.waitForModel(), 'ready', await studio.status().textContent());

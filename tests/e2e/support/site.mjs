@@ -84,6 +84,8 @@ export class StudioPage {
   /** Long tasks (ms) that started after `since`. */
   longTasksSince(since) { return this.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t).map((e) => Math.round(e.duration)), since); }
   async open(url) { await this.page.goto(url); }
+  /** Waits until the service worker has cached the shell and is active: only then does a reload work offline. */
+  async offlineReady() { return this.page.evaluate(async () => (await navigator.serviceWorker.ready).scope); }
   /** Switches to a mode ('classify' or 'teach') with its tab, as a user does. */
   async mode(name) {
     await this.page.getByTestId(`mode-${name}`).click();
