@@ -13,9 +13,10 @@
 // run stops if WebGPU's adapter is a software one (SwiftShader, llvmpipe/lavapipe), so a
 // silent fallback cannot pass for a GPU figure.
 import { join } from 'node:path';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { REPO, serveDist, launch } from '../tests/e2e/support/site.mjs';
+import { REPO, launch } from '../tests/e2e/support/site.mjs';
+import { adapterName, benchSite, benchPage, ortVersion } from './bench_page.mjs';
 import { peakRss } from './memory.mjs';
 
 const option = (name, fallback) => {
@@ -30,55 +31,7 @@ const realGpu = process.argv.includes('--real-gpu');
 const GPU_FLAGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
 const browserArgs = realGpu ? GPU_FLAGS : [];
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
-const GOLDEN = join(REPO, 'tests/golden');
-const ORT_DIST = join(REPO, 'node_modules/onnxruntime-web/dist');
-const ortVersion = JSON.parse(readFileSync(join(REPO, 'node_modules/onnxruntime-web/package.json'))).version;
-
-const extra = { 'seeded.safetensors': join(GOLDEN, 'resnet50_seeded.safetensors'), 'seeded.onnx': join(GOLDEN, 'resnet50_seeded.onnx') };
-for (const file of readdirSync(ORT_DIST)) extra[file] = join(ORT_DIST, file);
-const site = await serveDist(extra);
-
-/** A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`. */
-async function benchPage(context) {
-  const page = await context.newPage();
-  await page.goto(`${site.url}index.html?bench`);
-  await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
-  await page.addScriptTag({ url: '/extra/ort.all.min.js' });
-  await page.evaluate(() => {
-    window.engines = {};
-    const side = 224;
-    // The same smooth ramp in [-1, 1] that BenchModel feeds.
-    const ramp = Float32Array.from({ length: 3 * side * side }, (_, i) => ((i % side) / side - 0.5) * 2);
-    window.loadEngine = async (name) => {
-      const started = performance.now();
-      let pass;
-      if (name.startsWith('ours')) {
-        const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
-        const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
-        pass = () => model.run();
-      } else {
-        ort.env.wasm.wasmPaths = '/extra/';
-        ort.env.wasm.numThreads = 1; // like ours: the page is not cross-origin isolated
-        const session = await ort.InferenceSession.create('/extra/seeded.onnx', { executionProviders: [name === 'ort-webgpu' ? 'webgpu' : 'wasm'] });
-        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', ramp, [1, 3, side, side]) };
-        pass = async () => {
-          const outputs = await session.run(feeds);
-          return outputs[session.outputNames[0]].data.length; // logits on the CPU, as ours
-        };
-      }
-      const timed = async () => {
-        const start = performance.now();
-        await pass();
-        return performance.now() - start;
-      };
-      const loadMs = performance.now() - started;
-      const firstMs = await timed();
-      window.engines[name] = timed;
-      return { loadMs, firstMs };
-    };
-  });
-  return page;
-}
+const site = await benchSite();
 
 const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -93,7 +46,7 @@ const median = (values) => {
 async function peakMemory(engine) {
   const context = await launch({ webgpu: true, args: browserArgs });
   try {
-    const page = await benchPage(context);
+    const page = await benchPage(context, site);
     if (engine) {
       await page.evaluate((name) => window.loadEngine(name), engine);
       for (let i = 0; i < 2; i++) await page.evaluate((name) => window.engines[name](), engine);
@@ -108,19 +61,17 @@ const results = Object.fromEntries(engines.map((name) => [name, { times: [] }]))
 const context = await launch({ webgpu: true, args: browserArgs });
 let adapter;
 try {
-  const page = await benchPage(context);
-  adapter = await page.evaluate(async () => {
-    const found = await navigator.gpu?.requestAdapter();
-    return found ? [found.info.vendor, found.info.architecture, found.info.description, found.info.isFallbackAdapter ? 'fallback adapter' : ''].filter(Boolean).join(' · ') : 'none';
-  });
+  const page = await benchPage(context, site);
+  adapter = await adapterName(page);
   console.error(`WebGPU adapter: ${adapter}`);
   if (realGpu && (adapter === 'none' || SOFTWARE_ADAPTER.test(adapter))) {
     throw new Error(`--real-gpu: WebGPU's adapter is "${adapter}", not a GPU (check the driver, Vulkan and Chromium's flags: ${GPU_FLAGS.join(' ')})`);
   }
   for (const name of engines) {
     Object.assign(results[name], await page.evaluate((n) => window.loadEngine(n), name));
-    for (let i = 0; i < warmup; i++) await page.evaluate((n) => window.engines[n](), name);
-    console.error(`${name}: loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms`);
+    results[name].warmupMs = [];
+    for (let i = 0; i < warmup; i++) results[name].warmupMs.push(await page.evaluate((n) => window.engines[n](), name));
+    console.error(`${name}: loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms, warm-up passes ${results[name].warmupMs.map((v) => v.toFixed(0)).join(', ')} ms`);
   }
   for (let round = 0; round < runs; round++) {
     const order = engines.map((_, i) => engines[(i + round) % engines.length]);
