@@ -1,7 +1,7 @@
 // Test support: serve dist/ on 127.0.0.1, launch Debian's Chromium, and a page object.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -62,6 +62,13 @@ export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [
   const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
   context.profileDir = profile;
+  // The profile goes with the browser: hundreds of them once filled the disk, and a full disk
+  // makes Cache Storage refuse the app shell (the service worker then never installs).
+  const close = context.close.bind(context);
+  context.close = async (...options) => {
+    await close(...options);
+    rmSync(profile, { recursive: true, force: true });
+  };
   return context;
 }
 
