@@ -92,7 +92,15 @@ export class StudioPage {
   longTasksSince(since) { return this.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t).map((e) => Math.round(e.duration)), since); }
   async open(url) { await this.page.goto(url); }
   /** Waits until the service worker has cached the shell and is active: only then does a reload work offline. */
-  async offlineReady() { return this.page.evaluate(async () => (await navigator.serviceWorker.ready).scope); }
+  async offlineReady(timeout = 120_000) {
+    return this.page.evaluate(async (ms) => {
+      const late = new Promise((_, reject) => setTimeout(async () => {
+        const found = (await navigator.serviceWorker.getRegistrations()).map((r) => `${r.scope}: ${r.installing?.state ?? r.waiting?.state ?? r.active?.state}`);
+        reject(new Error(`no active service worker after ${ms / 1000} s (registrations: ${found.join(', ') || 'none, so its install failed'})`));
+      }, ms));
+      return Promise.race([navigator.serviceWorker.ready.then((r) => r.scope), late]);
+    }, timeout);
+  }
   /** Switches to a mode ('classify' or 'teach') with its tab, as a user does. */
   async mode(name) {
     await this.page.getByTestId(`mode-${name}`).click();
