@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) Transfer Studio needs. Idempotent:
-# each step checks first. Needs rustup/cargo, node/npm and python3; apt-get for Chromium.
+# each step checks first. Needs rustup/cargo, node/npm and python3; apt-get for Chromium and lavapipe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -45,11 +45,12 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
 fi
 
 if $want_test; then
-  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
-    step "apt-get install chromium chromium-driver"
+  # Chromium for the browser tests; lavapipe (Mesa's Vulkan on the CPU) for the native wgpu tests.
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || -z $(compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json") ]]; then
+    step "apt-get install chromium chromium-driver mesa-vulkan-drivers"
     sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver mesa-vulkan-drivers
   fi
   if ! cmp -s tests/requirements.txt .venv/installed-requirements.txt 2>/dev/null; then
     step "python venv .venv (tests/requirements.txt)"

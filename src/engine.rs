@@ -205,13 +205,16 @@ impl Classifier {
         let preprocessed = Instant::now();
         let map = self.model.feature_map(self.batch(vec![input]));
         let side = map.dims()[2] as u32;
-        let logits = read(self.model.classify(ResNet50::pool(map.clone()))).await?;
-        let all_maps = read(self.model.activation_maps(map)).await?;
+        let logits = self.model.classify(ResNet50::pool(map.clone()));
+        let classes = logits.dims()[1];
+        // One readback for both: each class's row is its logit, then its map.
+        let rows = read(Tensor::cat(vec![logits.reshape([classes, 1]), self.model.activation_maps(map)], 1)).await?;
         let inferred = Instant::now();
         let ms = |from: Instant, to: Instant| (to - from).as_secs_f64() * 1e3;
+        let width = rows.len() / classes.max(1);
+        let logits: Vec<f32> = rows.chunks_exact(width).map(|row| row[0]).collect();
         let top = top_k(&logits, k);
-        let cells = all_maps.len() / logits.len().max(1);
-        let maps = top.iter().map(|p| all_maps[p.index * cells..(p.index + 1) * cells].to_vec()).collect();
+        let maps = top.iter().map(|p| rows[p.index * width + 1..(p.index + 1) * width].to_vec()).collect();
         let classification =
             Classification { top, timings: Timings { decode_ms, preprocess_ms: ms(decoded, preprocessed), inference_ms: ms(preprocessed, inferred) }, logits };
         Ok(Look { classification, maps, side, crop })

@@ -17,10 +17,23 @@ use transfer_studio::vision::preprocess::{Interpolation, Preprocessing, decode, 
 
 #[test]
 fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
+    logits_match_onnxruntime_on(&Device::flex(), 1)
+}
+
+/// The same on burn's wgpu backend, whose kernels (autotuned) are the browser's WebGPU
+/// ones: lavapipe here, which `scripts/setup.sh --test` installs; every sixth fixture, as a
+/// pass there takes seconds and the first one tunes for a minute.
+#[test]
+fn logits_on_wgpu_match_onnxruntime_on_the_same_input() -> TestResult {
+    let device = Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter (scripts/setup.sh --test installs lavapipe): {e}"))?;
+    logits_match_onnxruntime_on(&device, 6)
+}
+
+fn logits_match_onnxruntime_on(device: &Device, every: usize) -> TestResult {
     let golden = golden()?;
-    let classifier = Classifier::from_torchvision(&golden.weights, &Device::flex())?;
+    let classifier = Classifier::from_torchvision(&golden.weights, device)?;
     let mut worst = (0.0f32, String::new());
-    for fixture in &golden.fixtures {
+    for fixture in golden.fixtures.iter().step_by(every) {
         let expected = &golden.logits[&fixture.name];
         let ours = pollster::block_on(classifier.logits(golden.inputs[&fixture.name].clone()))?;
         let delta = ours.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
@@ -30,7 +43,7 @@ fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
         assert!(delta <= 1e-3, "{}: max |Δlogit| = {delta}", fixture.name);
         assert_eq!(top5(&ours), top5(expected), "{}: top-5 differs", fixture.name);
     }
-    println!("max |Δlogit| over {} fixtures: {:.2e} ({})", golden.fixtures.len(), worst.0, worst.1);
+    println!("max |Δlogit| over {} fixtures on {device:?}: {:.2e} ({})", golden.fixtures.len().div_ceil(every), worst.0, worst.1);
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::device_choice;
+use super::disclosure::opened;
 use super::format::{megabytes, size};
 use super::menus::MENU_GROUP;
 use crate::web::platform::storage::{StorageUse, estimate};
@@ -87,8 +88,7 @@ pub fn DeviceNote(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
 pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
     let storage = RwSignal::new(None::<Result<StorageUse, String>>);
     let on_toggle = move |event: ev::Event| {
-        let open = event.target().and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok()).is_some_and(|o| o.is_truthy());
-        if open {
+        if opened(&event) {
             spawn_local(async move { storage.set(Some(estimate().await)) });
         }
     };

@@ -9,6 +9,7 @@ mod class_bars;
 mod classify;
 mod device_choice;
 mod device_details;
+mod disclosure;
 mod first_visit;
 mod format;
 mod header;

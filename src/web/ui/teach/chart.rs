@@ -5,6 +5,8 @@
 use leptos::ev;
 use leptos::prelude::*;
 
+use crate::web::ui::disclosure::opened;
+
 const WIDTH: f32 = 320.0;
 const HEIGHT: f32 = 160.0;
 const MARGIN: f32 = 28.0;
@@ -55,7 +57,7 @@ pub fn LineChart(title: &'static str, testid: &'static str, series: Signal<Vec<S
     let summary_id = format!("{testid}-summary");
     let table_open = RwSignal::new(false);
     let on_toggle = move |event: ev::Event| {
-        table_open.set(event.target().and_then(|t| js_sys::Reflect::get(&t, &"open".into()).ok()).is_some_and(|o| o.is_truthy()));
+        table_open.set(opened(&event));
     };
     let table = move || {
         table_open.get().then(|| {
