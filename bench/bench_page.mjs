@@ -4,6 +4,14 @@ import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { REPO, serveDist } from '../tests/e2e/support/site.mjs';
 
+/** A command-line option's value (`--name value`), or `fallback`. */
+export const option = (name, fallback) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+};
+/** Headless Chromium on the machine's GPU rather than SwiftShader (`--real-gpu`). */
+export const GPU_FLAGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
+
 const GOLDEN = join(REPO, 'tests/golden');
 const ORT_DIST = join(REPO, 'node_modules/onnxruntime-web/dist');
 export const ortVersion = JSON.parse(readFileSync(join(REPO, 'node_modules/onnxruntime-web/package.json'))).version;

@@ -16,19 +16,13 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { REPO, launch } from '../tests/e2e/support/site.mjs';
-import { adapterName, benchSite, benchPage, ortVersion } from './bench_page.mjs';
+import { GPU_FLAGS, adapterName, benchSite, benchPage, option, ortVersion } from './bench_page.mjs';
 import { peakRss } from './memory.mjs';
 
-const option = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-};
 const runs = Number(option('--runs', 20));
 const warmup = Number(option('--warmup', 2));
 const engines = option('--engines', 'ours-webgpu,ours-cpu,ort-webgpu,ort-wasm').split(',');
 const realGpu = process.argv.includes('--real-gpu');
-/** Headless Chromium on the machine's GPU rather than SwiftShader. */
-const GPU_FLAGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
 const browserArgs = realGpu ? GPU_FLAGS : [];
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 const site = await benchSite();

@@ -7,16 +7,11 @@
 //   node bench/dispatches.mjs [--warmup 2] [--passes 2] [--engines ours-webgpu,ort-webgpu] [--json FILE] [--real-gpu]
 import { writeFileSync } from 'node:fs';
 import { launch } from '../tests/e2e/support/site.mjs';
-import { adapterName, benchSite, benchPage } from './bench_page.mjs';
+import { GPU_FLAGS, adapterName, benchSite, benchPage, option } from './bench_page.mjs';
 
-const option = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? process.argv[at + 1] : fallback;
-};
 const warmup = Number(option('--warmup', 2));
 const passes = Number(option('--passes', 2));
 const engines = option('--engines', 'ours-webgpu,ort-webgpu').split(',');
-const GPU_FLAGS = ['--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist', '--enable-gpu'];
 
 /** Wraps WebGPU's prototypes so that every call of interest is counted in `window.gpuCounts`. */
 function countWebGpu() {
