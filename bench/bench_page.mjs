@@ -36,10 +36,12 @@ export async function benchPage(context, site) {
     window.loadEngine = async (name) => {
       const started = performance.now();
       let pass;
+      let precision = 'f32';
       if (name.startsWith('ours')) {
         const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
         const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
         pass = () => model.run();
+        precision = model.precision; // f16 where WebGPU has shader-f16
       } else {
         ort.env.wasm.wasmPaths = '/extra/';
         ort.env.wasm.numThreads = 1; // like ours: the page is not cross-origin isolated
@@ -58,7 +60,7 @@ export async function benchPage(context, site) {
       const loadMs = performance.now() - started;
       const firstMs = await timed();
       window.engines[name] = timed;
-      return { loadMs, firstMs };
+      return { loadMs, firstMs, precision };
     };
   });
   return page;

@@ -65,7 +65,7 @@ try {
     Object.assign(results[name], await page.evaluate((n) => window.loadEngine(n), name));
     results[name].warmupMs = [];
     for (let i = 0; i < warmup; i++) results[name].warmupMs.push(await page.evaluate((n) => window.engines[n](), name));
-    console.error(`${name}: loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms, warm-up passes ${results[name].warmupMs.map((v) => v.toFixed(0)).join(', ')} ms`);
+    console.error(`${name} (${results[name].precision}): loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms, warm-up passes ${results[name].warmupMs.map((v) => v.toFixed(0)).join(', ')} ms`);
   }
   for (let round = 0; round < runs; round++) {
     const order = engines.map((_, i) => engines[(i + round) % engines.length]);
@@ -93,7 +93,7 @@ console.log(`\nResNet50 batch 1 in the browser — ${meta.date}, ${meta.chromium
 console.log('| engine | median | p90 | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- |');
 for (const name of engines) {
   const r = results[name];
-  console.log(`| ${name} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
+  console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
 }
 console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5)`);
 const json = option('--json');

@@ -3,13 +3,14 @@
 //!
 //! Results are read back only through `into_data_async`, which WebGPU requires.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
 use crate::model::arch::{FEATURE_DIM, ResNet50Spec};
 use crate::model::fold::FoldedResNet50;
 use crate::model::labels::imagenet_label;
+use crate::model::precision::Precision;
 use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
 use crate::model::resnet::ResNet50;
 use crate::model::weights::WeightsError;
@@ -98,6 +99,8 @@ pub struct Classifier {
     preprocessing: Preprocessing,
     /// [`backbone_digest`] of the weights, when loaded from a file.
     backbone: Option<String>,
+    /// What the model computes in; results are read back as f32 either way.
+    precision: Precision,
 }
 
 impl Classifier {
@@ -111,7 +114,7 @@ impl Classifier {
         let int8 = Int8ResNet50::from_bytes(bytes, &spec)?;
         let preprocessing = int8.preprocessing.clone();
         let backbone = Some(backbone_digest(bytes));
-        Ok(Self { model: ResNet50::from_int8(int8, &spec, device), device: device.clone(), preprocessing, backbone })
+        Ok(Self { model: ResNet50::from_int8(int8, &spec, device), device: device.clone(), preprocessing, backbone, precision: Precision::F32 })
     }
 
     /// Validates and folds a torchvision-layout safetensors file, then uploads it.
@@ -126,7 +129,20 @@ impl Classifier {
     /// Uploads an already folded model, which expects `preprocessing`; it has no
     /// [`Self::backbone`] digest.
     pub fn from_folded(folded: FoldedResNet50, spec: &ResNet50Spec, preprocessing: Preprocessing, device: &Device) -> Self {
-        Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing, backbone: None }
+        Self { model: ResNet50::new(folded, spec, device), device: device.clone(), preprocessing, backbone: None, precision: Precision::F32 }
+    }
+
+    /// The same model computing in `precision` (weights cast on the device).
+    pub fn in_precision(self, precision: Precision) -> Self {
+        if precision == self.precision {
+            return self;
+        }
+        Self { model: precision.cast(self.model), precision, ..self }
+    }
+
+    /// What the model computes in.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Identity of the weights (see [`backbone_digest`]): features from different backbones
@@ -180,7 +196,7 @@ impl Classifier {
     fn batch(&self, inputs: Vec<Vec<f32>>) -> Tensor<4> {
         let side = self.preprocessing.crop as usize;
         let count = inputs.len();
-        Tensor::<4>::from_data(TensorData::new(inputs.concat(), [count, 3, side, side]), &self.device)
+        Tensor::<4>::from_data(TensorData::new(inputs.concat(), [count, 3, side, side]), &self.device).cast(self.precision.dtype())
     }
 
     /// Encoded image bytes → top-`k` classes, timing each stage.
@@ -236,7 +252,7 @@ impl Classifier {
 
 /// Reads a tensor back to the host asynchronously (the only way WebGPU allows).
 pub(crate) async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
-    let data = tensor.into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
+    let data = tensor.cast(FloatDType::F32).into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
     data.try_to_vec::<f32>().map_err(|err| EngineError::Device(format!("{err:?}")))
 }
 

@@ -13,6 +13,7 @@ use common::{Fixture, TestResult, golden, repo, top5};
 use safetensors::SafeTensors;
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::le_bytes::words;
+use transfer_studio::model::precision::Precision;
 use transfer_studio::vision::preprocess::{Interpolation, Preprocessing, decode, preprocess};
 
 #[test]
@@ -44,6 +45,34 @@ fn logits_match_onnxruntime_on(device: &Device, every: usize) -> TestResult {
         assert_eq!(top5(&ours), top5(expected), "{}: top-5 differs", fixture.name);
     }
     println!("max |Δlogit| over {} fixtures on {device:?}: {:.2e} ({})", golden.fixtures.len().div_ceil(every), worst.0, worst.1);
+    Ok(())
+}
+
+/// f16 where the adapter computes in it (lavapipe does; SwiftShader, in the browser, does
+/// not). Its own tolerance: half precision keeps about three significant digits through 53
+/// layers, so logits may move by up to 1 % of the largest one; the top-1 stays, and the
+/// top-5 as a set keeps at least four.
+#[test]
+fn logits_in_f16_on_wgpu_stay_near_onnxruntime() -> TestResult {
+    let device = Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter (scripts/setup.sh --test installs lavapipe): {e}"))?;
+    if Precision::half_if_supported(&device) != Precision::F16 {
+        return Err("this wgpu adapter has no shader-f16 (lavapipe, which scripts/setup.sh --test installs, has)".into());
+    }
+    let golden = golden()?;
+    let classifier = Classifier::from_torchvision(&golden.weights, &device)?.in_precision(Precision::F16);
+    let mut worst = 0.0f32;
+    for fixture in golden.fixtures.iter().step_by(6) {
+        let expected = &golden.logits[&fixture.name];
+        let ours = pollster::block_on(classifier.logits(golden.inputs[&fixture.name].clone()))?;
+        let scale = expected.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let delta = ours.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max) / scale;
+        worst = worst.max(delta);
+        assert!(delta <= 0.01, "{}: max |Δlogit| = {delta} of the largest logit", fixture.name);
+        let (ours, theirs) = (top5(&ours), top5(expected));
+        assert_eq!(ours[0], theirs[0], "{}: top-1 differs", fixture.name);
+        assert!(ours.iter().filter(|c| theirs.contains(c)).count() >= 4, "{}: top-5 {ours:?} vs {theirs:?}", fixture.name);
+    }
+    println!("f16: max |Δlogit| / max |logit| = {worst:.2e}");
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod fold;
 pub mod labels;
 pub mod le_bytes;
 pub mod manifest;
+pub mod precision;
 pub mod quant;
 pub mod resnet;
 pub mod timm;

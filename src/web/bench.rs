@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::worker::{DevicePreference, DeviceRequest, pick_device};
 use crate::engine::Classifier;
+use crate::model::precision::Precision;
 
 /// The page's engine loaded for the benchmark, with its fixed input.
 #[wasm_bindgen]
@@ -20,18 +21,24 @@ impl BenchModel {
     /// Loads weights (int8 model or torchvision fp32 safetensors) on WebGPU (`webgpu`,
     /// failing if the browser has none) or on the CPU fallback.
     pub async fn load(weights: Vec<u8>, webgpu: bool) -> Result<BenchModel, JsError> {
-        let device = if webgpu {
+        let (device, precision) = if webgpu {
             let backend = pick_device(DeviceRequest { preference: DevicePreference::WebGpu, known: None }).await;
             if let Some(reason) = backend.fallback_reason {
                 return Err(JsError::new(&reason));
             }
-            backend.device
+            (backend.device, backend.precision)
         } else {
-            Device::flex()
+            (Device::flex(), Precision::F32)
         };
-        let classifier = Classifier::from_weights(&weights, &device).map_err(|e| JsError::new(&e.to_string()))?;
+        let classifier = Classifier::from_weights(&weights, &device).map_err(|e| JsError::new(&e.to_string()))?.in_precision(precision);
         let input = classifier.bench_input();
         Ok(Self { classifier, input })
+    }
+
+    /// "f32", or "f16" where WebGPU has `shader-f16`.
+    #[wasm_bindgen(getter)]
+    pub fn precision(&self) -> String {
+        self.classifier.precision().name().to_string()
     }
 
     /// One pass, logits read back: milliseconds.

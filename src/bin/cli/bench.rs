@@ -5,14 +5,19 @@ use std::time::Instant;
 use crate::fetch::Weights;
 use anyhow::{Result, bail};
 use burn::tensor::Device;
+use transfer_studio::model::precision::Precision;
 
-/// Loads the weights, runs `warmup` passes, then times `runs` passes (each read back).
-pub fn bench(weights: &Weights, device: &Device, backend: &str, runs: usize, warmup: usize) -> Result<()> {
+/// Loads the weights (cast to `precision`), runs `warmup` passes, then times `runs` passes (each read back).
+pub fn bench(weights: &Weights, device: &Device, backend: &str, precision: Precision, runs: usize, warmup: usize) -> Result<()> {
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
+    if precision == Precision::F16 && Precision::half_if_supported(device) != Precision::F16 {
+        bail!("--half: this device does not compute in f16 (wgpu needs an adapter with shader-f16)");
+    }
     let started = Instant::now();
     let (classifier, _) = weights.classifier(device)?;
+    let classifier = classifier.in_precision(precision);
     let input = classifier.bench_input();
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
     let first = Instant::now();
@@ -30,7 +35,7 @@ pub fn bench(weights: &Weights, device: &Device, backend: &str, runs: usize, war
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
     let line = serde_json::json!({
-        "backend": backend, "runs": runs, "load_ms": load_ms, "first_ms": first_ms,
+        "backend": backend, "precision": precision.name(), "runs": runs, "load_ms": load_ms, "first_ms": first_ms,
         "median_ms": at(0.5), "p90_ms": at(0.9), "min_ms": times[0],
     });
     println!("{line}");

@@ -17,6 +17,7 @@ use transfer_studio::model::arch::ResNet50Spec;
 use transfer_studio::model::demo::demo_weights;
 use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat};
+use transfer_studio::model::precision::Precision;
 use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
 use transfer_studio::model::timm::DEFAULT_HUB;
 use transfer_studio::model::weights::TorchvisionWeights;
@@ -163,6 +164,9 @@ enum Command {
         /// Passes before timing (the first one compiles kernels / autotunes).
         #[arg(long, default_value_t = 3)]
         warmup: usize,
+        /// Compute in f16 (wgpu, where the adapter has shader-f16).
+        #[arg(long)]
+        half: bool,
     },
     /// Write seeded random ResNet50 weights in torchvision layout (predictions are meaningless).
     DemoWeights {
@@ -219,12 +223,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { project, weights, json, backend, images } => {
             teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images)
         }
-        Command::Bench { weights, backend, runs, warmup } => {
+        Command::Bench { weights, backend, runs, warmup, half } => {
             let name = match backend {
                 Backend::Cpu => "cpu (flex)",
                 Backend::Wgpu => "wgpu",
             };
-            bench::bench(&downloads.weights(&weights)?, &device(backend)?, name, runs, warmup.max(1))
+            let precision = if half { Precision::F16 } else { Precision::F32 };
+            bench::bench(&downloads.weights(&weights)?, &device(backend)?, name, precision, runs, warmup.max(1))
         }
         Command::DemoWeights { seed, out } => {
             let bytes = demo_weights(seed, &Device::flex());

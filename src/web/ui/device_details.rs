@@ -11,6 +11,7 @@ use super::device_choice;
 use super::disclosure::opened;
 use super::format::{megabytes, size};
 use super::menus::MENU_GROUP;
+use crate::model::precision::Precision;
 use crate::web::platform::storage::{StorageUse, estimate};
 use crate::web::worker::{BackendInfo, DevicePreference, MemoryFigures};
 
@@ -22,9 +23,10 @@ pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
         Some(b) => {
             let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
             let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
+            let half = (b.precision == Precision::F16).then_some(" · computes in f16 (shader-f16)");
             view! {
-                <p class="backend" data-testid="backend" data-backend=kind>
-                    <strong>{b.name}</strong>" · "{b.adapter}<span class="reason">{reason}</span>
+                <p class="backend" data-testid="backend" data-backend=kind data-precision=b.precision.name()>
+                    <strong>{b.name}</strong>" · "{b.adapter}{half}<span class="reason">{reason}</span>
                 </p>
             }
             .into_any()

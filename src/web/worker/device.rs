@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::device_request::{DevicePreference, DeviceRequest, Probe};
 use super::protocol::BackendInfo;
+use crate::model::precision::Precision;
 use crate::web::platform::scope::{describe, navigator};
 
 /// The device in use and how to describe it to the user.
@@ -25,6 +26,8 @@ pub struct ComputeDevice {
     pub fallback_reason: Option<String>,
     /// The measurement that chose between WebGPU and the CPU, if one did.
     pub probe: Option<Probe>,
+    /// What models compute in here: f16 where WebGPU has `shader-f16`.
+    pub precision: Precision,
 }
 
 impl ComputeDevice {
@@ -35,18 +38,25 @@ impl ComputeDevice {
 
     /// The CPU fallback, saying why.
     pub fn cpu(reason: String) -> Self {
-        Self { device: Device::flex(), name: "CPU (wasm)", adapter: "burn flex".into(), fallback_reason: Some(reason), probe: None }
+        Self { device: Device::flex(), name: "CPU (wasm)", adapter: "burn flex".into(), fallback_reason: Some(reason), probe: None, precision: Precision::F32 }
     }
 
     /// The device in words, for the page.
     pub fn info(&self) -> BackendInfo {
-        BackendInfo { name: self.name.to_string(), adapter: self.adapter.clone(), fallback_reason: self.fallback_reason.clone(), probe: self.probe.clone() }
+        BackendInfo {
+            name: self.name.to_string(),
+            adapter: self.adapter.clone(),
+            fallback_reason: self.fallback_reason.clone(),
+            probe: self.probe.clone(),
+            precision: self.precision,
+        }
     }
 }
 
 /// The device `request` asks for: WebGPU if an adapter and a device can be had (when
 /// automatic, only if the probe — measured now, or on an earlier visit with the same
-/// adapter — does not find the CPU path faster), else the CPU fallback.
+/// adapter — does not find the CPU path faster), else the CPU fallback. On WebGPU, f16 where
+/// the adapter has `shader-f16` and the probe found it faster than f32 there.
 pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
     if request.preference == DevicePreference::Cpu {
         return ComputeDevice::cpu("you chose the CPU path (Device, in the header)".into());
@@ -56,22 +66,31 @@ pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
         Err(reason) => return ComputeDevice::cpu(reason),
     };
     let webgpu = match Device::wgpu_options().init_async().await {
-        Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None, probe: None },
+        Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None, probe: None, precision: Precision::F32 },
         Err(err) => return ComputeDevice::cpu(format!("WebGPU initialisation failed: {err}")),
     };
+    let known = request.known.filter(|known| known.adapter == webgpu.adapter);
     if request.preference == DevicePreference::WebGpu {
-        return webgpu;
+        // f16 only where a probe on this adapter found it faster.
+        let precision = known.as_ref().map_or(Precision::F32, Probe::webgpu_precision);
+        return ComputeDevice { precision, ..webgpu };
     }
-    let (probe, when) = match request.known.filter(|known| known.adapter == webgpu.adapter) {
+    let (probe, when) = match known {
         Some(known) => (known, "on an earlier visit"),
-        None => match (probe_ms(&webgpu.device).await, probe_ms(&Device::flex()).await) {
-            (Ok(webgpu_ms), Ok(cpu_ms)) => (Probe { adapter: webgpu.adapter.clone(), cpu_ms, webgpu_ms }, "just now"),
+        None => match (probe_ms(&webgpu.device, Precision::F32).await, probe_ms(&Device::flex(), Precision::F32).await) {
+            (Ok(webgpu_ms), Ok(cpu_ms)) => {
+                let webgpu_f16_ms = match Precision::half_if_supported(&webgpu.device) {
+                    Precision::F16 => probe_ms(&webgpu.device, Precision::F16).await.ok(),
+                    Precision::F32 => None,
+                };
+                (Probe { adapter: webgpu.adapter.clone(), cpu_ms, webgpu_ms, webgpu_f16_ms }, "just now")
+            }
             (Err(reason), _) => return ComputeDevice::cpu(format!("WebGPU failed a test layer: {reason}")),
             (_, Err(_)) => return webgpu,
         },
     };
     if !probe.cpu_faster() {
-        return ComputeDevice { probe: Some(probe), ..webgpu };
+        return ComputeDevice { precision: probe.webgpu_precision(), probe: Some(probe), ..webgpu };
     }
     let reason = format!(
         "your browser's WebGPU runs on the CPU here ({}); the CPU path is faster (a test layer took {:.0} ms on the CPU path, {:.0} ms on WebGPU, {when})",
@@ -85,11 +104,11 @@ pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
 const PROBE_POSITIONS: usize = 56 * 56;
 const PROBE_CHANNELS: usize = 256;
 
-/// Milliseconds for the probe on `device`, read back, after one untimed run that compiles
-/// its kernels.
-async fn probe_ms(device: &Device) -> Result<f64, String> {
-    let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device);
-    let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32);
+/// Milliseconds for the probe on `device` in `precision`, read back, after one untimed run
+/// that compiles its kernels.
+async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, String> {
+    let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device).cast(precision.dtype());
+    let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32).cast(precision.dtype());
     let run = || x.clone().matmul(w.clone()).matmul(w.clone()).sum();
     run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
     let started = web_time::Instant::now();

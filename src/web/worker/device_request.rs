@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::precision::Precision;
+
 /// Which device the user wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum DevicePreference {
@@ -42,12 +44,23 @@ pub struct Probe {
     pub cpu_ms: f64,
     /// Milliseconds on WebGPU.
     pub webgpu_ms: f64,
+    /// Milliseconds on WebGPU in f16, where the adapter has `shader-f16`.
+    #[serde(default)]
+    pub webgpu_f16_ms: Option<f64>,
 }
 
 impl Probe {
-    /// Whether the CPU path was the faster.
+    /// Whether the CPU path was faster than WebGPU in its faster precision.
     pub fn cpu_faster(&self) -> bool {
-        self.cpu_ms < self.webgpu_ms
+        self.cpu_ms < self.webgpu_f16_ms.map_or(self.webgpu_ms, |f16_ms| f16_ms.min(self.webgpu_ms))
+    }
+
+    /// f16 if it was measured faster than f32 on WebGPU, else f32.
+    pub fn webgpu_precision(&self) -> Precision {
+        match self.webgpu_f16_ms {
+            Some(f16_ms) if f16_ms < self.webgpu_ms => Precision::F16,
+            _ => Precision::F32,
+        }
     }
 }
 

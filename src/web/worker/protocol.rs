@@ -15,6 +15,7 @@ use super::device_request::Probe;
 use super::error::WorkerError;
 use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
+use crate::model::precision::Precision;
 use crate::train::head::HeadWeights;
 use crate::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
 use crate::vision::preprocess::Preprocessing;
@@ -201,6 +202,8 @@ pub struct BackendInfo {
     pub fallback_reason: Option<String>,
     /// The measurement that chose between WebGPU and the CPU, if one did.
     pub probe: Option<Probe>,
+    /// What the model computes in.
+    pub precision: Precision,
 }
 
 impl BackendInfo {

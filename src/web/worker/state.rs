@@ -14,6 +14,7 @@ use super::protocol::{
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache};
 use crate::engine::{Classifier, EngineError};
+use crate::model::precision::Precision;
 use crate::model::quant::is_int8;
 use crate::train::trainer::{EpochMetrics, LabeledFeatures, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
@@ -111,12 +112,19 @@ impl WorkerState {
     }
 
     /// Builds the classifier and warms it up, replacing the current one only on success; if
-    /// WebGPU fails here, the CPU takes over.
+    /// f16 fails on WebGPU, f32 is tried there, and if WebGPU fails, the CPU takes over.
     async fn load(&mut self, bytes: &[u8], from_cache: bool) -> Result<LoadedModel, String> {
-        let classifier = match prepare_on(bytes, &self.device.device).await {
+        let mut prepared = prepare_on(bytes, &self.device).await;
+        if let Err(EngineError::Device(_)) = &prepared
+            && self.device.precision != Precision::F32
+        {
+            self.device.precision = Precision::F32;
+            prepared = prepare_on(bytes, &self.device).await;
+        }
+        let classifier = match prepared {
             Err(EngineError::Device(reason)) if self.device.is_webgpu() => {
                 let cpu = ComputeDevice::cpu(format!("WebGPU failed while loading the model: {reason}"));
-                let classifier = prepare_on(bytes, &cpu.device).await.map_err(|e| e.to_string())?;
+                let classifier = prepare_on(bytes, &cpu).await.map_err(|e| e.to_string())?;
                 self.trainer = None;
                 self.device = cpu;
                 classifier
@@ -206,8 +214,8 @@ fn image(input: Input) -> Result<image::RgbImage, WorkerError> {
     }
 }
 
-async fn prepare_on(bytes: &[u8], device: &burn::tensor::Device) -> Result<Classifier, EngineError> {
-    let classifier = Classifier::from_weights(bytes, device)?;
+async fn prepare_on(bytes: &[u8], device: &ComputeDevice) -> Result<Classifier, EngineError> {
+    let classifier = Classifier::from_weights(bytes, &device.device)?.in_precision(device.precision);
     classifier.warm_up().await?;
     Ok(classifier)
 }
