@@ -41,6 +41,7 @@ test('software adapter: automatic runs on the CPU path and says why; WebGPU can 
 
     await chooseDevice(studio, 'webgpu');
     assert.equal(await studio.backend().getAttribute('data-backend'), 'webgpu');
+    assert.equal(await studio.backend().getAttribute('data-precision'), 'f32', 'SwiftShader has no shader-f16');
     assert.equal(await studio.page.getByTestId('device-note').count(), 0);
     await studio.page.reload();
     assert.equal(await studio.waitForModel(), 'ready');
