@@ -3,7 +3,7 @@ backends, via `transfer-studio bench`) and ONNX Runtime (CPU, plus CUDA where th
 build has it) on the ONNX export of the same seeded weights. Prints a markdown table with
 ratios to ONNX Runtime CPU.
 
-usage: native.py --cli PATH [--runs 20] [--backends wgpu,cpu]
+usage: native.py --cli PATH [--runs 20] [--backends wgpu,wgpu-f16,cpu]
   (needs tests/golden from tests/reference/make_golden.py)
 """
 import argparse
@@ -22,9 +22,13 @@ GOLDEN = Path(__file__).resolve().parents[1] / "tests" / "golden"
 
 
 def ours(cli: str, backend: str, runs: int) -> dict:
-    out = subprocess.run([cli, "bench", "--weights", str(GOLDEN / "resnet50_seeded.safetensors"), "--backend", backend,
-                          "--runs", str(runs)], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """`backend`: cpu, wgpu, or wgpu-f16 (wgpu computing in f16; needs shader-f16)."""
+    half = ["--half"] if backend.endswith("-f16") else []
+    out = subprocess.run([cli, "bench", "--weights", str(GOLDEN / "resnet50_seeded.safetensors"), "--backend",
+                          backend.removesuffix("-f16"), "--runs", str(runs), *half], check=True, capture_output=True, text=True)
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row["backend"] = f"{row['backend']} {row['precision']}"
+    return row
 
 
 def onnxruntime(provider: str, runs: int) -> dict:

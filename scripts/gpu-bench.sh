@@ -19,7 +19,7 @@ python=python3
 [[ -x .venv/bin/python ]] && python=.venv/bin/python
 [[ -s tests/golden/resnet50_seeded.onnx ]] || "$python" tests/reference/make_golden.py > /dev/null
 command -v nvidia-smi > /dev/null && nvidia-smi -L
-"$python" bench/native.py --cli "$cli" --runs "${RUNS:-30}"
+"$python" bench/native.py --cli "$cli" --runs "${RUNS:-30}" --backends wgpu,wgpu-f16,cpu
 if [[ -s dist/index.html ]]; then
   node bench/browser.mjs --real-gpu --runs "${RUNS:-30}"
 else
