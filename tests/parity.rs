@@ -9,7 +9,7 @@
 mod common;
 
 use burn::tensor::Device;
-use common::{Fixture, TestResult, golden, repo, top5};
+use common::{Fixture, TestResult, golden, repo, top5, wgpu_device};
 use safetensors::SafeTensors;
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::le_bytes::words;
@@ -26,7 +26,7 @@ fn logits_match_onnxruntime_on_the_same_input() -> TestResult {
 /// pass there takes seconds and the first one tunes for a minute.
 #[test]
 fn logits_on_wgpu_match_onnxruntime_on_the_same_input() -> TestResult {
-    let device = Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter (scripts/setup.sh --test installs lavapipe): {e}"))?;
+    let device = wgpu_device()?;
     logits_match_onnxruntime_on(&device, 6)
 }
 
@@ -54,7 +54,7 @@ fn logits_match_onnxruntime_on(device: &Device, every: usize) -> TestResult {
 /// top-5 as a set keeps at least four.
 #[test]
 fn logits_in_f16_on_wgpu_stay_near_onnxruntime() -> TestResult {
-    let device = Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter (scripts/setup.sh --test installs lavapipe): {e}"))?;
+    let device = wgpu_device()?;
     if Precision::half_if_supported(&device) != Precision::F16 {
         return Err("this wgpu adapter has no shader-f16 (lavapipe, which scripts/setup.sh --test installs, has)".into());
     }

@@ -38,8 +38,7 @@ pub enum Int8Error {
         /// The file's version, or `(none)`.
         found: String,
     },
-    /// A metadata entry is absent or does not parse (or, for `resize/crop/std`, the
-    /// preprocessing it describes is impossible).
+    /// A metadata entry is absent or does not parse.
     #[error("int8 model metadata `{key}` is missing or malformed")]
     Metadata {
         /// The entry's key.
@@ -71,6 +70,15 @@ pub enum Int8Error {
         /// The scale tensor's name.
         key: String,
     },
+    /// A bias is NaN or infinite.
+    #[error("int8 model tensor `{key}` holds a non-finite bias")]
+    BadBias {
+        /// The bias tensor's name.
+        key: String,
+    },
+    /// The preprocessing it records cannot be used.
+    #[error("the int8 model asks for {0}")]
+    Preprocessing(String),
 }
 
 impl From<ContainerError> for Int8Error {
@@ -173,8 +181,8 @@ impl Int8ResNet50 {
         let triple = |key: &'static str| serde_json::from_str::<[f32; 3]>(field(key)?).map_err(|_| Int8Error::Metadata { key });
         let interpolation = Interpolation::from_name(field("interpolation")?).ok_or(Int8Error::Metadata { key: "interpolation" })?;
         let preprocessing = Preprocessing { resize: number("resize")?, crop: number("crop")?, mean: triple("mean")?, std: triple("std")?, interpolation };
-        if preprocessing.crop == 0 || preprocessing.resize < preprocessing.crop || preprocessing.std.iter().any(|s| *s <= 0.0) {
-            return Err(Int8Error::Metadata { key: "resize/crop/std" });
+        if let Some(problem) = preprocessing.problem() {
+            return Err(Int8Error::Preprocessing(problem));
         }
 
         let layer = |name: &str, shape: Vec<usize>| -> Result<QuantizedLayer, Int8Error> {
@@ -185,6 +193,9 @@ impl Int8ResNet50 {
                 return Err(Int8Error::BadScale { key: format!("{name}.scale") });
             }
             let bias: Vec<f32> = words(file.tensor(&format!("{name}.bias"), Dtype::F32, &out)?);
+            if bias.iter().any(|b| !b.is_finite()) {
+                return Err(Int8Error::BadBias { key: format!("{name}.bias") });
+            }
             Ok(QuantizedLayer { weight: weight.iter().map(|&b| b as i8).collect(), scale, bias, shape })
         };
         let convs = spec.convs().map(|c| layer(&c.conv, c.weight_shape().to_vec())).collect::<Result<_, _>>()?;
@@ -243,9 +254,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn int8_size_counts_every_tensor_byte() {
-        let spec = ResNet50Spec::new();
+    fn zero_model(spec: &ResNet50Spec) -> FoldedResNet50 {
         let convs = spec
             .convs()
             .map(|c| {
@@ -253,8 +262,26 @@ mod tests {
                 crate::model::fold::FoldedConv { weight: vec![0.0; shape.iter().product()], bias: vec![0.0; shape[0]], shape }
             })
             .collect();
-        let folded = FoldedResNet50 { convs, fc_weight: vec![0.0; NUM_CLASSES * FEATURE_DIM], fc_bias: vec![0.0; NUM_CLASSES] };
+        FoldedResNet50 { convs, fc_weight: vec![0.0; NUM_CLASSES * FEATURE_DIM], fc_bias: vec![0.0; NUM_CLASSES] }
+    }
+
+    /// A crop of 20,000 would ask the warm-up for a 4.8 GB input; a NaN bias, NaN logits.
+    #[test]
+    fn impossible_preprocessing_and_non_finite_biases_are_refused() {
+        let spec = ResNet50Spec::new();
+        let huge = Preprocessing { resize: 20_000, crop: 20_000, ..Preprocessing::default() };
+        let file = Int8ResNet50::quantize(&zero_model(&spec), huge, String::new()).to_bytes(&spec);
+        assert!(matches!(Int8ResNet50::from_bytes(&file, &spec), Err(Int8Error::Preprocessing(_))));
+        let mut folded = zero_model(&spec);
+        folded.fc_bias[3] = f32::NAN;
         let file = Int8ResNet50::quantize(&folded, Preprocessing::default(), String::new()).to_bytes(&spec);
+        assert!(matches!(Int8ResNet50::from_bytes(&file, &spec), Err(Int8Error::BadBias { key }) if key == "fc.bias"));
+    }
+
+    #[test]
+    fn int8_size_counts_every_tensor_byte() {
+        let spec = ResNet50Spec::new();
+        let file = Int8ResNet50::quantize(&zero_model(&spec), Preprocessing::default(), String::new()).to_bytes(&spec);
         let header = file.len() as u64 - int8_size(&spec);
         assert!(header < 64_000, "header of {header} bytes");
     }

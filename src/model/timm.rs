@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::vision::preprocess::{Interpolation, Preprocessing};
+use crate::vision::preprocess::{CROP_RANGE, Interpolation, Preprocessing};
 
 /// Where model ids resolve unless a manifest or the command line names another host.
 pub const DEFAULT_HUB: &str = "https://huggingface.co";
@@ -15,8 +15,6 @@ pub const DEFAULT_REVISION: &str = "main";
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// The file holding `pretrained_cfg`.
 pub const CONFIG_FILE: &str = "config.json";
-/// Smallest and largest crop side accepted from a config.
-const CROP_RANGE: (u32, u32) = (32, 1024);
 
 /// A hub model: `owner/name` and a revision (branch, tag or commit).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +126,8 @@ pub fn read_config(json: &[u8]) -> Result<TimmModel, TimmError> {
     }
     let unsupported = |what: String| Err(TimmError::Preprocessing(what));
     let crop = match cfg.input_size[..] {
-        [3, height, width] if height == width && (CROP_RANGE.0..=CROP_RANGE.1).contains(&width) => width,
-        _ => return unsupported(format!("input size {:?} (a square RGB input of {}–{} pixels is)", cfg.input_size, CROP_RANGE.0, CROP_RANGE.1)),
+        [3, height, width] if height == width && CROP_RANGE.contains(&width) => width,
+        _ => return unsupported(format!("input size {:?} (a square RGB input of {}–{} pixels is)", cfg.input_size, CROP_RANGE.start(), CROP_RANGE.end())),
     };
     let name = cfg.interpolation.as_deref().unwrap_or("bilinear");
     let Some(interpolation) = Interpolation::from_name(name) else { return unsupported(format!("interpolation {name:?}")) };
@@ -140,12 +138,13 @@ pub fn read_config(json: &[u8]) -> Result<TimmModel, TimmError> {
     if !(crop_pct > 0.0 && crop_pct <= 1.0) {
         return unsupported(format!("crop_pct {crop_pct}"));
     }
-    if cfg.std.iter().chain(&cfg.mean).any(|v| !v.is_finite()) || cfg.std.iter().any(|s| *s <= 0.0) {
-        return unsupported("mean/std must be finite, std positive".into());
-    }
     // timm: `scale_size = math.floor(img_size / crop_pct)`.
-    let resize = (f64::from(crop) / crop_pct).floor() as u32;
-    Ok(TimmModel { preprocessing: Preprocessing { resize, crop, mean: cfg.mean, std: cfg.std, interpolation }, license: cfg.license })
+    let resize = (f64::from(crop) / crop_pct).floor().min(f64::from(u32::MAX)) as u32;
+    let preprocessing = Preprocessing { resize, crop, mean: cfg.mean, std: cfg.std, interpolation };
+    if let Some(problem) = preprocessing.problem() {
+        return unsupported(problem);
+    }
+    Ok(TimmModel { preprocessing, license: cfg.license })
 }
 
 #[cfg(test)]

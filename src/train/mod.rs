@@ -2,6 +2,7 @@
 //! examples, with a stratified validation split and per-epoch metrics.
 
 pub mod head;
+mod json_float;
 pub mod project;
 pub mod split;
 mod standardizer;

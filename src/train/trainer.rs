@@ -90,11 +90,14 @@ fn count_phrase(count: usize) -> String {
 pub struct EpochMetrics {
     /// 1 for the first epoch.
     pub epoch: usize,
-    /// Mean cross-entropy on the training rows.
+    /// Mean cross-entropy on the training rows (NaN or infinite if training diverged).
+    #[serde(with = "super::json_float")]
     pub train_loss: f32,
     /// Share of training rows predicted right.
+    #[serde(with = "super::json_float")]
     pub train_accuracy: f32,
-    /// Mean cross-entropy on the held-out examples' plain views.
+    /// Mean cross-entropy on the held-out examples' plain views; a non-finite one reads
+    /// back as absent.
     pub validation_loss: Option<f32>,
     /// Share of held-out examples predicted right.
     pub validation_accuracy: Option<f32>,

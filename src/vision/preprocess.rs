@@ -17,6 +17,11 @@ pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
 /// Largest side accepted, in pixels.
 pub const MAX_SIDE: u32 = 16_384;
+/// Most pixels accepted: 100 megapixels (a 10,000 × 10,000 photo).
+pub const MAX_PIXELS: u64 = 100_000_000;
+/// Most bytes the decoder may produce, checked before it allocates them (16-bit and alpha
+/// channels count): 512 MiB. The RGB copy made after adds at most 300 MB.
+pub const MAX_DECODED_BYTES: u64 = 512 << 20;
 
 /// How the resize resamples, as Pillow names its filters (torchvision and timm resize
 /// PIL images with antialiasing).
@@ -74,6 +79,31 @@ impl Default for Preprocessing {
     }
 }
 
+/// Crop sides a model may ask for, in pixels (1024: a 12 MB input, activations in the
+/// hundreds of MB).
+pub const CROP_RANGE: std::ops::RangeInclusive<u32> = 32..=1024;
+/// Longest shorter side a resize may ask for, in pixels.
+pub const MAX_RESIZE: u32 = 4096;
+
+impl Preprocessing {
+    /// Why a model's preprocessing cannot be used, if it cannot: the crop outside
+    /// [`CROP_RANGE`], the resize below the crop or over [`MAX_RESIZE`], a mean or standard
+    /// deviation not finite, a deviation not positive.
+    pub fn problem(&self) -> Option<String> {
+        let (min, max) = (CROP_RANGE.start(), CROP_RANGE.end());
+        if !CROP_RANGE.contains(&self.crop) {
+            return Some(format!("a crop of {} pixels ({min} to {max} are supported)", self.crop));
+        }
+        if !(self.crop..=MAX_RESIZE).contains(&self.resize) {
+            return Some(format!("a resize to {} pixels (the crop, {}, to {MAX_RESIZE} are supported)", self.resize, self.crop));
+        }
+        if self.mean.iter().chain(&self.std).any(|v| !v.is_finite()) || self.std.iter().any(|s| *s <= 0.0) {
+            return Some("a mean or standard deviation that is not finite, or a deviation that is not positive".into());
+        }
+        None
+    }
+}
+
 /// Why an image could not be turned into model input.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -91,6 +121,16 @@ pub enum ImageError {
         /// Height in pixels.
         height: u32,
     },
+    /// Over [`MAX_PIXELS`], or it would decode to over [`MAX_DECODED_BYTES`].
+    #[error("the image is {width}×{height} ({megabytes} MB decoded); up to 100 megapixels and 512 MiB decoded are supported")]
+    TooLarge {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// What the decoder would allocate, in MB.
+        megabytes: u64,
+    },
 }
 
 /// Decodes JPEG/PNG/WebP/GIF (first frame)/BMP bytes to RGB, applying EXIF orientation.
@@ -105,6 +145,14 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(ImageError::BadSize { width, height });
     }
+    // Checked before `from_decoder`, which allocates the whole output before reading a pixel.
+    let decoded = decoder.total_bytes();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || decoded > MAX_DECODED_BYTES {
+        return Err(ImageError::TooLarge { width, height, megabytes: decoded.div_ceil(1_000_000) });
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES);
+    decoder.set_limits(limits).map_err(|_| ImageError::TooLarge { width, height, megabytes: decoded.div_ceil(1_000_000) })?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(|err| ImageError::Corrupt(err.to_string()))?;
     image.apply_orientation(orientation);
@@ -153,8 +201,13 @@ pub struct CropBox {
 }
 
 /// Resamples `window` of `image` to a `side × side` image (convolution with antialiasing).
+/// A window that overshoots the image (by a rounding step, when the resize equals the crop)
+/// is cut to it.
 pub fn resample(image: &RgbImage, window: CropBox, side: u32, interpolation: Interpolation) -> RgbImage {
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(interpolation.filter())).crop(window.left, window.top, window.width, window.height);
+    let (width, height) = (f64::from(image.width()), f64::from(image.height()));
+    let (left, top) = (window.left.clamp(0.0, width - 1.0), window.top.clamp(0.0, height - 1.0));
+    let (window_w, window_h) = (window.width.min(width - left), window.height.min(height - top));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(interpolation.filter())).crop(left, top, window_w, window_h);
     let source = ImageRef::new(image.width(), image.height(), image.as_raw(), PixelType::U8x3).expect("an RgbImage buffer is width × height × 3 bytes");
     let mut resampled = Image::new(side, side, PixelType::U8x3);
     Resizer::new().resize(&source, &mut resampled, &options).expect("pixel types match and the crop box lies inside the source");
@@ -214,6 +267,47 @@ mod tests {
         let cropped = resize_and_crop(&image, &p);
         let worst = reference.as_raw().iter().zip(cropped.as_raw()).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
         assert!(worst <= 1, "cropped resize differs by {worst}/255");
+    }
+
+    /// A PNG that declares `width × height` (`depth` bits, `color` type) and holds no pixels.
+    fn png_header(width: u32, height: u32, depth: u8, color: u8) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8; 4], data: &[u8]| {
+            bytes.extend((data.len() as u32).to_be_bytes());
+            let start = bytes.len();
+            bytes.extend(kind.iter().chain(data));
+            bytes.extend(crc32fast::hash(&bytes[start..]).to_be_bytes());
+        };
+        let header: Vec<u8> = [width.to_be_bytes(), height.to_be_bytes()].concat().into_iter().chain([depth, color, 0, 0, 0]).collect();
+        chunk(b"IHDR", &header);
+        chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(b"IEND", &[]);
+        bytes
+    }
+
+    /// A 70-byte header must not make the decoder reserve gigabytes.
+    #[test]
+    fn decompression_bomb_headers_are_refused_before_allocating() {
+        let bomb = png_header(16_384, 16_384, 16, 6); // 16-bit RGBA: 2 GiB
+        assert!(matches!(decode(&bomb), Err(ImageError::TooLarge { megabytes: 2148, .. })), "{:?}", decode(&bomb).err());
+        let wide = png_header(11_000, 10_000, 8, 2); // 110 megapixels, 330 MB
+        assert!(matches!(decode(&wide), Err(ImageError::TooLarge { .. })));
+        let small = png_header(1000, 1000, 8, 2); // within the budget: read, then found empty
+        assert!(matches!(decode(&small), Err(ImageError::Corrupt(_))), "{:?}", decode(&small).err());
+    }
+
+    /// With resize = crop, the crop window can overshoot the resized image by a rounding step
+    /// (sides 29, 58, 116, 225, …): it is cut to the image instead of panicking.
+    #[test]
+    fn every_side_length_preprocesses_when_resize_equals_crop() {
+        let p = Preprocessing { resize: 224, ..Preprocessing::default() };
+        for side in (1..=260).chain([450, 585, 900, 1170, 1800, 2341]) {
+            for (width, height) in [(side, side), (side, side + 1), (side + 3, side)] {
+                let image = RgbImage::from_pixel(width, height, image::Rgb([90, 120, 200]));
+                let cropped = resize_and_crop(&image, &p);
+                assert_eq!(cropped.dimensions(), (224, 224), "{width}×{height}");
+            }
+        }
     }
 
     #[test]

@@ -68,3 +68,13 @@ pub fn golden() -> Result<Golden, Box<dyn std::error::Error>> {
 pub fn top5(logits: &[f32]) -> Vec<usize> {
     top_k(logits, 5).iter().map(|p| p.index).collect()
 }
+
+/// burn's wgpu device (lavapipe here, which `scripts/setup.sh --test` installs), made once:
+/// two tests initialising it at the same moment would have the second refused.
+#[allow(dead_code)]
+pub fn wgpu_device() -> Result<burn::tensor::Device, String> {
+    static DEVICE: std::sync::OnceLock<Result<burn::tensor::Device, String>> = std::sync::OnceLock::new();
+    DEVICE
+        .get_or_init(|| burn::tensor::Device::wgpu_options().init().map_err(|e| format!("no wgpu adapter (scripts/setup.sh --test installs lavapipe): {e}")))
+        .clone()
+}

@@ -22,6 +22,7 @@ use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision}
 use transfer_studio::model::timm::DEFAULT_HUB;
 use transfer_studio::model::weights::TorchvisionWeights;
 use transfer_studio::train::trainer::TrainSettings;
+use transfer_studio::vision::preprocess::MAX_RESIZE;
 
 #[derive(Parser)]
 #[command(name = "transfer-studio", version, about = "ResNet50 image classification and weight tools")]
@@ -249,8 +250,8 @@ fn classify(weights: &Weights, top: usize, json: bool, backend: Backend, resize:
     if top == 0 {
         bail!("--top must be at least 1");
     }
-    if resize.is_some_and(|r| r < 224) {
-        bail!("--resize must be at least the crop size (224)");
+    if resize.is_some_and(|r| !(224..=MAX_RESIZE).contains(&r)) {
+        bail!("--resize must be from the crop size (224) to {MAX_RESIZE}");
     }
     let device = device(backend)?;
     let (mut classifier, bytes) = weights.classifier(&device)?;
@@ -318,10 +319,10 @@ fn manifest(weights: &Path, name: String, url: Option<String>, kind: Kind, out: 
 fn quantize(weights: &Weights, out: &Path, resize: Option<u32>) -> Result<()> {
     let mut preprocessing = weights.preprocessing.clone().unwrap_or_default();
     if let Some(resize) = resize {
-        if resize < preprocessing.crop {
-            bail!("--resize must be at least the crop size ({})", preprocessing.crop);
-        }
         preprocessing.resize = resize;
+        if let Some(problem) = preprocessing.problem() {
+            bail!("--resize: that makes {problem}");
+        }
     }
     let path = &weights.path;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;

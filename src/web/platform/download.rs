@@ -15,25 +15,34 @@ thread_local! {
     static UNDER_WAY: RefCell<Vec<AbortController>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Most bytes a JSON file (the manifest, a hub config) may have.
+pub const JSON_LIMIT: u64 = 1 << 20;
+/// Most bytes a weights file of unknown size may have: ResNet50 in fp32 is 102 MB.
+pub const WEIGHTS_LIMIT: u64 = 400_000_000;
+
 /// Stops every download under way in this scope (page or worker); each fails, saying so.
 pub fn cancel_downloads() {
     UNDER_WAY.with_borrow_mut(|controllers| controllers.drain(..).for_each(|c| c.abort()));
 }
 
-/// Fetches `url`, calling `progress(received, total)` first and after each chunk.
-pub async fn download(url: &str, mut progress: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
+/// Fetches `url`, calling `progress(received, total)` first and after each chunk; fails
+/// rather than hold more than `limit` bytes, whatever the server says or sends.
+pub async fn download(url: &str, limit: u64, mut progress: impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
     let controller = AbortController::new().map_err(describe)?;
     UNDER_WAY.with_borrow_mut(|controllers| controllers.push(controller.clone()));
     progress(0, None);
-    let result = read_all(url, &controller, &mut progress).await;
+    let result = read_all(url, limit, &controller, &mut progress).await;
     UNDER_WAY.with_borrow_mut(|controllers| controllers.retain(|c| c != &controller));
     if controller.signal().aborted() {
         return Err("the download was cancelled".into());
     }
+    if result.is_err() {
+        controller.abort(); // a body given up on stops arriving
+    }
     result
 }
 
-async fn read_all(url: &str, controller: &AbortController, progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
+async fn read_all(url: &str, limit: u64, controller: &AbortController, progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
     let response: Response = JsFuture::from(fetch_with_signal(url, &controller.signal()))
         .await
         .map_err(|e| format!("download of {url} failed: {}", describe(e)))?
@@ -42,10 +51,14 @@ async fn read_all(url: &str, controller: &AbortController, progress: &mut impl F
     if !response.ok() {
         return Err(format!("download of {url} failed: HTTP {}", response.status()));
     }
-    let total = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
+    let total: Option<u64> = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
+    let too_big = |size: u64| format!("{url} is over {} MB, more than this download may hold ({size} bytes)", limit / 1_000_000);
+    if let Some(size) = total.filter(|&size| size > limit) {
+        return Err(too_big(size));
+    }
     let body = response.body().ok_or_else(|| format!("{url}: empty response"))?;
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|object: js_sys::Object| describe(object.into()))?;
-    let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    let mut bytes = Vec::with_capacity(usize::try_from(total.unwrap_or(0)).unwrap_or(0));
     progress(0, total);
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| format!("download interrupted: {}", describe(e)))?;
@@ -55,6 +68,10 @@ async fn read_all(url: &str, controller: &AbortController, progress: &mut impl F
         let value: Uint8Array = Reflect::get(&chunk, &"value".into()).map_err(describe)?.dyn_into().map_err(describe)?;
         // Straight from the JS chunk into the buffer (no intermediate Vec).
         let start = bytes.len();
+        let received = start as u64 + u64::from(value.length());
+        if received > limit {
+            return Err(too_big(received));
+        }
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);
         progress(bytes.len() as u64, total);

@@ -4,7 +4,7 @@
 use super::status::Provenance;
 use crate::model::manifest::Manifest;
 use crate::model::timm::{CONFIG_FILE, TimmId, WEIGHTS_FILE, read_config};
-use crate::web::platform::download::download;
+use crate::web::platform::download::{JSON_LIMIT, download};
 use crate::web::platform::scope::absolute_url;
 use crate::web::worker::{ModelSource, cache_key};
 
@@ -37,7 +37,7 @@ pub const CHOICE_KEY: &str = "transfer-studio.model";
 
 /// The site's model manifest.
 pub async fn fetch_manifest() -> Result<Manifest, String> {
-    let bytes = download(MANIFEST_URL, |_, _| {}).await?;
+    let bytes = download(MANIFEST_URL, JSON_LIMIT, |_, _| {}).await?;
     Manifest::parse(&bytes).map_err(|err| err.to_string())
 }
 
@@ -49,7 +49,7 @@ pub async fn resolve(text: &str, hub: &str) -> Result<Choice, String> {
         return Ok(Choice { source: ModelSource::from_url(text.to_string()), provenance: Provenance::Url });
     };
     let config_url = id.file_url(hub, CONFIG_FILE);
-    let config = download(&config_url, |_, _| {}).await.map_err(|reason| format!("{id}: {reason}"))?;
+    let config = download(&config_url, JSON_LIMIT, |_, _| {}).await.map_err(|reason| format!("{id}: {reason}"))?;
     let model = read_config(&config).map_err(|err| format!("{id}: {err}"))?;
     let mut source = ModelSource::from_url(id.file_url(hub, WEIGHTS_FILE));
     source.name = id.to_string();

@@ -11,7 +11,7 @@ use crate::model::quant::{is_int8, quantize_torchvision, source_digest};
 use crate::vision::preprocess::Preprocessing;
 
 use super::model_cache;
-use crate::web::platform::download::download;
+use crate::web::platform::download::{WEIGHTS_LIMIT, download};
 use crate::web::platform::scope::yield_to_browser;
 
 /// Where a model's bytes can be fetched (or how they are made), and what they must hash to.
@@ -120,7 +120,7 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
         }
         None => {
             let progress = |received, total: Option<u64>| stage(Stage::Downloading { received, total: total.or(source.expected_bytes) });
-            download(&source.url, progress).await?
+            download(&source.url, source.expected_bytes.unwrap_or(WEIGHTS_LIMIT), progress).await?
         }
     };
     if let Some(expected) = &source.sha256 {

@@ -252,7 +252,9 @@ impl Project {
         let ids: Vec<u64> = words(file.tensor("example.id", Dtype::U64, &[n])?);
         let classes: Vec<u32> = words(file.tensor("example.class", Dtype::U32, &[n])?);
         let view_counts: Vec<u32> = words(file.tensor("example.views", Dtype::U32, &[n])?);
-        let rows: usize = view_counts.iter().map(|&v| v as usize).sum();
+        // In u64 and checked: on wasm32 a usize sum could wrap onto the real row count.
+        let rows = view_counts.iter().map(|&v| u64::from(v)).sum::<u64>();
+        let rows = usize::try_from(rows).ok().filter(|r| r.checked_mul(FEATURE_DIM * 4).is_some()).ok_or_else(|| damaged(format!("{rows} feature rows")))?;
         let features: Vec<f32> = words(file.tensor("features", Dtype::F32, &[rows, FEATURE_DIM])?);
         let ends: Vec<u64> = words(file.tensor("thumbnail.ends", Dtype::U64, &[n])?);
         let thumbnails = file.tensor_of_any_shape("thumbnails", Dtype::U8)?;
@@ -270,7 +272,7 @@ impl Project {
         if view_counts.contains(&0) {
             return Err(damaged("an example has no features".into()));
         }
-        if ends.windows(2).any(|w| w[0] > w[1]) || ends.last().is_some_and(|&end| end as usize != thumbnails.len()) {
+        if ends.windows(2).any(|w| w[0] > w[1]) || ends.last().is_some_and(|&end| end != thumbnails.len() as u64) {
             return Err(damaged("thumbnail offsets do not match the thumbnail bytes".into()));
         }
         if features.iter().any(|v| !v.is_finite()) {
@@ -297,7 +299,13 @@ impl Project {
             Some(record) => {
                 let k = record.class_ids.len();
                 let weight = words(file.tensor("head.weight", Dtype::F32, &[k, FEATURE_DIM])?);
-                let bias = words(file.tensor("head.bias", Dtype::F32, &[k])?);
+                let bias: Vec<f32> = words(file.tensor("head.bias", Dtype::F32, &[k])?);
+                if weight.iter().chain(&bias).any(|v| !v.is_finite()) {
+                    return Err(damaged("the head's weights contain NaN or infinity".into()));
+                }
+                if record.evaluation.as_ref().is_some_and(|e| e.confusion.len() != k || e.confusion.iter().any(|row| row.len() != k)) {
+                    return Err(damaged(format!("the confusion matrix is not {k}×{k}")));
+                }
                 Some(TrainedHead { weights: HeadWeights { weight, bias }, record })
             }
         };
@@ -306,87 +314,4 @@ impl Project {
 }
 
 #[cfg(test)]
-mod tests {
-    use safetensors::SafeTensors;
-    use safetensors::tensor::TensorView;
-
-    use super::*;
-
-    fn sample() -> Project {
-        let mut project = Project { backbone: Some("ab".repeat(32)), ..Project::default() };
-        let cats = project.add_class("cats");
-        let dogs = project.add_class("dogs");
-        for (i, (class, views)) in [(cats, 1), (dogs, 4), (dogs, 1)].into_iter().enumerate() {
-            project.examples.push(Example {
-                id: project.next_example_id(),
-                class,
-                thumbnail: vec![i as u8; 10 + i],
-                features: (0..views * FEATURE_DIM).map(|v| (v * (i + 1)) as f32 * 1e-3).collect(),
-            });
-        }
-        let mut weights = HeadWeights::zeros(2);
-        weights.weight.iter_mut().enumerate().for_each(|(i, w)| *w = (i as f32).sin());
-        weights.bias = vec![0.25, -0.25];
-        let record = TrainingRecord {
-            class_ids: vec![cats, dogs],
-            settings: TrainSettings::default(),
-            validation_ids: vec![2],
-            history: vec![EpochMetrics { epoch: 1, train_loss: 0.5, train_accuracy: 1.0, validation_loss: Some(0.7), validation_accuracy: Some(1.0) }],
-            evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]] }),
-        };
-        project.head = Some(TrainedHead { weights, record });
-        project
-    }
-
-    #[test]
-    fn round_trips_byte_for_byte() {
-        let project = sample();
-        let bytes = project.to_bytes();
-        let back = Project::from_bytes(&bytes).unwrap();
-        assert_eq!(back, project);
-        let again = back.to_bytes();
-        let tensors = |bytes: &[u8], key: &str| SafeTensors::deserialize(bytes).unwrap().tensor(key).unwrap().data().to_vec();
-        for key in ["head.weight", "head.bias", "features", "thumbnails"] {
-            assert!(tensors(&again, key) == tensors(&bytes, key), "{key} changed");
-        }
-        assert!(back.current_head().is_some());
-    }
-
-    #[test]
-    fn class_names_follow_the_ids_and_mark_unknown_ones() {
-        let project = sample();
-        assert_eq!(project.class_names(&[1, 0, 7]), ["dogs", "cats", "?"]);
-        assert!(project.class_names(&[]).is_empty());
-    }
-
-    #[test]
-    fn a_changed_class_list_makes_the_head_stale() {
-        let mut project = sample();
-        project.add_class("birds");
-        assert!(project.current_head().is_none());
-        project.delete_class(2);
-        assert!(project.current_head().is_some());
-        project.delete_class(0);
-        assert_eq!(project.examples.len(), 2);
-        assert!(project.current_head().is_none());
-    }
-
-    #[test]
-    fn rejects_foreign_damaged_and_future_files() {
-        let message = |bytes: &[u8]| Project::from_bytes(bytes).unwrap_err().to_string();
-        assert!(message(b"{\"not\": \"safetensors\"}").starts_with("not a Transfer Studio project file"));
-        let bytes = sample().to_bytes();
-        assert!(message(&bytes[..bytes.len() - 10]).starts_with("not a Transfer Studio project file"));
-
-        let other = safetensors::serialize(Vec::<(String, TensorView)>::new(), Some(HashMap::from([("format".to_string(), "x".to_string())]))).unwrap();
-        assert_eq!(message(&other), "not a Transfer Studio project file (format is x)");
-
-        let mut future = sample();
-        future.classes[0].id = 9;
-        let mut bytes = sample().to_bytes();
-        let at = bytes.windows(13).position(|w| w == b"\"version\":\"1\"").unwrap();
-        bytes[at + 11] = b'7';
-        assert_eq!(message(&bytes), "project file version 7 is not supported (this app reads version 1)");
-        assert_eq!(message(&future.to_bytes()), "the project file is damaged: an example belongs to unknown class 0");
-    }
-}
+mod tests;
