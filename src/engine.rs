@@ -137,7 +137,7 @@ impl Classifier {
         if precision == self.precision {
             return self;
         }
-        Self { model: precision.cast(self.model), precision, ..self }
+        Self { model: self.model.cast(precision.dtype()), precision, ..self }
     }
 
     /// What the model computes in.

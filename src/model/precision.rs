@@ -2,8 +2,7 @@
 //! `shader-f16`). Half the bytes to move per weight and activation; the logits drift by
 //! about 1e-2 (see `tests/parity.rs`, which states the tolerance).
 
-use burn::module::{Module, ModuleMapper, Param};
-use burn::tensor::{Device, FloatDType, Tensor};
+use burn::tensor::{Device, FloatDType};
 use serde::{Deserialize, Serialize};
 
 /// The float type of a model's weights and activations.
@@ -37,35 +36,5 @@ impl Precision {
             Self::F32 => "f32",
             Self::F16 => "f16",
         }
-    }
-
-    /// Every float parameter of `module`, cast to this precision.
-    pub fn cast<M: Module>(self, module: M) -> M {
-        module.map(&mut CastFloats(self.dtype()))
-    }
-}
-
-struct CastFloats(FloatDType);
-
-impl ModuleMapper for CastFloats {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let dtype = self.0;
-        param.map(|tensor| tensor.cast(dtype))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use burn::nn::LinearConfig;
-    use burn::tensor::DType;
-
-    use super::*;
-
-    #[test]
-    fn cast_reaches_every_float_parameter() {
-        let linear = LinearConfig::new(3, 2).init(&Device::flex());
-        let half = Precision::F16.cast(linear);
-        assert_eq!(half.weight.val().dtype(), DType::F16);
-        assert_eq!(half.bias.expect("Linear has a bias by default").val().dtype(), DType::F16);
     }
 }

@@ -16,7 +16,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
 use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::fold::{FoldedConv, FoldedResNet50};
@@ -125,6 +125,19 @@ impl ResNet50 {
     pub fn activation_maps(&self, feature_map: Tensor<4>) -> Tensor<2> {
         let [_, channels, height, width] = feature_map.dims();
         self.fc.weight.val().transpose().matmul(feature_map.reshape([channels, height * width]))
+    }
+
+    /// Every weight and bias cast to `dtype` on the device (by hand rather than with a
+    /// `ModuleMapper`, whose generic walk costs the wasm kilobytes).
+    pub fn cast(self, dtype: FloatDType) -> Self {
+        let conv = |conv: Conv2d| Conv2d { weight: conv.weight.map(|w| w.cast(dtype)), bias: conv.bias.map(|b| b.map(|b| b.cast(dtype))), ..conv };
+        let blocks = self
+            .blocks
+            .into_iter()
+            .map(|b| Bottleneck { reduce: conv(b.reduce), spatial: conv(b.spatial), expand: conv(b.expand), downsample: b.downsample.map(conv) })
+            .collect();
+        let fc = Linear { weight: self.fc.weight.map(|w| w.cast(dtype)), bias: self.fc.bias.map(|b| b.map(|b| b.cast(dtype))) };
+        Self { stem: conv(self.stem), blocks, fc }
     }
 
     /// Images to logits.

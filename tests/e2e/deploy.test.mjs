@@ -1,6 +1,7 @@
 // The static site as deployed on a project page: served under a sub-path only, it loads,
 // registers its service worker for that path, works offline there, and Chromium finds its
-// web app manifest valid and the site installable.
+// web app manifest valid and the site installable. Its shell cache holds one build: the
+// hashed files of an older one and the caches of an older service worker are dropped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,6 +16,10 @@ after(() => site.close());
 
 test('under a sub-path: loads, goes offline, installable', { timeout: 600_000 }, async () => {
   const context = await launch({ webgpu: false });
+  // What an earlier version of the service worker left, before this one is installed.
+  await context.addInitScript(() => {
+    if (!navigator.serviceWorker.controller) caches.open('transfer-studio-shell-v1').then((cache) => cache.put('old-shell', new Response('v1')));
+  });
   try {
     const studio = new StudioPage(await context.newPage());
     const page = studio.page;
@@ -30,6 +35,22 @@ test('under a sub-path: loads, goes offline, installable', { timeout: 600_000 },
     assert.ok(manifest.url.startsWith(site.url), manifest.url);
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
     assert.deepEqual(installabilityErrors, [], JSON.stringify(installabilityErrors));
+
+    // An older build's wasm in the shell cache goes at the next page fetch.
+    const stale = await page.evaluate(async () => {
+      const url = new URL('app-0123456789abcdef_bg.wasm', location.href).href;
+      await (await caches.open('transfer-studio-shell-v2')).put(url, new Response('an older build'));
+      return url;
+    });
+    await page.reload();
+    assert.equal(await studio.waitForModel(), 'ready');
+    await page.waitForFunction(async (url) => !(await (await caches.open('transfer-studio-shell-v2')).match(url)), stale, { timeout: 30_000 });
+    const { names, wasm } = await page.evaluate(async () => ({
+      names: await caches.keys(),
+      wasm: (await (await caches.open('transfer-studio-shell-v2')).keys()).filter((r) => r.url.endsWith('.wasm')).length,
+    }));
+    assert.ok(!names.includes('transfer-studio-shell-v1'), `an older worker's cache is dropped: ${names}`);
+    assert.equal(wasm, 1, 'one build in the shell cache');
 
     await context.setOffline(true);
     await page.reload();

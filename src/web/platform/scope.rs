@@ -5,7 +5,7 @@
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, CacheStorage, RequestInit, Window, WorkerGlobalScope};
+use web_sys::{AbortSignal, CacheStorage, ReferrerPolicy, RequestCredentials, RequestInit, Window, WorkerGlobalScope};
 
 /// A JS error (or any thrown value) as a message for the user.
 pub fn describe(value: JsValue) -> String {
@@ -40,10 +40,14 @@ pub fn caches() -> Result<CacheStorage, JsValue> {
     }
 }
 
-/// `fetch(url, { signal })` of the page or the worker.
+/// `fetch(url, { signal, credentials: "omit", referrerPolicy: "no-referrer" })` of the page
+/// or the worker.
 pub fn fetch_with_signal(url: &str, signal: &AbortSignal) -> Promise {
     let init = RequestInit::new();
     init.set_signal(Some(signal));
+    // Weights URLs are the user's to choose: they get no cookies and no page address.
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_referrer_policy(ReferrerPolicy::NoReferrer);
     let global = js_sys::global();
     match global.dyn_ref::<Window>() {
         Some(window) => window.fetch_with_str_and_init(url, &init),
