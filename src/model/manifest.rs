@@ -117,11 +117,11 @@ impl ModelEntry {
 
     fn check(&self) -> Result<(), ManifestError> {
         let problem = |problem| Err(ManifestError::Entry { name: self.name.clone(), problem });
-        let pinned = self.sha256.as_deref().is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        let pinned = self.sha256.as_deref().is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
         match (&self.url, self.seed) {
             (Some(_), Some(_)) => problem("give a url or a seed, not both"),
             (None, None) => problem("give a url or a seed"),
-            (Some(_), None) if !pinned => problem("a url needs its sha256 (64 lower-case hex digits)"),
+            (Some(_), None) if !pinned => problem("a url needs its sha256 (64 hex digits)"),
             (None, Some(_)) if self.kind != ModelKind::Demo => problem("only demo weights are made from a seed"),
             _ => Ok(()),
         }
@@ -131,8 +131,10 @@ impl ModelEntry {
 impl Manifest {
     /// Parses and checks a manifest: every entry is a pinned file or a demo seed.
     pub fn parse(json: &[u8]) -> Result<Self, ManifestError> {
-        let manifest: Self = serde_json::from_slice(json).map_err(|err| ManifestError::Malformed(err.to_string()))?;
+        let mut manifest: Self = serde_json::from_slice(json).map_err(|err| ManifestError::Malformed(err.to_string()))?;
         manifest.models.iter().try_for_each(ModelEntry::check)?;
+        // Digests are compared as computed: lower-case hex.
+        manifest.models.iter_mut().for_each(|m| m.sha256 = m.sha256.take().map(|d| d.to_ascii_lowercase()));
         if manifest.models.is_empty() {
             return Err(ManifestError::Malformed("it lists no model".into()));
         }
@@ -175,6 +177,8 @@ mod tests {
         let entry = |fields: &str| format!(r#"{{"models": [{{"name": "x", "kind": "demo", "format": "fp32"{fields}}}]}}"#);
         assert!(Manifest::parse(entry(r#", "seed": 3"#).as_bytes()).is_ok());
         assert!(Manifest::parse(entry(&format!(r#", "url": "a", "sha256": "{}""#, "0".repeat(64))).as_bytes()).is_ok());
+        let upper = Manifest::parse(entry(&format!(r#", "url": "a", "sha256": "{}""#, "AB".repeat(32))).as_bytes()).unwrap();
+        assert_eq!(upper.models[0].sha256.as_deref(), Some("ab".repeat(32).as_str()), "digests are compared in lower case");
         for bad in ["", r#", "url": "a""#, r#", "url": "a", "sha256": "ABC""#, r#", "url": "a", "seed": 1"#] {
             assert!(matches!(Manifest::parse(entry(bad).as_bytes()), Err(ManifestError::Entry { .. })), "{bad}");
         }

@@ -121,6 +121,9 @@ pub enum ImageError {
         /// Height in pixels.
         height: u32,
     },
+    /// Its header asks for more memory than the decoder may allocate (sides not known).
+    #[error("the image would take over 512 MiB to decode; up to 100 megapixels and 512 MiB decoded are supported")]
+    OverLimit,
     /// Over [`MAX_PIXELS`], or it would decode to over [`MAX_DECODED_BYTES`].
     #[error("the image is {width}×{height} ({megabytes} MB decoded); up to 100 megapixels and 512 MiB decoded are supported")]
     TooLarge {
@@ -140,7 +143,11 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage, ImageError> {
     if reader.format().is_none() {
         return Err(ImageError::UnknownFormat);
     }
-    let mut decoder = reader.into_decoder().map_err(|err| ImageError::Corrupt(err.to_string()))?;
+    let mut decoder = reader.into_decoder().map_err(|err| match err {
+        // The decoder refused its header's size against the reader's default allocation limit.
+        image::ImageError::Limits(_) => ImageError::OverLimit,
+        err => ImageError::Corrupt(err.to_string()),
+    })?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(ImageError::BadSize { width, height });

@@ -22,5 +22,6 @@ pub fn mount() {
     if search.trim_start_matches('?').split('&').any(|p| p == "bench") {
         return;
     }
+    ui::show_panics();
     leptos::mount::mount_to_body(ui::App);
 }

@@ -26,6 +26,14 @@ test('under a sub-path: loads, goes offline, installable', { timeout: 600_000 },
     await studio.open(site.url);
     assert.equal(await studio.waitForModel(), 'ready', await studio.status().textContent());
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(INT8, PHOTO));
+    // The site's policy: its own files, wasm, blob workers, data/blob images, https fetches;
+    // inline scripts only by hash. Every test fails on a violation it reports (support/site.mjs).
+    const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    const scripts = policy.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    assert.match(scripts, /^script-src 'self' 'wasm-unsafe-eval'( 'sha256-[A-Za-z0-9+/=]+')+$/, policy);
+    for (const directive of ["default-src 'self'", "worker-src 'self' blob:", "img-src 'self' data: blob:", "object-src 'none'"]) {
+      assert.ok(policy.includes(directive), `${directive} in ${policy}`);
+    }
 
     const scope = await studio.offlineReady();
     assert.equal(scope, site.url, 'the service worker controls the sub-path');

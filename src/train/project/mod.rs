@@ -25,6 +25,10 @@ pub const FORMAT: &str = "transfer-studio-project";
 /// `__metadata__["version"]`; bumped on any incompatible change.
 pub const VERSION: &str = "1";
 
+/// The largest example id: JavaScript's largest exact integer, so ids stay distinct as
+/// IndexedDB keys (which are doubles).
+pub const MAX_EXAMPLE_ID: u64 = (1 << 53) - 1;
+
 /// A class the user made: a stable id (examples and heads refer to it) and its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassInfo {
@@ -151,7 +155,8 @@ impl Project {
 
     /// Adds a class named `name` with a fresh id, and returns the id.
     pub fn add_class(&mut self, name: &str) -> u32 {
-        let id = self.classes.iter().map(|c| c.id + 1).max().unwrap_or(0);
+        // Files hold class ids below u32::MAX (checked on reading), so this cannot overflow.
+        let id = self.classes.iter().map(|c| c.id.saturating_add(1)).max().unwrap_or(0);
         self.classes.push(ClassInfo { id, name: name.to_string() });
         id
     }
@@ -169,9 +174,10 @@ impl Project {
         self.examples.retain(|e| e.class != id);
     }
 
-    /// A fresh example id: one past the largest in use.
+    /// A fresh example id: one past the largest in use (at most [`MAX_EXAMPLE_ID`], as files
+    /// hold ids below it).
     pub fn next_example_id(&self) -> u64 {
-        self.examples.iter().map(|e| e.id + 1).max().unwrap_or(0)
+        self.examples.iter().map(|e| e.id.saturating_add(1)).max().unwrap_or(0).min(MAX_EXAMPLE_ID)
     }
 
     /// How many examples the class has.
@@ -262,6 +268,12 @@ impl Project {
         let class_ids: HashSet<u32> = info.classes.iter().map(|c| c.id).collect();
         if class_ids.len() != info.classes.len() {
             return Err(damaged("two classes share an id".into()));
+        }
+        if info.classes.iter().any(|c| c.id == u32::MAX) {
+            return Err(damaged(format!("class id {} is out of range", u32::MAX)));
+        }
+        if let Some(id) = ids.iter().find(|&&id| id >= MAX_EXAMPLE_ID) {
+            return Err(damaged(format!("example id {id} is out of range (ids are below 2^53 - 1)")));
         }
         if ids.iter().collect::<HashSet<_>>().len() != n {
             return Err(damaged("two examples share an id".into()));

@@ -111,3 +111,21 @@ fn rejects_foreign_damaged_and_future_files() {
     assert_eq!(message(&bytes), "project file version 7 is not supported (this app reads version 1)");
     assert_eq!(message(&future.to_bytes()), "the project file is damaged: an example belongs to unknown class 0");
 }
+
+/// Ids that JavaScript numbers (IndexedDB keys) cannot hold apart, or whose successor
+/// overflows, are refused.
+#[test]
+fn ids_beyond_the_exact_range_are_refused() {
+    let mut project = sample();
+    project.examples[1].id = MAX_EXAMPLE_ID;
+    let error = Project::from_bytes(&project.to_bytes()).unwrap_err().to_string();
+    assert!(error.contains("out of range"), "{error}");
+    let mut project = sample();
+    project.examples[1].id = MAX_EXAMPLE_ID - 1;
+    assert_eq!(Project::from_bytes(&project.to_bytes()).unwrap().next_example_id(), MAX_EXAMPLE_ID);
+    let mut project = sample();
+    project.classes[0].id = u32::MAX;
+    project.examples.retain(|e| e.class != 0);
+    project.head = None;
+    assert!(Project::from_bytes(&project.to_bytes()).unwrap_err().to_string().contains("out of range"));
+}

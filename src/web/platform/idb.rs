@@ -9,6 +9,9 @@ use web_sys::{Event, EventTarget, IdbDatabase, IdbObjectStore, IdbOpenDbRequest,
 
 use super::scope::describe;
 
+/// One write: the store, the key, and the value to put there (`None` deletes it).
+pub type Write = (&'static str, JsValue, Option<JsValue>);
+
 /// An open IndexedDB database.
 pub struct Database {
     db: IdbDatabase,
@@ -95,7 +98,7 @@ impl Database {
 
     /// Applies `writes` (store, key, value-or-delete) in one transaction and waits for the
     /// commit; either all of them are stored or none.
-    pub async fn write(&self, writes: Vec<(&str, JsValue, Option<JsValue>)>) -> Result<(), String> {
+    pub async fn write(&self, writes: Vec<Write>) -> Result<(), String> {
         let mut names: Vec<&str> = writes.iter().map(|(store, _, _)| *store).collect();
         names.sort_unstable();
         names.dedup();
@@ -107,6 +110,43 @@ impl Database {
                 None => store.delete(&key),
             }
             .map_err(describe)?;
+        }
+        settled(&transaction, "complete", || JsValue::UNDEFINED).await.map(|_| ())
+    }
+
+    /// Replaces the contents of `stores` in one transaction: they are cleared, then each
+    /// batch from `next_batch` is written once the one before it is stored (so the page
+    /// runs between batches and holds one batch's records at a time). At the first failure
+    /// the transaction is aborted: either all of it is stored or nothing changed.
+    pub async fn rewrite(&self, stores: &[&str], mut next_batch: impl FnMut() -> Option<Vec<Write>>) -> Result<(), String> {
+        let transaction = self.transaction(stores, IdbTransactionMode::Readwrite)?;
+        let written: Result<(), String> = async {
+            for store in stores {
+                Self::store(&transaction, store)?.clear().map_err(describe)?;
+            }
+            while let Some(batch) = next_batch() {
+                let mut last = None;
+                for (store, key, value) in batch {
+                    let store = Self::store(&transaction, store)?;
+                    last = Some(
+                        match value {
+                            Some(value) => store.put_with_key(&value, &key),
+                            None => store.delete(&key),
+                        }
+                        .map_err(describe)?,
+                    );
+                }
+                // The transaction stays active while one of its requests is pending.
+                if let Some(last) = last {
+                    request(last).await?;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(message) = written {
+            let _ = transaction.abort();
+            return Err(message);
         }
         settled(&transaction, "complete", || JsValue::UNDEFINED).await.map(|_| ())
     }

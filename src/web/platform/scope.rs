@@ -9,6 +9,9 @@ use web_sys::{AbortSignal, CacheStorage, ReferrerPolicy, RequestCredentials, Req
 
 /// A JS error (or any thrown value) as a message for the user.
 pub fn describe(value: JsValue) -> String {
+    if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", exception.name(), exception.message());
+    }
     value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| value.as_string()).unwrap_or_else(|| format!("{value:?}"))
 }
 

@@ -1,5 +1,6 @@
 //! How much of the origin's storage quota is used (`navigator.storage.estimate()`): the
-//! cached models, the app shell and the teach project all count against it.
+//! cached models, the app shell and the teach project all count against it; and asking
+//! the browser not to evict it (`navigator.storage.persist()`).
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,11 +21,23 @@ fn number(object: &JsValue, name: &str) -> Option<u64> {
     Reflect::get(object, &name.into()).ok()?.as_f64().filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64)
 }
 
+fn storage_method(name: &str) -> Option<(JsValue, js_sys::Function)> {
+    let storage = Reflect::get(&navigator(), &"storage".into()).ok().filter(JsValue::is_object)?;
+    let method = Reflect::get(&storage, &name.into()).ok()?.dyn_into().ok()?;
+    Some((storage, method))
+}
+
+/// Asks the browser to keep this site's storage under pressure (it may decide without
+/// asking the user); whether it will.
+pub async fn ask_to_persist() -> bool {
+    let Some((storage, persist)) = storage_method("persist") else { return false };
+    let Ok(promise) = persist.call0(&storage).and_then(|p| p.dyn_into::<Promise>()) else { return false };
+    JsFuture::from(promise).await.ok().and_then(|granted| granted.as_bool()).unwrap_or(false)
+}
+
 /// The browser's estimate, or why there is none.
 pub async fn estimate() -> Result<StorageUse, String> {
-    let storage = Reflect::get(&navigator(), &"storage".into()).map_err(describe)?;
-    let estimate = Reflect::get(&storage, &"estimate".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let Some(estimate) = estimate else { return Err("this browser does not report storage use".into()) };
+    let Some((storage, estimate)) = storage_method("estimate") else { return Err("this browser does not report storage use".into()) };
     let promise: Promise = estimate.call0(&storage).map_err(describe)?.dyn_into().map_err(describe)?;
     let answer = JsFuture::from(promise).await.map_err(describe)?;
     match (number(&answer, "usage"), number(&answer, "quota")) {

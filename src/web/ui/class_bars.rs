@@ -30,7 +30,7 @@ pub fn ClassBars(
         let content = view! {
             <span class="label">{bar.label.clone()}</span>
             <span class="prob">{percent(bar.prob)}</span>
-            <span class="bar" style=format!("width: {:.2}%", bar.prob * 100.0)></span>
+            <span class="bar" style:width=format!("{:.2}%", bar.prob * 100.0)></span>
         };
         let row = match chosen {
             Some(chosen) => view! {

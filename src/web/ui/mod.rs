@@ -16,6 +16,7 @@ mod header;
 mod menus;
 mod mode;
 mod models_panel;
+mod panic_notice;
 mod sources;
 mod status;
 mod studio;
@@ -23,3 +24,4 @@ mod teach;
 mod webcam;
 
 pub use app::App;
+pub use panic_notice::show_panics;

@@ -50,14 +50,21 @@ pub struct Studio {
     pub notice: RwSignal<Option<Notice>>,
     /// The status of the model in use, restored when loading another one fails.
     last_ready: StoredValue<Option<ModelStatus>>,
+    /// The model last asked for from a source (not a file), loaded again after a restart.
+    last_source: StoredValue<Option<(ModelSource, Provenance)>>,
+    /// How often the worker was restarted in this visit.
+    restarts: StoredValue<u32>,
 }
+
+/// Restarts of the worker in one visit: one that keeps dying is left stopped, its reason shown.
+const MAX_RESTARTS: u32 = 3;
 
 impl Studio {
     /// Starts the model worker; nothing loaded yet.
     pub fn new() -> Self {
         let model = ModelHandle::start(&device_choice::request());
         Effect::new(move || model.backend.with(|info| info.iter().for_each(device_choice::keep_probe)));
-        Self {
+        let studio = Self {
             model,
             status: RwSignal::new(ModelStatus::Starting),
             photo: RwSignal::new(None),
@@ -67,7 +74,39 @@ impl Studio {
             manifest: RwSignal::new(None),
             notice: RwSignal::new(None),
             last_ready: StoredValue::new(None),
+            last_source: StoredValue::new(None),
+            restarts: StoredValue::new(0),
+        };
+        Effect::new(move || {
+            if let Some(reason) = studio.model.stopped.get() {
+                studio.recover(reason);
+            }
+        });
+        studio
+    }
+
+    /// The worker died (a crash, a lost GPU device): a fresh one starts — on whatever device
+    /// it finds now — and loads the model again, from the cache where it was kept.
+    fn recover(self, reason: WorkerError) {
+        let restarts = self.restarts.get_value() + 1;
+        self.restarts.set_value(restarts);
+        if restarts > MAX_RESTARTS {
+            self.status.set(ModelStatus::Failed(format!("the model worker keeps failing ({reason}); reload the page — your project is kept")));
+            return;
         }
+        self.model.restart(&device_choice::request());
+        let Some((source, provenance)) = self.last_source.get_value() else {
+            self.status.set(ModelStatus::Failed(format!("{reason}; load your weights file again")));
+            return;
+        };
+        self.error.set(Some(format!("{reason}. Loading {} again…", source.name)));
+        self.status.set(ModelStatus::Preparing { name: source.name.clone() });
+        spawn_local(async move {
+            match self.load(source, provenance).await {
+                Ok(()) => self.error.set(Some(format!("The model worker stopped ({reason}) and was restarted; the model is loaded again."))),
+                Err(message) => self.error.set(Some(message)),
+            }
+        });
     }
 
     /// Runs a user action: busy while it runs, its error shown, the current model kept.
@@ -88,6 +127,7 @@ impl Studio {
         let name = file.name();
         if name.ends_with(".safetensors") {
             let started = Instant::now();
+            self.last_source.set_value(None);
             self.status.set(ModelStatus::Preparing { name: name.clone() });
             let loaded = self.model.load_file(file).await.map_err(|error| self.keep_previous(error.into()))?;
             self.set_ready(name, Provenance::UserFile, &loaded, started);
@@ -105,6 +145,7 @@ impl Studio {
     /// it has loaded. On failure the current model stays and no cache entry is left behind.
     pub async fn load(self, source: ModelSource, provenance: Provenance) -> Result<(), String> {
         let started = Instant::now();
+        self.last_source.set_value(Some((source.clone(), provenance.clone())));
         let name = source.name.clone();
         let approx_bytes = source.approx_bytes;
         let status = self.status;
@@ -127,7 +168,11 @@ impl Studio {
                 Stage::Preparing => ModelStatus::Preparing { name },
             })
         };
-        let loaded = self.model.load(source.clone(), progress).await.map_err(|error| self.keep_previous(error.into()))?;
+        let loaded = self.model.load(source.clone(), progress).await.map_err(|error| match error {
+            // The worker died: the restart loads the model again and says so.
+            WorkerError::Failed(_) | WorkerError::Stopped => error.into(),
+            error => self.keep_previous(error.into()),
+        })?;
         self.set_ready(source.name, provenance, &loaded, started);
         if let Some(problem) = loaded.not_cached {
             self.error.set(Some(format!("The model is loaded but could not be kept for the next visit: {problem}")));

@@ -63,8 +63,8 @@ pub struct ModelWorker {
 
 impl ModelWorker {
     /// Starts the worker on the device `request` asks for; `on_ready` hears which device it
-    /// picked.
-    pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static) -> Result<Self, WorkerError> {
+    /// picked, `on_stop` why it stopped answering (it died, or spoke nonsense).
+    pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static, on_stop: impl Fn(WorkerError) + 'static) -> Result<Self, WorkerError> {
         let not_started = |e: JsValue| WorkerError::NotStarted(describe(e));
         let options = BlobPropertyBag::new();
         options.set_type("text/javascript");
@@ -76,16 +76,21 @@ impl ModelWorker {
         let worker = Worker::new_with_options(&script, &worker_options).map_err(not_started)?;
         let _ = Url::revoke_object_url(&script);
 
+        let on_stop: Rc<dyn Fn(WorkerError)> = Rc::new(on_stop);
         let state = Rc::new(RefCell::new(State { waiting: Some(Vec::new()), ..State::default() }));
         let on_message = {
-            let (state, worker) = (state.clone(), worker.clone());
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| receive(&state, &worker, event.data(), &on_ready))
+            let (state, worker, on_stop) = (state.clone(), worker.clone(), on_stop.clone());
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                if let Err(reason) = receive(&state, &worker, event.data(), &on_ready) {
+                    stop(&state, reason, &*on_stop);
+                }
+            })
         };
         let on_error = {
             let state = state.clone();
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
                 event.prevent_default();
-                stop(&state, WorkerError::Failed(event.message()));
+                stop(&state, WorkerError::Failed(event.message()), &*on_stop);
             })
         };
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -146,16 +151,13 @@ fn post(worker: &Worker, parts: &Array) {
     }
 }
 
-fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready: &impl Fn(BackendInfo)) {
+/// Routes one message from the worker; an error means the worker cannot be trusted to answer.
+fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready: &impl Fn(BackendInfo)) -> Result<(), WorkerError> {
     if let Some(failed) = Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()) {
-        stop(state, WorkerError::NotStarted(failed));
-        return;
+        return Err(WorkerError::NotStarted(failed));
     }
-    let Ok(bytes) = data.dyn_into::<Uint8Array>() else { return stop(state, WorkerError::Malformed("not a message's bytes".into())) };
-    let message = match decode::<Message>(&bytes.to_vec()) {
-        Ok(message) => message,
-        Err(reason) => return stop(state, reason),
-    };
+    let bytes = data.dyn_into::<Uint8Array>().map_err(|_| WorkerError::Malformed("not a message's bytes".into()))?;
+    let message = decode::<Message>(&bytes.to_vec())?;
     match message {
         Message::Ready(backend) => {
             let waiting = state.borrow_mut().waiting.take().unwrap_or_default();
@@ -179,16 +181,22 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
             }
         }
     }
+    Ok(())
 }
 
-/// Fails every call waiting for an answer, and every later one, with `reason`.
-fn stop(state: &Rc<RefCell<State>>, reason: WorkerError) {
-    let pending: Vec<InFlight> = {
+/// Fails every call waiting for an answer, and every later one, with `reason`; `on_stop`
+/// hears it once.
+fn stop(state: &Rc<RefCell<State>>, reason: WorkerError, on_stop: &dyn Fn(WorkerError)) {
+    let (pending, first) = {
         let mut state = state.borrow_mut();
-        state.stopped = Some(reason.clone());
-        state.pending.drain().map(|(_, p)| p).collect()
+        let first = state.stopped.is_none();
+        state.stopped.get_or_insert_with(|| reason.clone());
+        (state.pending.drain().map(|(_, p)| p).collect::<Vec<InFlight>>(), first)
     };
     for p in pending {
         let _ = p.answer.send(Err(reason.clone()));
+    }
+    if first {
+        on_stop(reason);
     }
 }

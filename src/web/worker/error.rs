@@ -39,8 +39,8 @@ pub enum WorkerError {
     /// The worker could not be started.
     #[error("the model worker could not start: {0}")]
     NotStarted(String),
-    /// The worker died (an error event); nothing more will be answered.
-    #[error("the model worker failed ({0}); reload the page — your classes and examples are kept")]
+    /// The worker died (an error event); the page starts another one.
+    #[error("the model worker failed ({0}); it is being restarted — your classes and examples are kept")]
     Failed(String),
     /// The worker dropped the call without answering.
     #[error("the model worker stopped")]

@@ -64,17 +64,40 @@ pub struct ModelHandle {
     pub backend: RwSignal<Option<BackendInfo>>,
     /// The worker's memory after its last load, classification or training.
     pub memory: RwSignal<Option<MemoryFigures>>,
+    /// Why the worker stopped answering, once it has (see [`Self::restart`]).
+    pub stopped: RwSignal<Option<WorkerError>>,
 }
 
 impl ModelHandle {
     /// Starts the worker (it picks its device as `request` asks and waits for a model).
     pub fn start(request: &DeviceRequest) -> Self {
-        let backend = RwSignal::new(None);
-        let (worker, failed) = match ModelWorker::start(request, move |info| backend.set(Some(info))) {
-            Ok(worker) => (Some(Rc::new(worker)), None),
-            Err(reason) => (None, Some(reason)),
+        let handle = Self {
+            worker: StoredValue::new_local(None),
+            failed: StoredValue::new(None),
+            loaded: RwSignal::new(None),
+            backend: RwSignal::new(None),
+            memory: RwSignal::new(None),
+            stopped: RwSignal::new(None),
         };
-        Self { worker: StoredValue::new_local(worker), failed: StoredValue::new(failed), loaded: RwSignal::new(None), backend, memory: RwSignal::new(None) }
+        handle.restart(request);
+        handle
+    }
+
+    /// Ends the worker, if any, and starts a fresh one with no model: the calls in flight
+    /// fail (the old worker's answers are gone with it).
+    pub fn restart(self, request: &DeviceRequest) {
+        let (backend, stopped) = (self.backend, self.stopped);
+        self.worker.set_value(None);
+        self.loaded.set(None);
+        self.backend.set(None);
+        self.stopped.set(None);
+        match ModelWorker::start(request, move |info| backend.set(Some(info)), move |reason| stopped.set(Some(reason))) {
+            Ok(worker) => {
+                self.worker.set_value(Some(Rc::new(worker)));
+                self.failed.set_value(None);
+            }
+            Err(reason) => self.failed.set_value(Some(reason)),
+        }
     }
 
     /// Sends `request` at once (borrowed data is encoded before this returns), `file` beside

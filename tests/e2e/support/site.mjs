@@ -78,6 +78,16 @@ export class StudioPage {
     this.page = page;
     this.errors = [];
     page.on('pageerror', (err) => this.errors.push(String(err)));
+    // The site's Content-Security-Policy must never have to refuse anything the app does.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy|securitypolicyviolation/.test(message.text())) this.errors.push(message.text());
+    });
+    page.on('worker', (worker) => worker.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) this.errors.push(`worker: ${message.text()}`);
+    }));
+    page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`securitypolicyviolation: ${e.violatedDirective} refused ${e.blockedURI}`));
+    });
     // Main-thread tasks over 50 ms, from the start: the page must never be blocked that long.
     page.addInitScript(() => {
       window.longTasks = [];
@@ -175,4 +185,18 @@ export function readSafetensors(buffer) {
     tensors[name] = { dtype, shape, bytes: buffer.subarray(8 + length + start, 8 + length + end) };
   }
   return { metadata, tensors };
+}
+
+/** A safetensors file from `tensors` ({name: {dtype, shape, bytes}}) and string `metadata`, written independently of the app. */
+export function writeSafetensors(tensors, metadata = {}) {
+  const header = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, { dtype, shape, bytes }] of Object.entries(tensors)) {
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+    offset += bytes.length;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, json, ...Object.values(tensors).map((t) => t.bytes)]);
 }

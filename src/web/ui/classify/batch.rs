@@ -111,7 +111,7 @@ impl Batch {
         let _ = writer.write_record(&header);
         self.rows.with_untracked(|rows| {
             for row in rows {
-                let mut record = vec![row.file.clone()];
+                let mut record = vec![inert_in_spreadsheets(&row.file)];
                 for rank in 0..TOP_K {
                     match row.top.get(rank) {
                         Some(p) => record.extend([p.index.to_string(), p.label.clone(), format!("{:.6}", p.prob)]),
@@ -122,7 +122,7 @@ impl Batch {
                     Some(t) => record.extend([t.decode_ms, t.preprocess_ms, t.inference_ms, t.total_ms()].map(|ms| format!("{ms:.1}"))),
                     None => record.extend([String::new(), String::new(), String::new(), String::new()]),
                 }
-                record.push(row.error.clone().unwrap_or_default());
+                record.push(inert_in_spreadsheets(row.error.as_deref().unwrap_or_default()));
                 let _ = writer.write_record(&record);
             }
         });
@@ -182,4 +182,10 @@ pub fn BatchTable(batch: Batch) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// A cell a spreadsheet will show as text: one starting like a formula (a file named
+/// `=HYPERLINK(…).jpg`) gets a leading apostrophe (OWASP's advice for CSV injection).
+fn inert_in_spreadsheets(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell.to_string() }
 }

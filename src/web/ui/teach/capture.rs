@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
-use crate::train::project::Example;
+use crate::train::project::{Example, MAX_EXAMPLE_ID};
 use crate::web::platform::scope::sleep_ms;
 use crate::web::worker::{Image, WorkerError};
 
@@ -32,6 +32,9 @@ impl Teach {
     pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
         let backbone = self.backbone_for_project()?;
         let id = self.next_id.get_value();
+        if id > MAX_EXAMPLE_ID {
+            return Err("this project has used every example id: export it and import it into a new one".into());
+        }
         self.next_id.set_value(id + 1);
         let augment = self.project.with_untracked(|p| p.settings.augment);
         self.pending.update(|n| *n += 1);
@@ -49,7 +52,7 @@ impl Teach {
             }
             p.examples.push(example.clone());
         });
-        self.save(async move |store| store.add_example(&example).await).await;
+        self.save_example(example).await;
         Ok(())
     }
 

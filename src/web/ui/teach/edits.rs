@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
+use crate::train::project::Project;
 use crate::train::trainer::TrainSettings;
 
 impl Teach {
@@ -40,16 +41,16 @@ impl Teach {
         let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().filter(|e| e.class == id).map(|e| e.id).collect());
         self.project.update(|p| p.delete_class(id));
         spawn_local(async move {
-            let project = self.info_unless_saving();
-            self.save(async move |store| store.delete_examples(&ids, project.as_ref()).await).await;
+            let project = self.project.with_untracked(Project::without_examples);
+            self.save(async move |store| store.delete_examples(&ids, &project).await).await;
         });
     }
 
     pub fn delete_example(self, id: u64) {
         self.project.update(|p| p.examples.retain(|e| e.id != id));
         spawn_local(async move {
-            let project = self.info_unless_saving();
-            self.save(async move |store| store.delete_examples(&[id], project.as_ref()).await).await;
+            let project = self.project.with_untracked(Project::without_examples);
+            self.save(async move |store| store.delete_examples(&[id], &project).await).await;
         });
     }
 }

@@ -5,7 +5,7 @@
 //! settings), `capture` (examples from files and the camera), `training` (the epoch loop),
 //! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
 //! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`,
-//! `prediction_view`, `project_file`.
+//! `prediction_view`, `project_file`, `saved_state`.
 
 mod capture;
 mod chart;
@@ -17,6 +17,7 @@ mod persistence;
 mod prediction;
 mod prediction_view;
 mod project_file;
+mod saved_state;
 mod store;
 mod training;
 mod training_panel;
@@ -30,7 +31,6 @@ use crate::web::worker::ModelHandle;
 pub use panel::TeachPanel;
 use persistence::Storage;
 use prediction_view::HeadPrediction;
-use store::ProjectStore;
 use training::{Training, TrainingState};
 
 /// Teach mode's state handles; all `Copy`.
@@ -81,24 +81,12 @@ impl Teach {
                 teach.live.set(false);
             }
         });
-        spawn_local(async move {
-            match ProjectStore::open().await {
-                Ok(store) => {
-                    match store.load().await {
-                        Ok(project) => teach.adopt(project),
-                        Err(message) => teach.message.set(Some(message)),
-                    }
-                    teach.storage.open_with(store);
-                }
-                Err(message) => teach.message.set(Some(format!("Your project will not be kept after a reload: {message}"))),
-            }
-        });
+        spawn_local(teach.open_storage());
         teach
     }
 
     /// Shows `project` (loaded or imported) with its last training curves.
     fn adopt(self, project: Project) {
-        self.storage.replaced();
         self.next_id.set_value(project.next_example_id());
         self.training.history.set(project.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default());
         self.training.state.set(TrainingState::Idle);

@@ -9,6 +9,7 @@ use super::Teach;
 use super::classes::ClassCards;
 use super::prediction_view::HeadPredictionView;
 use super::project_file::ProjectFile;
+use super::saved_state::SavedState;
 use super::training_panel::TrainingPanel;
 use crate::web::platform::files::take_files;
 use crate::web::ui::webcam::WebcamControls;
@@ -21,7 +22,12 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
     teach.webcam.release_unless(active);
     let new_class = RwSignal::new(String::new());
     view! {
-        <section class="mode-panel teach" aria-labelledby="teach-title" data-testid="teach" hidden=move || !active.get()>
+        <section class="mode-panel teach" aria-labelledby="teach-title" data-testid="teach" hidden=move || !active.get()
+            data-storage=move || match (teach.storage.loaded.get(), teach.storage.paused.get().is_some()) {
+                (false, _) => "loading",
+                (true, false) => "ready",
+                (true, true) => "paused",
+            }>
             <div class="mode-intro">
                 <h2 id="teach-title">"Teach your own classes"</h2>
                 <p class="hint">
@@ -54,11 +60,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     <p class="pending" data-testid="pending" role="status" hidden=move || teach.pending.get() == 0>
                         {move || format!("Computing features of {} example(s)…", teach.pending.get())}
                     </p>
-                    <p class="saving" data-testid="saving" aria-live="polite" hidden=move || teach.storage.saving.get().is_none()>
-                        {move || teach.storage.saving.get().map(|(stored, total)| format!(
-                            "Saving the project in this browser: {stored} of {total} examples stored (a reload before the end loses it)…"
-                        ))}
-                    </p>
+                    <SavedState teach />
                     <ProjectFile teach />
                 </section>
                 </div>

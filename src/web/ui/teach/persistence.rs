@@ -1,8 +1,9 @@
-//! Keeping the project: written through to IndexedDB as it changes, saved whole after an
+//! Keeping the project: written through to IndexedDB as it changes, replaced whole by an
 //! import, exported to and imported from one file, cleared.
 //!
-//! The project in memory is the source of truth; a storage failure is shown and loses
-//! nothing on the page.
+//! The project in memory is the source of truth. When the saved copy cannot be trusted to
+//! follow it (a load that failed in part, a write refused, another tab's change), writing
+//! pauses until the user chooses: load again, save this one, export, or start over.
 
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -11,66 +12,122 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
-use super::store::ProjectStore;
-use crate::train::project::Project;
+use super::store::{Loaded, ProjectStore};
+use crate::train::project::{Example, Project};
 use crate::web::platform::files::{read_file, save_file};
-use crate::web::platform::scope::yield_to_browser;
+use crate::web::platform::storage::ask_to_persist;
+use crate::web::platform::tabs::OtherTabs;
+
+/// Why changes are not being written to this browser's storage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paused {
+    /// The saved project could not be read, whole or in part: writing now could lose the rest.
+    Load(String),
+    /// A write was refused (full storage, …): what is saved is older than the page.
+    Write(String),
+    /// Another tab changed the saved project.
+    OtherTab,
+}
 
 /// Where the project is kept in this browser; all `Copy`.
 #[derive(Clone, Copy)]
 pub struct Storage {
-    /// Counts adopted projects, so a save of a whole project stops once it is replaced.
-    generation: StoredValue<u64>,
-    /// (examples stored, examples) while a whole project is being saved.
-    pub saving: RwSignal<Option<(usize, usize)>>,
+    /// Whether the saved project was read (or there is no storage to read).
+    pub loaded: RwSignal<bool>,
+    /// Whether a whole project is being written.
+    pub saving: RwSignal<bool>,
+    /// Set while changes are not written, and why.
+    pub paused: RwSignal<Option<Paused>>,
     /// The IndexedDB store, once open (never, where the browser refuses storage).
     store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
+    tabs: StoredValue<Option<OtherTabs>, LocalStorage>,
+    /// Whether the browser was asked to keep the site's storage.
+    persist_asked: StoredValue<bool>,
 }
 
 impl Storage {
     /// Not open yet.
     pub fn new() -> Self {
-        Self { generation: StoredValue::new(0), saving: RwSignal::new(None), store: StoredValue::new_local(None) }
-    }
-
-    /// Uses `store` from now on.
-    pub fn open_with(self, store: ProjectStore) {
-        self.store.set_value(Some(Rc::new(store)));
-    }
-
-    /// A new project is shown: a whole-project save of the old one stops.
-    pub fn replaced(self) {
-        self.generation.update_value(|g| *g += 1);
-        self.saving.set(None);
+        Self {
+            loaded: RwSignal::new(false),
+            saving: RwSignal::new(false),
+            paused: RwSignal::new(None),
+            store: StoredValue::new_local(None),
+            tabs: StoredValue::new_local(None),
+            persist_asked: StoredValue::new(false),
+        }
     }
 }
 
-/// Examples stored per IndexedDB transaction when a whole project is saved; the page runs
-/// between batches.
+/// Examples written per step of a whole-project save; the page runs between steps.
 const SAVE_BATCH: usize = 100;
 
 impl Teach {
-    /// Writes through to IndexedDB; a failure is reported, the page keeps the change.
-    pub(super) async fn save(self, write: impl AsyncFnOnce(Rc<ProjectStore>) -> Result<(), String>) {
-        let Some(store) = self.storage.store.get_value() else { return };
-        if let Err(message) = write(store).await {
-            self.message.set(Some(format!("The change could not be saved in this browser: {message}")));
+    /// Opens the store, loads the saved project, and listens for other tabs' changes.
+    pub(super) async fn open_storage(self) {
+        match ProjectStore::open().await {
+            Ok(store) => {
+                let store = Rc::new(store);
+                self.storage.store.set_value(Some(store.clone()));
+                let paused = self.storage.paused;
+                self.storage.tabs.set_value(OtherTabs::listen(move || paused.set(Some(Paused::OtherTab))));
+                self.load_saved(&store).await;
+            }
+            Err(message) => self.message.set(Some(format!("Your project will not be kept after a reload: {message}"))),
+        }
+        self.storage.loaded.set(true);
+    }
+
+    /// Shows what is saved; anything unreadable pauses writing.
+    async fn load_saved(self, store: &ProjectStore) {
+        match store.load().await {
+            Ok(Loaded { project, unreadable }) => {
+                self.adopt(project);
+                let problem = format!("{unreadable} saved example(s) could not be read or belong to no saved class");
+                self.storage.paused.set((unreadable > 0).then_some(Paused::Load(problem)));
+            }
+            Err(message) => self.storage.paused.set(Some(Paused::Load(message))),
         }
     }
 
-    /// Saves all but the examples; skipped while the whole project is saved, which ends by
-    /// writing the latest info.
-    pub(super) async fn save_info(self) {
-        if self.storage.saving.get_untracked().is_some() {
+    /// Writes through to IndexedDB unless writing is paused; a failure pauses it.
+    pub(super) async fn save(self, write: impl AsyncFnOnce(Rc<ProjectStore>) -> Result<(), String>) {
+        let Some(store) = self.storage.store.get_value() else { return };
+        if self.storage.paused.get_untracked().is_some() {
             return;
         }
+        self.written(write(store).await);
+    }
+
+    /// After a write: other tabs are told, or writing pauses on its failure.
+    fn written(self, outcome: Result<(), String>) {
+        match outcome {
+            Ok(()) => self.storage.tabs.with_value(|tabs| tabs.as_ref().map(OtherTabs::announce)).unwrap_or(()),
+            Err(message) => self.storage.paused.set(Some(Paused::Write(message))),
+        }
+    }
+
+    /// Saves all but the examples.
+    pub(super) async fn save_info(self) {
         let project = self.project.with_untracked(Project::without_examples);
         self.save(async move |store| store.save_info(&project).await).await;
     }
 
-    /// The project's info for a write along with deleted examples (see [`Self::save_info`]).
-    pub(super) fn info_unless_saving(self) -> Option<Project> {
-        self.storage.saving.get_untracked().is_none().then(|| self.project.with_untracked(Project::without_examples))
+    /// Stores a new example with the project's info; the first asks the browser to keep
+    /// the site's storage.
+    pub(super) async fn save_example(self, example: Example) {
+        let project = self.project.with_untracked(Project::without_examples);
+        self.save(async move |store| store.add_example(&example, &project).await).await;
+        self.ask_to_persist();
+    }
+
+    fn ask_to_persist(self) {
+        if !self.storage.persist_asked.get_value() {
+            self.storage.persist_asked.set_value(true);
+            spawn_local(async {
+                ask_to_persist().await;
+            });
+        }
     }
 
     pub fn export(self) {
@@ -90,46 +147,56 @@ impl Teach {
             self.adopt(project);
             self.message.set(None);
             self.save(async move |store| self.save_whole(&store).await).await;
+            self.ask_to_persist();
             Ok(())
         });
     }
 
-    /// Replaces what is saved with the whole project on the page, a batch of examples at a
-    /// time and the rest last (a reload in between finds no project, not half of one).
-    /// Examples deleted meanwhile are skipped; another import or a clear stops it.
+    /// Replaces what is saved with the project on the page, in one transaction. Changes made
+    /// meanwhile are written by transactions that IndexedDB runs after this one.
     async fn save_whole(self, store: &ProjectStore) -> Result<(), String> {
-        let generation = self.storage.generation.get_value();
-        let replaced = move || self.storage.generation.get_value() != generation;
+        let info = self.project.with_untracked(Project::without_examples);
         let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().map(|e| e.id).collect());
-        self.storage.saving.set(Some((0, ids.len())));
-        let stored: Result<(), String> = async {
-            store.clear().await?;
-            for (done, batch) in ids.chunks(SAVE_BATCH).enumerate() {
-                yield_to_browser().await;
-                if replaced() {
-                    return Ok(());
-                }
-                let batch: HashSet<u64> = batch.iter().copied().collect();
-                let examples = self.project.with_untracked(|p| store.put_examples(&p.examples.iter().filter(|e| batch.contains(&e.id)).collect::<Vec<_>>()));
-                examples.await?;
-                self.storage.saving.set(Some((((done + 1) * SAVE_BATCH).min(ids.len()), ids.len())));
-            }
-            Ok(())
-        }
-        .await;
-        if replaced() {
-            return Ok(());
-        }
-        // Cleared before the info is taken, so any later change writes its own info after it.
-        self.storage.saving.set(None);
-        stored?;
-        store.save_info(&self.project.with_untracked(Project::without_examples)).await
+        let mut batches = ids.chunks(SAVE_BATCH);
+        let next = move || {
+            let batch: HashSet<u64> = batches.next()?.iter().copied().collect();
+            Some(self.project.with_untracked(|p| p.examples.iter().filter(|e| batch.contains(&e.id)).cloned().collect()))
+        };
+        self.storage.saving.set(true);
+        let saved = store.replace(&info, next).await;
+        self.storage.saving.set(false);
+        saved
     }
 
+    /// The user's way out of a pause: `reload` shows what is saved; otherwise the page's
+    /// project replaces it.
+    pub fn resume(self, reload: bool) {
+        let Some(store) = self.storage.store.get_value() else { return };
+        spawn_local(async move {
+            if reload {
+                self.load_saved(&store).await;
+                return;
+            }
+            let saved = self.save_whole(&store).await;
+            if saved.is_ok() {
+                self.storage.paused.set(None);
+            }
+            self.written(saved);
+        });
+    }
+
+    /// Deletes the project, on the page and in storage (also the way out of a pause).
     pub fn clear(self) {
         self.stop_recording();
         self.adopt(Project::default());
         self.message.set(None);
-        spawn_local(self.save(async move |store| store.clear().await));
+        let Some(store) = self.storage.store.get_value() else { return };
+        spawn_local(async move {
+            let cleared = store.clear().await;
+            if cleared.is_ok() {
+                self.storage.paused.set(None);
+            }
+            self.written(cleared);
+        });
     }
 }

@@ -1,0 +1,188 @@
+//! Property and mutation tests of every parser of outside bytes: images, fp32 and int8
+//! weights, project files, the model manifest and timm's config. Each gets
+//! structure-aware inputs and byte mutations of valid files (header bytes, numbers in the
+//! JSON header, truncations, insertions) and must answer `Ok` or `Err` — never panic —
+//! within a memory budget, checked by a counting allocator. Round trips:
+//! `from_bytes(to_bytes(x)) == x` for projects and int8 files.
+//!
+//! Short by default; `FUZZ_CASES=n` sets the cases per parser, `FUZZ_SECONDS=s` repeats each
+//! parser's run until that long has passed. Cases run are printed (`--nocapture`).
+
+#[allow(dead_code)] // the fuzz tests use only the golden weights
+mod common;
+mod fuzzing;
+
+use std::sync::OnceLock;
+
+use fuzzing::{Mutation, budget, campaign, mutated, safetensors_header_end};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use transfer_studio::model::arch::{FEATURE_DIM, ResNet50Spec};
+use transfer_studio::model::digest::sha256_hex;
+use transfer_studio::model::fold::FoldedResNet50;
+use transfer_studio::model::manifest::Manifest;
+use transfer_studio::model::quant::Int8ResNet50;
+use transfer_studio::model::timm::{TimmId, read_config};
+use transfer_studio::model::weights::TorchvisionWeights;
+use transfer_studio::train::head::HeadWeights;
+use transfer_studio::train::project::{ClassInfo, Example, Project, TrainedHead, TrainingRecord};
+use transfer_studio::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
+use transfer_studio::vision::preprocess::{Interpolation, Preprocessing, decode, preprocess, resize_and_crop};
+
+/// Images decode within this (the decoder's own limit is 512 MiB, plus the RGB copy).
+const IMAGE_BUDGET: usize = 700 << 20;
+
+fn fp32() -> &'static [u8] {
+    static WEIGHTS: OnceLock<Vec<u8>> = OnceLock::new();
+    WEIGHTS.get_or_init(|| common::golden().expect("golden data (tests/reference/make_golden.py)").weights)
+}
+
+fn int8() -> &'static [u8] {
+    static INT8: OnceLock<Vec<u8>> = OnceLock::new();
+    INT8.get_or_init(|| {
+        let spec = ResNet50Spec::new();
+        let folded = FoldedResNet50::from_torchvision(fp32(), &spec).unwrap();
+        Int8ResNet50::quantize(&folded, Preprocessing::default(), sha256_hex(fp32())).to_bytes(&spec)
+    })
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(common::repo().join(path)).unwrap()
+}
+
+fn project() -> impl Strategy<Value = Project> {
+    let classes = prop::collection::vec(("[a-z é🙂]{1,12}", 0u32..u32::MAX - 1), 0..4);
+    (classes, prop::collection::vec((0u64..(1 << 52), 1usize..3, prop::collection::vec(any::<u8>(), 0..40)), 0..6), any::<bool>(), 0u64..1000).prop_map(
+        |(classes, examples, trained, seed)| {
+            let mut project = Project { backbone: Some(sha256_hex(&seed.to_le_bytes())), ..Project::default() };
+            for (name, id) in classes {
+                if project.class(id).is_none() {
+                    project.classes.push(ClassInfo { id, name });
+                }
+            }
+            for (i, (id, views, thumbnail)) in examples.into_iter().enumerate() {
+                if project.classes.is_empty() || project.examples.iter().any(|e| e.id == id) {
+                    continue;
+                }
+                let class = project.classes[i % project.classes.len()].id;
+                let features = (0..views * FEATURE_DIM).map(|v| ((v as u64 + seed) as f32).sin()).collect();
+                project.examples.push(Example { id, class, thumbnail, features });
+            }
+            if trained && !project.classes.is_empty() {
+                let k = project.classes.len();
+                let mut weights = HeadWeights::zeros(k);
+                weights.weight.iter_mut().enumerate().for_each(|(i, w)| *w = (i as f32 * 0.01).cos());
+                let record = TrainingRecord {
+                    class_ids: project.classes.iter().map(|c| c.id).collect(),
+                    settings: TrainSettings { seed, ..TrainSettings::default() },
+                    validation_ids: project.examples.iter().map(|e| e.id).take(2).collect(),
+                    history: vec![EpochMetrics { epoch: 1, train_loss: 0.25, train_accuracy: 0.5, validation_loss: None, validation_accuracy: Some(1.0) }],
+                    evaluation: Some(Evaluation { confusion: vec![vec![seed as u32; k]; k] }),
+                };
+                project.head = Some(TrainedHead { weights, record });
+            }
+            project
+        },
+    )
+}
+
+#[test]
+fn projects_round_trip_and_mutated_files_are_refused_or_read() {
+    campaign("project round trip", project(), |project| {
+        let back = Project::from_bytes(&project.to_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(back, project);
+        Ok(())
+    });
+    let valid = project().prop_filter("has examples", |p| p.examples.len() > 1);
+    campaign("project mutations", (valid, prop::collection::vec(any::<Mutation>(), 1..6)), |(project, mutations)| {
+        let bytes = project.to_bytes();
+        let bytes = mutated(&bytes, safetensors_header_end(&bytes), &mutations);
+        let read = budget(4 * bytes.len() + (64 << 20), || Project::from_bytes(&bytes));
+        if let Ok(read) = read {
+            prop_assert_eq!(Project::from_bytes(&read.to_bytes()).ok(), Some(read), "what is read writes back the same");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn int8_files_round_trip_and_mutated_ones_are_refused_or_read() {
+    let spec = ResNet50Spec::new();
+    let model = Int8ResNet50::from_bytes(int8(), &spec).unwrap();
+    assert_eq!(Int8ResNet50::from_bytes(&model.to_bytes(&spec), &spec).unwrap(), model, "round trip");
+    let end = safetensors_header_end(int8());
+    campaign("int8 mutations", prop::collection::vec(any::<Mutation>(), 1..6), |mutations| {
+        let bytes = mutated(int8(), end, &mutations);
+        let _ = budget(3 * bytes.len() + (64 << 20), || Int8ResNet50::from_bytes(&bytes, &spec));
+        Ok(())
+    });
+}
+
+#[test]
+fn mutated_fp32_weights_are_refused_or_read() {
+    let spec = ResNet50Spec::new();
+    let end = safetensors_header_end(fp32());
+    campaign("fp32 mutations", (prop::collection::vec(any::<Mutation>(), 1..6), any::<prop::sample::Index>()), |(mutations, pick)| {
+        let bytes = mutated(fp32(), end, &mutations);
+        budget(2 * bytes.len() + (64 << 20), || {
+            if let Ok(weights) = TorchvisionWeights::parse(&bytes, &spec) {
+                let keys = spec.expected_tensors();
+                let _ = weights.f32(&keys[pick.index(keys.len())].0);
+            }
+        });
+        Ok(())
+    });
+}
+
+#[test]
+fn mutated_and_made_up_images_decode_or_are_refused_within_budget() {
+    let seeds: Vec<Vec<u8>> = ["one_pixel.png", "palette.gif", "lossless.webp", "plain.bmp", "grey.png", "exif_rotated.jpg"]
+        .iter()
+        .map(|name| fixture(&format!("tests/fixtures/synthetic/{name}")))
+        .collect();
+    campaign("image mutations", (any::<prop::sample::Index>(), prop::collection::vec(any::<Mutation>(), 1..6)), |(pick, mutations)| {
+        let seed = &seeds[pick.index(seeds.len())];
+        let bytes = mutated(seed, seed.len().min(64), &mutations);
+        let _ = budget(IMAGE_BUDGET, || decode(&bytes).map(|image| preprocess(&image, &Preprocessing::default())));
+        Ok(())
+    });
+    campaign("image headers", fuzzing::image_header(), |bytes| {
+        let _ = budget(IMAGE_BUDGET, || decode(&bytes).map(|image| preprocess(&image, &Preprocessing::default())));
+        Ok(())
+    });
+}
+
+#[test]
+fn every_accepted_preprocessing_runs_on_every_image_size() {
+    let interpolation = prop_oneof![Just(Interpolation::Bilinear), Just(Interpolation::Bicubic)];
+    let settings = (16u32..1100, 16u32..1500, interpolation, 1u32..700, 1u32..700);
+    campaign("preprocessing", settings, |(crop, resize, interpolation, width, height)| {
+        let p = Preprocessing { crop, resize, interpolation, ..Preprocessing::default() };
+        if p.problem().is_none() {
+            let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 7]));
+            let out = resize_and_crop(&image, &p);
+            prop_assert_eq!(out.dimensions(), (crop, crop));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn manifests_and_timm_configs_are_refused_or_read() {
+    let manifest = fixture("public/models/manifest.json");
+    campaign("manifest mutations", prop::collection::vec(any::<Mutation>(), 1..6), |mutations| {
+        let bytes = mutated(&manifest, manifest.len(), &mutations);
+        let _ = budget(64 << 20, || Manifest::parse(&bytes));
+        Ok(())
+    });
+    let config = serde_json::to_vec(&fuzzing::timm_config()).unwrap();
+    campaign("timm config mutations", prop::collection::vec(any::<Mutation>(), 1..6), |mutations| {
+        let bytes = mutated(&config, config.len(), &mutations);
+        let _ = budget(64 << 20, || read_config(&bytes));
+        Ok(())
+    });
+    campaign("timm ids", "\\PC{0,80}", |text| {
+        let _ = TimmId::parse(&text);
+        Ok(())
+    });
+}
