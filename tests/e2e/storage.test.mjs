@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { REPO, serveDist, launch, StudioPage, readSafetensors, writeSafetensors } from './support/site.mjs';
-
-const THUMBNAIL = readFileSync(join(REPO, 'tests/fixtures/synthetic/one_pixel.png'));
-const FEATURES = 2048;
+import { serveDist, launch, StudioPage, readSafetensors, writeSafetensors } from './support/site.mjs';
+import { projectBytes } from './support/project.mjs';
 
 let site;
 let work;
@@ -51,29 +49,10 @@ class TeachPage extends StudioPage {
   }
 }
 
-/** A project file with `perClass` one-view examples in each class, written by the test. */
-function projectFile(name, { classes, perClass, settings, ids = null }) {
-  const n = classes.length * perClass;
-  const u64 = (values) => { const b = Buffer.alloc(8 * values.length); values.forEach((v, i) => b.writeBigUInt64LE(BigInt(v), 8 * i)); return b; };
-  const u32 = (values) => Buffer.from(new Uint32Array(values).buffer);
-  const features = new Float32Array(n * FEATURES);
-  // Incompressible (IndexedDB compresses what it stores), and the same on every run.
-  let state = 12345;
-  for (let i = 0; i < features.length; i++) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    features[i] = state / 2 ** 32 - 0.5;
-  }
-  const info = { classes: classes.map((c, id) => ({ id, name: c })), settings, backbone: null, training: null };
-  const bytes = writeSafetensors({
-    'example.id': { dtype: 'U64', shape: [n], bytes: u64(ids ?? [...Array(n).keys()]) },
-    'example.class': { dtype: 'U32', shape: [n], bytes: u32([...Array(n).keys()].map((i) => Math.floor(i / perClass))) },
-    'example.views': { dtype: 'U32', shape: [n], bytes: u32(Array(n).fill(1)) },
-    features: { dtype: 'F32', shape: [n, FEATURES], bytes: Buffer.from(features.buffer) },
-    'thumbnail.ends': { dtype: 'U64', shape: [n], bytes: u64([...Array(n).keys()].map((i) => (i + 1) * THUMBNAIL.length)) },
-    thumbnails: { dtype: 'U8', shape: [n * THUMBNAIL.length], bytes: Buffer.concat(Array(n).fill(THUMBNAIL)) },
-  }, { format: 'transfer-studio-project', version: '1', project: JSON.stringify(info) });
+/** A project file written by the test (see support/project.mjs), at `work/name`. */
+function projectFile(name, options) {
   const path = join(work, name);
-  writeFileSync(path, bytes);
+  writeFileSync(path, projectBytes(options));
   return path;
 }
 

@@ -170,7 +170,7 @@ impl Studio {
         };
         let loaded = self.model.load(source.clone(), progress).await.map_err(|error| match error {
             // The worker died: the restart loads the model again and says so.
-            WorkerError::Failed(_) | WorkerError::Stopped => error.into(),
+            WorkerError::Failed(_) | WorkerError::DeviceLost(_) | WorkerError::Stopped => error.into(),
             error => self.keep_previous(error.into()),
         })?;
         self.set_ready(source.name, provenance, &loaded, started);

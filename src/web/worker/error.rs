@@ -42,9 +42,24 @@ pub enum WorkerError {
     /// The worker died (an error event); the page starts another one.
     #[error("the model worker failed ({0}); it is being restarted — your classes and examples are kept")]
     Failed(String),
+    /// The GPU device was lost (a driver reset, the browser's GPU process gone): the page
+    /// starts a new worker, which picks its device again.
+    #[error("the GPU device was lost ({0}); the model worker is being restarted — your classes and examples are kept")]
+    DeviceLost(String),
     /// The worker dropped the call without answering.
     #[error("the model worker stopped")]
     Stopped,
+}
+
+impl WorkerError {
+    /// A device error that is cubecl's report of a lost (poisoned) device becomes
+    /// [`Self::DeviceLost`]; anything else stays as it is.
+    pub fn lost_device(self) -> Self {
+        match self {
+            Self::Compute(message) if message.contains("Poison") || message.contains("was lost") => Self::DeviceLost(message),
+            other => other,
+        }
+    }
 }
 
 impl From<WorkerError> for String {

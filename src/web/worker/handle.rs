@@ -42,12 +42,18 @@ impl Image {
 pub struct Pending<T> {
     answer: Result<Answer, WorkerError>,
     reply: PhantomData<T>,
+    /// Told when the reply says the worker's GPU device is lost.
+    stopped: RwSignal<Option<WorkerError>>,
 }
 
 impl<T: DeserializeOwned> Pending<T> {
     /// Waits for the reply.
     pub async fn reply(self) -> Result<T, WorkerError> {
-        let bytes = self.answer?.await.unwrap_or(Err(WorkerError::Stopped))?;
+        let bytes = self.answer?.await.unwrap_or(Err(WorkerError::Stopped)).inspect_err(|error| {
+            if matches!(error, WorkerError::DeviceLost(_)) {
+                self.stopped.set(Some(error.clone()));
+            }
+        })?;
         super::protocol::decode(&bytes)
     }
 }
@@ -107,7 +113,7 @@ impl ModelHandle {
             Some(worker) => worker.send(request.into(), file.as_ref(), progress),
             None => Err(self.failed.get_value().unwrap_or(WorkerError::Stopped)),
         };
-        Pending { answer, reply: PhantomData }
+        Pending { answer, reply: PhantomData, stopped: self.stopped }
     }
 
     /// Obtains and loads `source` in the worker (the current model stays if it fails).

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::device_request::DeviceRequest;
+use super::error::WorkerError;
 use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
 use crate::web::platform::download::cancel_downloads;
@@ -46,7 +47,7 @@ pub fn serve() {
                 }
             };
             let id = call.id;
-            let result = state.answer(call.request, file, |stage| post(&Message::Progress { id, stage })).await;
+            let result = state.answer(call.request, file, |stage| post(&Message::Progress { id, stage })).await.map_err(WorkerError::lost_device);
             post(&Message::Answer { id, result });
         }
     });
