@@ -22,7 +22,7 @@ impl BenchModel {
     /// failing if the browser has none) or on the CPU fallback.
     pub async fn load(weights: Vec<u8>, webgpu: bool) -> Result<BenchModel, JsError> {
         let (device, precision) = if webgpu {
-            let backend = pick_device(DeviceRequest { preference: DevicePreference::WebGpu, known: None }).await;
+            let backend = pick_device(DeviceRequest { preference: DevicePreference::WebGpu, ..DeviceRequest::default() }).await;
             if let Some(reason) = backend.fallback_reason {
                 return Err(JsError::new(&reason));
             }

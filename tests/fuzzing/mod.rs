@@ -163,14 +163,26 @@ fn seconds() -> Option<Duration> {
 
 /// Runs `test` on values of `strategy`: `FUZZ_CASES` of them, again and again (new
 /// values each round) until `FUZZ_SECONDS` have passed; prints how many ran.
-pub fn campaign<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+/// With `FUZZ_TRACE` set, each case is printed before it runs: the last one printed is the
+/// one that crashed the process (a fault in unsafe code cannot be caught as a panic).
+pub fn campaign<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let trace = std::env::var_os("FUZZ_TRACE").is_some();
+    let test = |value: S::Value| {
+        if trace {
+            eprintln!("{name}: {value:?}");
+        }
+        test(value)
+    };
     let started = Instant::now();
     let mut runs = 0u64;
     let mut rounds = 0u64;
     loop {
         let config = Config { cases: cases(), failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(rounds), ..Config::default() };
         let mut runner = TestRunner::new(config);
-        if let Err(failure) = runner.run(&strategy, &test) {
+        if let Err(failure) = runner.run(&strategy, test) {
             panic!("{name}: {failure}");
         }
         runs += u64::from(cases());

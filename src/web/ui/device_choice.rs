@@ -13,7 +13,9 @@ const PROBE_KEY: &str = "transfer-studio.device-probe";
 
 /// What the worker is asked for: the preference and the probe kept from earlier visits.
 pub fn request() -> DeviceRequest {
-    DeviceRequest { preference: chosen(), known: remembered::recall::<Probe>(PROBE_KEY) }
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let expose_gpu_device = search.trim_start_matches('?').split('&').any(|pair| pair == "expose-gpu-device");
+    DeviceRequest { preference: chosen(), known: remembered::recall::<Probe>(PROBE_KEY), expose_gpu_device }
 }
 
 /// Keeps the probe the worker measured (or used), for the next visits.

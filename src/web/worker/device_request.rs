@@ -71,6 +71,10 @@ pub struct DeviceRequest {
     pub preference: DevicePreference,
     /// The last probe, if one was kept.
     pub known: Option<Probe>,
+    /// A test hook (`?expose-gpu-device`): the worker keeps its `GPUDevice` where a test
+    /// can destroy it (see `gpu_hook.rs`).
+    #[serde(default)]
+    pub expose_gpu_device: bool,
 }
 
 const NAME_PREFIX: &str = "model:";

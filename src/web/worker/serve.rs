@@ -10,6 +10,7 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
+use super::gpu_hook;
 use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
 use crate::web::platform::download::cancel_downloads;
@@ -32,7 +33,11 @@ pub fn serve() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     wasm_bindgen_futures::spawn_local(async move {
-        let mut state = WorkerState::start(DeviceRequest::from_worker_name(&scope.name())).await;
+        let request = DeviceRequest::from_worker_name(&scope.name());
+        if request.expose_gpu_device {
+            gpu_hook::expose_device();
+        }
+        let mut state = WorkerState::start(request).await;
         post(&Message::Ready(state.backend()));
         while let Some((bytes, file)) = queue.next().await {
             let call: Call<'static> = match decode(&bytes) {
