@@ -96,6 +96,16 @@ impl Database {
         Ok(request(Self::store(&transaction, store)?.get_all().map_err(describe)?).await?.unchecked_into())
     }
 
+    /// Queues one put or delete in `transaction`; its request.
+    fn apply(transaction: &IdbTransaction, (store, key, value): Write) -> Result<IdbRequest, String> {
+        let store = Self::store(transaction, store)?;
+        match value {
+            Some(value) => store.put_with_key(&value, &key),
+            None => store.delete(&key),
+        }
+        .map_err(describe)
+    }
+
     /// Applies `writes` (store, key, value-or-delete) in one transaction and waits for the
     /// commit; either all of them are stored or none.
     pub async fn write(&self, writes: Vec<Write>) -> Result<(), String> {
@@ -103,13 +113,8 @@ impl Database {
         names.sort_unstable();
         names.dedup();
         let transaction = self.transaction(&names, IdbTransactionMode::Readwrite)?;
-        for (store, key, value) in writes {
-            let store = Self::store(&transaction, store)?;
-            match value {
-                Some(value) => store.put_with_key(&value, &key),
-                None => store.delete(&key),
-            }
-            .map_err(describe)?;
+        for write in writes {
+            Self::apply(&transaction, write)?;
         }
         settled(&transaction, "complete", || JsValue::UNDEFINED).await.map(|_| ())
     }
@@ -126,15 +131,8 @@ impl Database {
             }
             while let Some(batch) = next_batch() {
                 let mut last = None;
-                for (store, key, value) in batch {
-                    let store = Self::store(&transaction, store)?;
-                    last = Some(
-                        match value {
-                            Some(value) => store.put_with_key(&value, &key),
-                            None => store.delete(&key),
-                        }
-                        .map_err(describe)?,
-                    );
+                for write in batch {
+                    last = Some(Self::apply(&transaction, write)?);
                 }
                 // The transaction stays active while one of its requests is pending.
                 if let Some(last) = last {
