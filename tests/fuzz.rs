@@ -1,5 +1,5 @@
 //! Property and mutation tests of every parser of outside bytes: images, fp32 and int8
-//! weights, project files, the model manifest and timm's config. Each gets
+//! weights, project files, the model manifest, timm's config and PyTorch checkpoints. Each gets
 //! structure-aware inputs and byte mutations of valid files (header bytes, numbers in the
 //! JSON header, truncations, insertions) and must answer `Ok` or `Err` — never panic —
 //! within a memory budget, checked by a counting allocator. Round trips:
@@ -185,4 +185,31 @@ fn manifests_and_timm_configs_are_refused_or_read() {
         let _ = TimmId::parse(&text);
         Ok(())
     });
+}
+
+#[test]
+fn mutated_pytorch_checkpoints_are_refused_or_converted() {
+    use transfer_studio::model::pth::pth_to_safetensors;
+    let seeds = [("small.pth", None), ("small_nested.pth", Some("state_dict"))].map(|(name, key)| (fixture(&format!("tests/golden/{name}")), key));
+    let file = std::env::temp_dir().join(format!("ts-fuzz-{}.pth", std::process::id()));
+    let convert = |bytes: &[u8], key: Option<&str>| {
+        std::fs::write(&file, bytes).unwrap();
+        budget(4 * bytes.len() + (64 << 20), || pth_to_safetensors(&file, key))
+    };
+    for (bytes, key) in &seeds {
+        assert!(convert(bytes, *key).is_ok(), "the seeds convert");
+    }
+    let pick = any::<prop::sample::Index>();
+    campaign("pth byte mutations", (pick.clone(), prop::collection::vec(any::<Mutation>(), 1..6)), |(pick, mutations)| {
+        let (seed, key) = &seeds[pick.index(seeds.len())];
+        let _ = convert(&mutated(seed, seed.len(), &mutations), *key);
+        Ok(())
+    });
+    // Within the archive, so its checksums hold and the pickle reader meets the change.
+    campaign("pth pickle mutations", (pick, prop::collection::vec(any::<Mutation>(), 1..6), any::<Option<prop::sample::Index>>()), |(pick, mutations, cut)| {
+        let (seed, key) = &seeds[pick.index(seeds.len())];
+        let _ = convert(&fuzzing::rezipped(seed, &mutations, cut), *key);
+        Ok(())
+    });
+    let _ = std::fs::remove_file(&file);
 }

@@ -9,6 +9,8 @@ pub mod labels;
 pub mod le_bytes;
 pub mod manifest;
 pub mod precision;
+#[cfg(feature = "cli")]
+pub mod pth;
 pub mod quant;
 pub mod resnet;
 pub mod timm;

@@ -1,6 +1,7 @@
 // Hostile files where the app really runs them: in Chromium, on wasm32 (the 32-bit paths
-// that native tests cannot reach). Mutated project files are imported on the page and
-// mutated images classified in the worker, random messages handed to the worker; every one
+// that native tests cannot reach). Mutated project files are imported on the page, mutated
+// images classified and mutated int8 weights loaded in the worker, random messages handed
+// to the worker; every one
 // is refused with a message or read, nothing panics, and the page still works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +105,37 @@ test(`${Math.ceil(CASES / 2)} mutated images classified in the worker (wasm32)`,
     const photo = join(REPO, 'tests/fixtures/photos/coffee_0_256.png');
     assertSameTop5(assert, await studio.classify(photo), cliTop5(INT8, photo));
     assert.equal(await studio.page.getByTestId('panic-notice').count(), 0);
+    assert.deepEqual(studio.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test(`${Math.ceil(CASES / 5)} mutated int8 weights files loaded in the worker (wasm32)`, { timeout: 900_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const studio = new StudioPage(await browser.newPage());
+    await studio.open(site.url);
+    assert.equal(await studio.waitForModel(), 'ready');
+    const int8 = readFileSync(INT8);
+    const next = random(13);
+    const outcomes = { refused: 0, read: 0 };
+    for (let i = 0; i < Math.ceil(CASES / 5); i++) {
+      const name = `mutant-${i}.safetensors`;
+      const path = join(work, name);
+      writeFileSync(path, mutate(int8, headerEnd(int8), next));
+      await studio.choose(path);
+      outcomes[await messageOrQuiet(studio.error(), name, 20_000)]++;
+      assert.equal(await studio.waitForModel(), 'ready', `${name}: a model is ready (the previous one, or this one)`);
+      assert.equal(await studio.page.getByTestId('panic-notice').count(), 0, `${name} broke the page`);
+    }
+    console.log(`mutated int8 weights on wasm32: ${JSON.stringify(outcomes)}`);
+    assert.ok(outcomes.refused > 0, JSON.stringify(outcomes));
+
+    await studio.choose(INT8);
+    await studio.page.getByTestId('busy').waitFor({ state: 'hidden', timeout: 120_000 });
+    const photo = join(REPO, 'tests/fixtures/photos/coffee_0_256.png');
+    assertSameTop5(assert, await studio.classify(photo), cliTop5(INT8, photo));
     assert.deepEqual(studio.errors, []);
   } finally {
     await browser.close();

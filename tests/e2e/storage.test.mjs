@@ -206,3 +206,32 @@ test('damaged and hostile project files are refused and change nothing', { timeo
     await browser.close();
   }
 });
+
+test('a panic on the page shows a notice; the reload it offers finds the project as saved', { timeout: 300_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const teach = new TeachPage(await browser.newPage());
+    await teach.open(site.url);
+    await teach.addClass('before-the-panic');
+    await teach.page.locator('[data-testid="teach"][data-storage="ready"]').waitFor();
+    // The page's own module (the same instance: one URL, one module) has a test hook that panics.
+    const thrown = await teach.page.evaluate(async () => {
+      const glue = await import(document.querySelector('link[rel="modulepreload"]').href);
+      try { glue.panicForTest(); return null; } catch (error) { return String(error); }
+    });
+    assert.ok(thrown, 'the panic reached the caller as an error');
+    const notice = teach.page.getByTestId('panic-notice');
+    await notice.waitFor();
+    assert.match(await notice.textContent(), /Something broke.*kept in this browser.*reload/s);
+    assert.match(await notice.locator('pre').textContent(), /a panic asked for by a test/);
+    await notice.getByRole('link', { name: 'Reload' }).click();
+    await teach.page.waitForLoadState('load');
+    await teach.mode('teach');
+    assert.equal(await teach.settled(), 'ready');
+    assert.deepEqual(await teach.shown(), { 'before-the-panic': 0 });
+    assert.equal(await teach.page.getByTestId('panic-notice').count(), 0);
+    assert.deepEqual(teach.errors, []);
+  } finally {
+    await browser.close();
+  }
+});

@@ -277,3 +277,28 @@ pub fn timm_config() -> serde_json::Value {
         }
     })
 }
+
+/// A PyTorch checkpoint (a ZIP archive) written again with its pickle mutated and, with
+/// `cut`, one tensor's data cut short, each entry with its right checksum.
+pub fn rezipped(archive: &[u8], mutations: &[Mutation], cut: Option<Index>) -> Vec<u8> {
+    use std::io::{Cursor, Read, Write};
+    let mut reader = zip::ZipArchive::new(Cursor::new(archive)).expect("the seed is a ZIP archive");
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let count = reader.len();
+    let cut_entry = cut.map(|at| at.index(count));
+    for i in 0..count {
+        let mut entry = reader.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name.ends_with("data.pkl") {
+            bytes = mutated(&bytes, bytes.len(), mutations);
+        } else if cut_entry == Some(i) {
+            bytes.truncate(bytes.len() / 2);
+        }
+        writer.start_file(name, options).unwrap();
+        writer.write_all(&bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}

@@ -13,7 +13,7 @@ Nothing here shares code with the Rust side. The script
 
 Outputs (under --out, default tests/golden/):
   resnet50_seeded.safetensors, resnet50_seeded.onnx,
-  resnet50_seeded.pth, resnet50_seeded_nested.pth (torch.save ZIP layout, see make_pth.py),
+  resnet50_seeded.pth, resnet50_seeded_nested.pth, small.pth, small_nested.pth (torch.save ZIP layout, see make_pth.py),
   golden.safetensors  ("input.<name>" [3,224,224], "logits.<name>" [1000]),
   golden.json         (fixture list: name, path relative to the repo, kind).
 Tolerances the Rust tests apply (see tests/parity.rs): max |Δlogit| ≤ 1e-3 on the same
@@ -198,6 +198,11 @@ def main() -> None:
     save_file(state, str(args.out / "resnet50_seeded.safetensors"))
     save_pth(state, str(args.out / "resnet50_seeded.pth"), None)
     save_pth(state, str(args.out / "resnet50_seeded_nested.pth"), "state_dict")
+    # Small checkpoints (a few tensors of each stored dtype) for the .pth fuzz test to mutate.
+    small = {name: state[name][..., :2].copy() if state[name].ndim else state[name] for name in ["conv1.weight", "bn1.running_var", "bn1.num_batches_tracked", "fc.bias"]}
+    small["fc.half"] = state["fc.bias"][:8].astype(np.float16)
+    save_pth(small, str(args.out / "small.pth"), None)
+    save_pth(small, str(args.out / "small_nested.pth"), "state_dict")
     model = onnx_graph(state)
     onnx.save(model, str(args.out / "resnet50_seeded.onnx"))
 

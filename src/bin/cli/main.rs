@@ -2,7 +2,6 @@
 
 mod bench;
 mod fetch;
-mod pth;
 mod teach;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +17,7 @@ use transfer_studio::model::demo::demo_weights;
 use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::manifest::{Manifest, ModelEntry, ModelKind, WeightsFormat};
 use transfer_studio::model::precision::Precision;
+use transfer_studio::model::pth;
 use transfer_studio::model::quant::{Int8ResNet50, is_int8, quantize_torchvision};
 use transfer_studio::model::timm::DEFAULT_HUB;
 use transfer_studio::model::weights::TorchvisionWeights;

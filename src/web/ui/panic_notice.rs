@@ -9,6 +9,13 @@ pub fn show_panics() {
     }));
 }
 
+/// A test hook: an end-to-end test calls it (`panicForTest` in the page's glue module) to see
+/// the notice a real panic would bring.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = panicForTest)]
+pub fn panic_for_test() {
+    panic!("a panic asked for by a test");
+}
+
 fn show(detail: &str) -> Option<()> {
     let document = web_sys::window()?.document()?;
     if document.get_element_by_id("panic-notice").is_some() {
@@ -21,7 +28,7 @@ fn show(detail: &str) -> Option<()> {
     let _ = notice.set_attribute("data-testid", "panic-notice");
     let title = document.create_element("p").ok()?;
     title.set_text_content(Some(
-        "Something broke on this page. Your project is saved in this browser (every change is written as you make it): reload the page to go on.",
+        "Something broke on this page. Your project is kept in this browser as it was last saved (changes are saved as you make them, unless a banner said saving had paused): reload the page to go on.",
     ));
     let details = document.create_element("details").ok()?;
     let summary = document.create_element("summary").ok()?;

@@ -103,7 +103,10 @@ impl Studio {
         self.status.set(ModelStatus::Preparing { name: source.name.clone() });
         spawn_local(async move {
             match self.load(source, provenance).await {
-                Ok(()) => self.error.set(Some(format!("The model worker stopped ({reason}) and was restarted; the model is loaded again."))),
+                Ok(()) => {
+                    let device = self.model.backend.get_untracked().map(|backend| backend.name).unwrap_or_default();
+                    self.error.set(Some(format!("The model worker was restarted ({}); the model is loaded again, on {device}.", reason.cause())));
+                }
                 Err(message) => self.error.set(Some(message)),
             }
         });

@@ -180,6 +180,7 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
                 let _ = pending.answer.send(result);
             }
         }
+        Message::DeviceLost(reason) => return Err(WorkerError::DeviceLost(reason)),
     }
     Ok(())
 }

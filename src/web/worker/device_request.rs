@@ -72,7 +72,7 @@ pub struct DeviceRequest {
     /// The last probe, if one was kept.
     pub known: Option<Probe>,
     /// A test hook (`?expose-gpu-device`): the worker keeps its `GPUDevice` where a test
-    /// can destroy it (see `gpu_hook.rs`).
+    /// can destroy it (see `device_watch.rs`).
     #[serde(default)]
     pub expose_gpu_device: bool,
 }

@@ -62,6 +62,17 @@ impl WorkerError {
     }
 }
 
+impl WorkerError {
+    /// What stopped the worker, in a few words, for the message once it runs again.
+    pub fn cause(&self) -> String {
+        match self {
+            Self::Failed(message) => format!("it failed: {message}"),
+            Self::DeviceLost(message) => format!("the GPU device was lost: {message}"),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl From<WorkerError> for String {
     fn from(error: WorkerError) -> Self {
         error.to_string()

@@ -4,8 +4,8 @@
 //! Both ends live here. On the page: [`ModelHandle`] (typed calls) over `client` (starts the
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
-//! bytes from cache or network), `model_cache` (Cache Storage), `memory` and `gpu_hook`
-//! (a test hook exposing the GPU device). Between them:
+//! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
+//! `device_watch` (hears a lost GPU device). Between them:
 //! `protocol` (each request paired with its reply type), `device_request` (the device the
 //! page asks for, in the worker's name) and `error` (every failure, worded).
 //! `model_cache` is also read by the page, which lists and deletes cached models itself (so
@@ -14,8 +14,8 @@
 mod client;
 mod device;
 mod device_request;
+mod device_watch;
 mod error;
-mod gpu_hook;
 mod handle;
 mod memory;
 mod model_cache;

@@ -316,6 +316,8 @@ pub enum Message {
         /// The reply (postcard bytes of the request's `Ask::Reply`) or the error.
         result: Result<ByteBuf, WorkerError>,
     },
+    /// The worker's GPU device was lost (the browser's reason): it cannot answer any more.
+    DeviceLost(String),
 }
 
 /// Postcard bytes of a message.

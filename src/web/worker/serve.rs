@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::device_request::DeviceRequest;
+use super::device_watch::watch_devices;
 use super::error::WorkerError;
-use super::gpu_hook;
 use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
 use crate::web::platform::download::cancel_downloads;
@@ -34,9 +34,8 @@ pub fn serve() {
     on_message.forget();
     wasm_bindgen_futures::spawn_local(async move {
         let request = DeviceRequest::from_worker_name(&scope.name());
-        if request.expose_gpu_device {
-            gpu_hook::expose_device();
-        }
+        // The page ends this worker when it hears of the loss, and starts another.
+        watch_devices(request.expose_gpu_device, |reason| post(&Message::DeviceLost(reason)));
         let mut state = WorkerState::start(request).await;
         post(&Message::Ready(state.backend()));
         while let Some((bytes, file)) = queue.next().await {

@@ -9,10 +9,13 @@ use safetensors::{Dtype, tensor::TensorView};
 /// Why a checkpoint could not be converted.
 #[derive(Debug, thiserror::Error)]
 pub enum PthError {
+    /// The container or its pickle could not be read.
     #[error("not a readable PyTorch checkpoint: {0}")]
     Unreadable(String),
+    /// No tensors (under the key, if one was given).
     #[error("the checkpoint holds no tensors{}", .0.as_deref().map(|k| format!(" under `{k}`")).unwrap_or_default())]
     Empty(Option<String>),
+    /// A tensor's data is missing, short, or does not fit its shape.
     #[error("could not read tensor data: {0}")]
     Data(String),
 }
@@ -32,9 +35,10 @@ pub fn pth_to_safetensors(checkpoint: &Path, top_level_key: Option<&str>) -> Res
     tensors.sort_by(|a, b| a.name.cmp(&b.name));
     let data = tensors.iter().map(|t| t.read().map_err(|e| PthError::Data(e.to_string()))).collect::<Result<Vec<_>, _>>()?;
     let views = tensors.iter().zip(&data).map(|(t, bytes)| {
-        let view = TensorView::new(dtype(t.dtype()), t.shape().to_vec(), bytes).expect("the reader returns shape × dtype bytes");
-        (t.name.clone(), view)
+        let view = TensorView::new(dtype(t.dtype()), t.shape().to_vec(), bytes).map_err(|e| PthError::Data(format!("{}: {e}", t.name)))?;
+        Ok((t.name.clone(), view))
     });
+    let views = views.collect::<Result<Vec<_>, PthError>>()?;
     safetensors::serialize(views, None).map_err(|e| PthError::Data(e.to_string()))
 }
 
