@@ -46,11 +46,16 @@ fi
 
 if $want_test; then
   # Chromium for the browser tests; lavapipe (Mesa's Vulkan on the CPU) for the native wgpu tests.
-  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || -z $(compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json") ]]; then
-    step "apt-get install chromium chromium-driver mesa-vulkan-drivers"
+  # gcc-multilib links the fuzz tests for i686 (the 32-bit paths, natively).
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || -z $(compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json") ]] || ! dpkg -s gcc-multilib > /dev/null 2>&1; then
+    step "apt-get install chromium chromium-driver mesa-vulkan-drivers gcc-multilib"
     sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver mesa-vulkan-drivers
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver mesa-vulkan-drivers gcc-multilib
+  fi
+  if ! rustup target list --installed | grep -qx i686-unknown-linux-gnu; then
+    step "rustup target add i686-unknown-linux-gnu"
+    rustup target add i686-unknown-linux-gnu
   fi
   if ! cmp -s tests/requirements.txt .venv/installed-requirements.txt 2>/dev/null; then
     step "python venv .venv (tests/requirements.txt)"

@@ -23,6 +23,9 @@ echo "== golden data from the independent reference (numpy + ONNX Runtime + Pill
 echo "== cargo test"
 cargo test
 
+echo "== fuzz tests on a 32-bit target (i686: usize is 32 bits, as in wasm32)"
+cargo test --target i686-unknown-linux-gnu --no-default-features --test fuzz
+
 echo "== release wasm build"
 bash scripts/demo-model.sh
 trunk build --release

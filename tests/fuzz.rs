@@ -187,6 +187,8 @@ fn manifests_and_timm_configs_are_refused_or_read() {
     });
 }
 
+/// `.pth` is read by the CLI only (the `cli` feature).
+#[cfg(feature = "cli")]
 #[test]
 fn mutated_pytorch_checkpoints_are_refused_or_converted() {
     use transfer_studio::model::pth::pth_to_safetensors;

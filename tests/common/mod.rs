@@ -72,6 +72,7 @@ pub fn top5(logits: &[f32]) -> Vec<usize> {
 /// burn's wgpu device (lavapipe here, which `scripts/setup.sh --test` installs), made once:
 /// two tests initialising it at the same moment would have the second refused.
 #[allow(dead_code)]
+#[cfg(feature = "cli")]
 pub fn wgpu_device() -> Result<burn::tensor::Device, String> {
     static DEVICE: std::sync::OnceLock<Result<burn::tensor::Device, String>> = std::sync::OnceLock::new();
     DEVICE

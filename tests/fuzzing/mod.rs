@@ -280,6 +280,7 @@ pub fn timm_config() -> serde_json::Value {
 
 /// A PyTorch checkpoint (a ZIP archive) written again with its pickle mutated and, with
 /// `cut`, one tensor's data cut short, each entry with its right checksum.
+#[cfg(feature = "cli")]
 pub fn rezipped(archive: &[u8], mutations: &[Mutation], cut: Option<Index>) -> Vec<u8> {
     use std::io::{Cursor, Read, Write};
     let mut reader = zip::ZipArchive::new(Cursor::new(archive)).expect("the seed is a ZIP archive");
