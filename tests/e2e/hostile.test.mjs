@@ -12,6 +12,8 @@ import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './
 import { projectBytes, mutate, headerEnd, random } from './support/project.mjs';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 60);
+/** With FUZZ_SECONDS, random messages go on reaching the worker for that long. */
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 0);
 const INT8 = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
 const SYNTHETIC = join(REPO, 'tests/fixtures/synthetic');
 const SETTINGS = { epochs: 20, learning_rate: 0.01, batch_size: 32, validation_fraction: 0.2, weight_decay: 0.0001, augment: false, seed: 0 };
@@ -65,7 +67,7 @@ test(`${CASES} mutated project files imported on the page (wasm32)`, { timeout: 
   }
 });
 
-test(`${Math.ceil(CASES / 2)} mutated images classified in the worker (wasm32)`, { timeout: 900_000 }, async () => {
+test(`${Math.ceil(CASES / 2)} mutated images classified in the worker, random messages handed to it (wasm32)`, { timeout: 900_000 + SECONDS * 1500 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
     const studio = new StudioPage(await browser.newPage());
@@ -93,16 +95,28 @@ test(`${Math.ceil(CASES / 2)} mutated images classified in the worker (wasm32)`,
 
     // Messages the worker cannot decode, as if the page had sent them: each is answered
     // with an error (or dropped when not even its id decodes), and the worker goes on.
+    // Batches of CASES × 5, each waited for by a classification, until FUZZ_SECONDS pass.
     const [worker] = studio.page.workers();
-    await worker.evaluate((count) => {
-      let state = 5;
-      const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
-      for (let i = 0; i < count; i++) {
-        const bytes = Uint8Array.from({ length: Math.floor(next() * 48) }, () => Math.floor(next() * 256));
-        self.dispatchEvent(new MessageEvent('message', { data: i % 7 ? [bytes] : bytes }));
-      }
-    }, CASES * 5);
     const photo = join(REPO, 'tests/fixtures/photos/coffee_0_256.png');
+    const started = Date.now();
+    let [sent, state] = [0, 5];
+    do {
+      state = await worker.evaluate(({ count, state }) => {
+        const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+        for (let i = 0; i < count; i++) {
+          const bytes = Uint8Array.from({ length: Math.floor(next() * 48) }, () => Math.floor(next() * 256));
+          self.dispatchEvent(new MessageEvent('message', { data: i % 7 ? [bytes] : bytes }));
+        }
+        return state;
+      }, { count: CASES * 5, state });
+      sent += CASES * 5;
+      const copy = join(work, `after-${sent}.png`);
+      writeFileSync(copy, readFileSync(photo));
+      await studio.classify(copy);
+    } while (Date.now() - started < SECONDS * 1000);
+    console.log(`random messages to the worker: ${sent} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    // One of them may have been a valid request that loaded another model: the test's own again.
+    await studio.choose(INT8);
     assertSameTop5(assert, await studio.classify(photo), cliTop5(INT8, photo));
     assert.equal(await studio.page.getByTestId('panic-notice').count(), 0);
     assert.deepEqual(studio.errors, []);
