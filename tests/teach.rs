@@ -11,6 +11,7 @@ use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand_distr::{Distribution, Normal};
 use transfer_studio::model::arch::FEATURE_DIM;
 use transfer_studio::train::calibration::HeldOut;
 use transfer_studio::train::class_means::class_means;
@@ -91,6 +92,34 @@ fn head_matches_scikit_learn_on_the_apps_features() {
     run(Path::new(CLI), &["train", "--from", project_arg, "--epochs", "3", "--out", retrained.to_str().unwrap()]);
     refused(&["train", "--from", weights, "--out", retrained.to_str().unwrap()], "not a Transfer Studio project file");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn training_folds_the_temperature_into_the_head_and_records_it() {
+    // Two overlapping clusters: a head trained long on them is overconfident.
+    let mut rng = StdRng::seed_from_u64(9);
+    let noise = Normal::new(0.0f32, 1.0).unwrap();
+    let center: Vec<f32> = (0..FEATURE_DIM).map(|_| noise.sample(&mut rng)).collect();
+    let rows: Vec<(usize, Vec<f32>)> =
+        (0..120).map(|i| (i % 2, center.iter().map(|c| if i % 2 == 0 { *c } else { -*c } * 0.03 + noise.sample(&mut rng)).collect())).collect();
+    let examples: Vec<LabeledFeatures> = rows.iter().map(|(class, views)| LabeledFeatures { class: *class, views }).collect();
+    let names = ["a".to_string(), "b".to_string()];
+    let settings = TrainSettings { epochs: 30, validation_fraction: 0.4, augment: false, ..TrainSettings::default() };
+    let mut trainer = Trainer::new(&examples, &names, settings, &Device::flex()).unwrap();
+    while !trainer.is_done() {
+        pollster::block_on(trainer.epoch()).unwrap();
+    }
+    let raw = pollster::block_on(trainer.weights()).unwrap();
+    let calibrated = pollster::block_on(trainer.calibrated_weights()).unwrap();
+    let calibration = trainer.evaluation().and_then(|e| e.calibration.clone()).expect("48 held out: calibrated");
+    assert!(calibration.is_sane() && calibration.examples == 48, "{calibration:?}");
+    assert!(calibration.temperature > 1.0, "an overconfident head is softened: {calibration:?}");
+    assert!(calibration.error_after <= calibration.error_before, "{calibration:?}");
+    for (x, (raw, calibrated)) in rows.iter().map(|(_, x)| (raw.logits(x), calibrated.logits(x))).enumerate() {
+        for (r, c) in raw.iter().zip(&calibrated) {
+            assert!((r / calibration.temperature - c).abs() < 1e-3 * r.abs().max(1.0), "row {x}: {r} / T vs {c}");
+        }
+    }
 }
 
 const SHOTS: [usize; 4] = [1, 2, 5, 10];

@@ -33,6 +33,66 @@ pub struct Band {
     pub count: u32,
 }
 
+/// Fewer held-out examples than this fit no temperature: a handful, all right, would make
+/// the head sure of everything.
+pub const MIN_HELD_OUT: usize = 20;
+
+/// The answers given must be right this often; below the threshold the head is "not sure".
+pub const TARGET_ACCURACY: f32 = 0.9;
+
+/// What calibration found on the held-out examples, kept with the head (whose logits are
+/// already divided by `temperature`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// The fitted temperature (1: unchanged).
+    pub temperature: f32,
+    /// Top probabilities below this are shown as "not sure" (0: every answer is given).
+    pub not_sure_below: f32,
+    /// Whether a threshold kept the answers given right [`TARGET_ACCURACY`] of the time.
+    pub target_reached: bool,
+    /// Held-out examples it was fitted on.
+    pub examples: u32,
+    /// Expected calibration error before and after.
+    pub error_before: f32,
+    /// After dividing by the temperature.
+    pub error_after: f32,
+    /// The reliability diagram after, [`BANDS`] bands.
+    pub bands: Vec<Band>,
+}
+
+impl Calibration {
+    /// Calibrates on `held_out` if there are enough examples.
+    pub fn fit(held_out: &HeldOut<'_>) -> Option<Self> {
+        let examples = held_out.rows().count();
+        if examples < MIN_HELD_OUT {
+            return None;
+        }
+        let temperature = held_out.fit_temperature();
+        let threshold = held_out.threshold_for(temperature, TARGET_ACCURACY);
+        Some(Self {
+            temperature,
+            not_sure_below: threshold.unwrap_or(0.0),
+            target_reached: threshold.is_some(),
+            examples: u32::try_from(examples).unwrap_or(u32::MAX),
+            error_before: held_out.expected_calibration_error(1.0),
+            error_after: held_out.expected_calibration_error(temperature),
+            bands: held_out.reliability(temperature),
+        })
+    }
+
+    /// Whether a file's values can be used: finite, in range, bands of the right count.
+    pub fn is_sane(&self) -> bool {
+        let unit = |v: f32| (0.0..=1.0).contains(&v);
+        self.temperature.is_finite()
+            && self.temperature > 0.0
+            && unit(self.not_sure_below)
+            && unit(self.error_before)
+            && unit(self.error_after)
+            && self.bands.len() == BANDS
+            && self.bands.iter().all(|b| unit(b.confidence) && unit(b.accuracy))
+    }
+}
+
 impl HeldOut<'_> {
     /// Number of examples (whole rows whose label is a class).
     fn rows(&self) -> impl Iterator<Item = (&[f32], usize)> {
@@ -197,5 +257,7 @@ mod tests {
         assert_eq!(empty.expected_calibration_error(1.0), 0.0);
         let bad_label = HeldOut { logits: &[1.0, 2.0], labels: &[7], classes: 2 };
         assert_eq!(bad_label.fit_temperature(), 1.0);
+        let few = HeldOut { logits: &[1.0, 2.0, 2.0, 1.0], labels: &[1, 0], classes: 2 };
+        assert_eq!(Calibration::fit(&few), None, "two examples fit no temperature");
     }
 }

@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use super::calibration::{Calibration, HeldOut};
 use super::head::{Head, HeadWeights};
 use super::split::{Split, stratified_split};
 use super::standardizer::Standardizer;
@@ -108,6 +109,9 @@ pub struct EpochMetrics {
 pub struct Evaluation {
     /// `classes × classes` counts, rows the true class, columns the predicted one.
     pub confusion: Vec<Vec<u32>>,
+    /// Set by [`Trainer::calibrated_weights`] where enough examples were held out.
+    #[serde(default)]
+    pub calibration: Option<Calibration>,
 }
 
 impl Evaluation {
@@ -246,7 +250,7 @@ impl Trainer {
             let (loss, accuracy, confusion) = score(&head, validation, self.classes).await?;
             metrics.validation_loss = Some(loss);
             metrics.validation_accuracy = Some(accuracy);
-            self.evaluation = Some(Evaluation { confusion });
+            self.evaluation = Some(Evaluation { confusion, calibration: None });
         }
         Ok(metrics)
     }
@@ -261,6 +265,21 @@ impl Trainer {
     pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
         let standardized = self.head.valid().weights().await.map_err(|err| TrainError::Device(err.to_string()))?;
         Ok(self.scaler.fold(standardized))
+    }
+}
+
+impl Trainer {
+    /// [`Self::weights`] with the temperature fitted on the validation examples folded in
+    /// (`W / T`, `b / T`), the calibration recorded in [`Self::evaluation`].
+    pub async fn calibrated_weights(&mut self) -> Result<HeadWeights, TrainError> {
+        let mut weights = self.weights().await?;
+        let (Some(validation), Some(evaluation)) = (&self.validation, self.evaluation.as_mut()) else { return Ok(weights) };
+        let logits = read(self.head.valid().forward(validation.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+        evaluation.calibration = Calibration::fit(&HeldOut { logits: &logits, labels: &validation.labels, classes: self.classes });
+        if let Some(calibration) = &evaluation.calibration {
+            weights.weight.iter_mut().chain(&mut weights.bias).for_each(|v| *v /= calibration.temperature);
+        }
+        Ok(weights)
     }
 }
 

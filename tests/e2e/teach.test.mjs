@@ -1,6 +1,7 @@
 // Teach mode as a user does it, on the CPU fallback: two classes (one recorded from the fake
 // camera, one uploaded), training with curves, prediction of held-out photos, reload,
-// export, clear, import; a foreign file is refused. Then the same head trained on WebGPU.
+// export, clear, import; a foreign file is refused. Then the same head trained on WebGPU,
+// and a calibrated head whose "not sure" threshold the user moves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -130,6 +131,7 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     assert.equal(await teach.page.getByTestId('loss-chart').getAttribute('data-epochs'), '30');
     assert.equal(await teach.page.locator('[data-testid="loss-chart"] polyline').count(), 2, 'training and validation curves');
     assert.equal(await teach.page.getByTestId('confusion-row').count(), 2);
+    assert.equal(await teach.page.getByTestId('calibration').getAttribute('data-state'), 'none', 'too few validation examples to calibrate on');
 
     const brick = await teach.predict(join(PHOTOS, 'brick_2_256.png'));
     assert.equal(brick.best, 'brick', JSON.stringify(brick));
@@ -232,6 +234,63 @@ test('WebGPU: a project made by the CLI is imported, trained on the GPU device a
     assert.equal(await teach.page.getByTestId('accuracy-chart').getAttribute('data-epochs'), '15');
     const brick = await teach.predict(join(PHOTOS, 'brick_2_256.png'), 300_000);
     assert.equal(brick.best, 'brick', JSON.stringify(brick));
+    assert.deepEqual(teach.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('calibration: a calibrated head made by the CLI is imported, its threshold moved to "not sure" and kept; the page calibrates its own training', { timeout: 900_000 }, async () => {
+  const data = join(work, 'teach-set');
+  execFileSync(PYTHON, [join(REPO, 'tests/reference/make_teach_set.py'), data, '15']);
+  const classes = ['brick', 'gravel', 'grass', 'coins'];
+  const project = join(work, 'calibrated.safetensors');
+  execFileSync(CLI, ['train', '--weights', WEIGHTS, ...classes.flatMap((c) => ['--class', `${c}=${join(data, c)}`]), '--validation', '0.5', '--epochs', '20', '--out', project], { stdio: 'ignore' });
+  const calibration = JSON.parse(readSafetensors(readFileSync(project)).metadata.project).training.evaluation.calibration;
+  assert.ok(calibration && calibration.examples >= 20 && calibration.temperature > 0, JSON.stringify(calibration));
+
+  const browser = await launch({ webgpu: false });
+  try {
+    const teach = new TeachPage(await browser.newPage());
+    await teach.open(site.url);
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.page.getByTestId('import-project').setInputFiles(project);
+    await teach.cls('coins').waitFor();
+    const shown = teach.page.locator('[data-testid="calibration"][data-state="calibrated"]');
+    await shown.waitFor();
+    assert.ok(Math.abs(Number(await shown.getAttribute('data-temperature')) - calibration.temperature) < 1e-6);
+    assert.ok(await teach.page.getByTestId('reliability-band').count() >= 1);
+
+    // Every answer below 100 %: "not sure", the best guess still named.
+    const threshold = teach.page.getByTestId('not-sure-threshold');
+    await threshold.fill('1');
+    await threshold.dispatchEvent('change');
+    await teach.predict(join(data, 'held_out/brick_0.png'));
+    const result = teach.page.locator('[data-testid="teach-result"][data-source="brick_0.png"]');
+    assert.equal(await result.getAttribute('data-sure'), 'false');
+    assert.match(await result.locator('h4').textContent(), /not sure \(best guess \w+, \d+ %, below the 100 % threshold\)/);
+    await threshold.fill('0');
+    await threshold.dispatchEvent('change');
+    await teach.predict(join(data, 'held_out/coins_0.png'));
+    assert.equal(await teach.page.locator('[data-testid="teach-result"][data-source="coins_0.png"]').getAttribute('data-sure'), 'true');
+
+    // The moved threshold is saved with the project.
+    await threshold.fill('0.99');
+    await threshold.dispatchEvent('change');
+    await teach.page.getByTestId('saving').waitFor({ state: 'hidden' });
+    await teach.page.reload();
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.page.locator('[data-testid="calibration"][data-state="calibrated"]').waitFor();
+    assert.equal(await teach.page.getByTestId('not-sure-threshold').inputValue(), '0.99');
+
+    // Trained here with half held out: calibrated again, in the page's worker.
+    await teach.setting('validation-fraction', 0.5);
+    await teach.setting('epochs', 10);
+    await teach.train();
+    const mine = teach.page.locator('[data-testid="calibration"][data-state="calibrated"]');
+    await mine.waitFor();
+    assert.ok(Number(await mine.getAttribute('data-temperature')) > 0);
+    assert.ok(Number(await mine.getAttribute('data-error-after')) <= Number(await mine.getAttribute('data-error-before')) + 0.05);
     assert.deepEqual(teach.errors, []);
   } finally {
     await browser.close();

@@ -71,7 +71,7 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
         eprintln!("epoch {:>3}  loss {:.4} accuracy {:.1}%{validation}", m.epoch, m.train_loss, m.train_accuracy * 100.0);
         history.push(m);
     }
-    let weights = pollster::block_on(trainer.weights())?;
+    let weights = pollster::block_on(trainer.calibrated_weights())?;
     let record = TrainingRecord {
         class_ids: project.classes.iter().map(|c| c.id).collect(),
         settings,

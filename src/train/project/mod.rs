@@ -318,6 +318,9 @@ impl Project {
                 if record.evaluation.as_ref().is_some_and(|e| e.confusion.len() != k || e.confusion.iter().any(|row| row.len() != k)) {
                     return Err(damaged(format!("the confusion matrix is not {k}×{k}")));
                 }
+                if record.evaluation.as_ref().and_then(|e| e.calibration.as_ref()).is_some_and(|c| !c.is_sane()) {
+                    return Err(damaged("the calibration's figures are out of range".into()));
+                }
                 Some(TrainedHead { weights: HeadWeights { weight, bias }, record })
             }
         };

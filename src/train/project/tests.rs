@@ -4,6 +4,7 @@ use safetensors::SafeTensors;
 use safetensors::tensor::TensorView;
 
 use super::*;
+use crate::train::calibration::{BANDS, Band, Calibration};
 
 fn sample() -> Project {
     let mut project = Project { backbone: Some("ab".repeat(32)), ..Project::default() };
@@ -25,10 +26,23 @@ fn sample() -> Project {
         settings: TrainSettings::default(),
         validation_ids: vec![2],
         history: vec![EpochMetrics { epoch: 1, train_loss: 0.5, train_accuracy: 1.0, validation_loss: Some(0.7), validation_accuracy: Some(1.0) }],
-        evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]] }),
+        evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]], calibration: Some(calibration()) }),
     };
     project.head = Some(TrainedHead { weights, record });
     project
+}
+
+fn calibration() -> Calibration {
+    let band = Band { confidence: 0.75, accuracy: 0.5, count: 2 };
+    Calibration {
+        temperature: 1.5,
+        not_sure_below: 0.625,
+        target_reached: true,
+        examples: 20,
+        error_before: 0.25,
+        error_after: 0.125,
+        bands: vec![band; BANDS],
+    }
 }
 
 #[test]
@@ -51,9 +65,19 @@ fn a_head_with_nan_or_a_confusion_that_is_not_k_by_k_is_refused() {
     project.head.as_mut().unwrap().weights.bias[1] = f32::NAN;
     assert!(matches!(Project::from_bytes(&project.to_bytes()), Err(ProjectError::Damaged(_))));
     let mut project = sample();
-    project.head.as_mut().unwrap().record.evaluation = Some(Evaluation { confusion: vec![vec![0, 0, 1], vec![0, 1]] });
+    project.head.as_mut().unwrap().record.evaluation = Some(Evaluation { confusion: vec![vec![0, 0, 1], vec![0, 1]], calibration: None });
     let error = Project::from_bytes(&project.to_bytes()).unwrap_err().to_string();
     assert!(error.contains("not 2×2"), "{error}");
+    for broken in [
+        Calibration { temperature: -1.0, ..calibration() },
+        Calibration { not_sure_below: 2.0, ..calibration() },
+        Calibration { bands: vec![], ..calibration() },
+    ] {
+        let mut project = sample();
+        project.head.as_mut().unwrap().record.evaluation.as_mut().unwrap().calibration = Some(broken);
+        let error = Project::from_bytes(&project.to_bytes()).unwrap_err().to_string();
+        assert!(error.contains("calibration"), "{error}");
+    }
 }
 
 /// JSON has no NaN: a diverged training's metrics must not make the project unreadable.

@@ -190,8 +190,8 @@ impl WorkerState {
     }
 
     async fn train_finish(&mut self) -> Result<Trained, WorkerError> {
-        let trainer = self.trainer.take().ok_or(WorkerError::NoTraining)?;
-        let weights = trainer.weights().await.map_err(|e| WorkerError::Compute(e.to_string()))?;
+        let mut trainer = self.trainer.take().ok_or(WorkerError::NoTraining)?;
+        let weights = trainer.calibrated_weights().await.map_err(|e| WorkerError::Compute(e.to_string()))?;
         let (validation, evaluation) = (trainer.split().validation.clone(), trainer.evaluation().cloned());
         drop(trainer);
         Ok(Trained { weights, validation, evaluation, memory: self.memory() })

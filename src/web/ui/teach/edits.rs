@@ -27,6 +27,17 @@ impl Teach {
         spawn_local(self.save_info());
     }
 
+    /// Moves the "not sure" threshold of the trained head (a top probability, 0 to 1).
+    pub fn set_not_sure_below(self, threshold: f32) {
+        self.project.update(|p| {
+            let calibration = p.head.as_mut().and_then(|h| h.record.evaluation.as_mut()).and_then(|e| e.calibration.as_mut());
+            if let Some(calibration) = calibration {
+                calibration.not_sure_below = threshold.clamp(0.0, 1.0);
+            }
+        });
+        spawn_local(self.save_info());
+    }
+
     pub fn rename_class(self, id: u32, name: String) {
         let name = name.trim().to_string();
         if name.is_empty() {

@@ -4,9 +4,10 @@
 //! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
 //! settings), `capture` (examples from files and the camera), `training` (the epoch loop),
 //! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
-//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`,
+//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`, `calibration_view`,
 //! `prediction_view`, `project_file`, `saved_state`.
 
+mod calibration_view;
 mod capture;
 mod chart;
 mod classes;

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use super::Teach;
+use super::calibration_view::CalibrationView;
 use super::chart::{LineChart, Series};
 use super::confusion::ConfusionMatrix;
 use super::training::TrainingState;
@@ -135,6 +136,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 <LineChart title="Accuracy" testid="accuracy-chart" series=accuracy top=Some(1.0) percent=true />
             </div>
             {evaluation}
+            <CalibrationView teach />
         </section>
     }
 }
