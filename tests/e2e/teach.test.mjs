@@ -240,7 +240,7 @@ test('WebGPU: a project made by the CLI is imported, trained on the GPU device a
   }
 });
 
-test('calibration: a calibrated head made by the CLI is imported, its threshold moved to "not sure" and kept; the page calibrates its own training', { timeout: 900_000 }, async () => {
+test('calibration and mistakes: a calibrated head made by the CLI is imported, its threshold moved to "not sure" and kept; the page calibrates its own training; an example moved from the mistakes gallery changes the next matrix', { timeout: 900_000 }, async () => {
   const data = join(work, 'teach-set');
   execFileSync(PYTHON, [join(REPO, 'tests/reference/make_teach_set.py'), data, '15']);
   const classes = ['brick', 'gravel', 'grass', 'coins'];
@@ -291,6 +291,34 @@ test('calibration: a calibrated head made by the CLI is imported, its threshold 
     await mine.waitFor();
     assert.ok(Number(await mine.getAttribute('data-temperature')) > 0);
     assert.ok(Number(await mine.getAttribute('data-error-after')) <= Number(await mine.getAttribute('data-error-before')) + 0.05);
+
+    // The mistakes gallery: a cell off the diagonal shows its examples; one moved to the
+    // class it was taken for, and training again, changes the matrix.
+    const matrix = () => teach.page.getByTestId('confusion').textContent();
+    const before = await matrix();
+    const names = await teach.page.getByTestId('confusion-row').evaluateAll((rows) => rows.map((r) => r.dataset.class));
+    const cells = await teach.page.getByTestId('confusion-cell').evaluateAll((all) => all.filter((c) => c.dataset.true !== c.dataset.predicted).map((c) => ({ t: c.dataset.true, p: c.dataset.predicted, n: Number(c.textContent) })));
+    assert.ok(cells.length > 0, 'a noisy set has mistakes');
+    const cell = cells[0];
+    await teach.page.locator(`[data-testid="confusion-cell"][data-true="${cell.t}"][data-predicted="${cell.p}"]`).click();
+    await teach.page.getByTestId('mistakes').waitFor();
+    assert.equal(await teach.page.getByTestId('mistake').count(), cell.n, 'the gallery shows the examples behind the number');
+    const [truth, taken] = [names[Number(cell.t)], names[Number(cell.p)]];
+    assert.match(await teach.page.getByTestId('mistake').first().textContent(), new RegExp(`true: ${truth} · predicted: ${taken} \\(\\d+ %\\)`));
+    const counts = { truth: await teach.count(truth), taken: await teach.count(taken) };
+    await teach.page.getByTestId('mistake-class').first().selectOption({ label: taken });
+    await teach.page.waitForFunction(([n, c]) => Number(document.querySelector(`[data-testid="class"][data-name="${n}"]`)?.dataset.count) === c, [taken, counts.taken + 1]);
+    assert.equal(await teach.count(truth), counts.truth - 1);
+    assert.equal(await teach.page.getByTestId('mistake').count(), cell.n - 1, 'the moved example left the cell');
+    // (The state still reads "finished" from the last run until this one starts.)
+    await teach.page.getByTestId('train').click();
+    await teach.page.waitForFunction((old) => document.querySelector('[data-testid="confusion"]')?.textContent !== old, before, { timeout: 300_000 });
+    await teach.page.locator('[data-testid="training-state"][data-state="finished"]').waitFor({ timeout: 300_000 });
+    assert.notEqual(await matrix(), before, 'training again changes the matrix');
+    await teach.page.reload();
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.cls(taken).waitFor();
+    assert.equal(await teach.count(taken), counts.taken + 1, 'the move was saved');
     assert.deepEqual(teach.errors, []);
   } finally {
     await browser.close();

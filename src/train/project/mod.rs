@@ -9,6 +9,8 @@
 //! - `thumbnails` U8 `[bytes]` (JPEGs back to back), `thumbnail.ends` U64 `[n]`
 //! - with a trained head: `head.weight` F32 `[k, 2048]`, `head.bias` F32 `[k]`
 
+mod outcomes;
+
 use std::collections::{HashMap, HashSet};
 
 use safetensors::Dtype;
@@ -19,6 +21,7 @@ use super::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
 use crate::model::arch::FEATURE_DIM;
 use crate::model::container::{ContainerError, ContainerReader, ContainerWriter};
 use crate::model::le_bytes::{le_bytes, words};
+pub use outcomes::Outcome;
 
 /// `__metadata__["format"]` of a project file.
 pub const FORMAT: &str = "transfer-studio-project";

@@ -57,6 +57,19 @@ impl Teach {
         });
     }
 
+    /// Moves an example to another class (from the mistakes gallery); retrain to see the effect.
+    pub fn move_example(self, id: u64, class: u32) {
+        let mut moved = None;
+        self.project.update(|p| {
+            if p.move_example(id, class) {
+                moved = p.examples.iter().find(|e| e.id == id).cloned();
+            }
+        });
+        if let Some(example) = moved {
+            spawn_local(self.save_example(example));
+        }
+    }
+
     pub fn delete_example(self, id: u64) {
         self.project.update(|p| p.examples.retain(|e| e.id != id));
         spawn_local(async move {

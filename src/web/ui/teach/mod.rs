@@ -4,7 +4,7 @@
 //! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
 //! settings), `capture` (examples from files and the camera), `training` (the epoch loop),
 //! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
-//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`, `calibration_view`,
+//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
 //! `prediction_view`, `project_file`, `saved_state`.
 
 mod calibration_view;
@@ -13,6 +13,7 @@ mod chart;
 mod classes;
 mod confusion;
 mod edits;
+mod mistakes;
 mod panel;
 mod persistence;
 mod prediction;
@@ -57,6 +58,9 @@ pub struct Teach {
     pub live: RwSignal<bool>,
     /// The head's verdict on the last image tried.
     pub prediction: RwSignal<Option<HeadPrediction>>,
+    /// The confusion-matrix cell whose examples the mistakes gallery shows: positions of
+    /// the true and the predicted class in the head's outputs.
+    pub gallery: RwSignal<Option<(usize, usize)>>,
 }
 
 impl Teach {
@@ -74,6 +78,7 @@ impl Teach {
             webcam: Webcam::new(),
             live: RwSignal::new(false),
             prediction: RwSignal::new(None),
+            gallery: RwSignal::new(None),
         };
         // Recording and live prediction end with the camera.
         Effect::new(move || {

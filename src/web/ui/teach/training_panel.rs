@@ -10,6 +10,7 @@ use super::Teach;
 use super::calibration_view::CalibrationView;
 use super::chart::{LineChart, Series};
 use super::confusion::ConfusionMatrix;
+use super::mistakes::MistakesGallery;
 use super::training::TrainingState;
 use crate::train::trainer::{EpochMetrics, TrainSettings};
 
@@ -72,7 +73,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
             let head = p.current_head()?;
             let evaluation = head.record.evaluation.clone()?;
             let names = p.class_names(&head.record.class_ids);
-            Some(view! { <ConfusionMatrix names evaluation /> })
+            Some(view! { <ConfusionMatrix teach names evaluation /> <MistakesGallery teach /> })
         })
     };
     view! {
