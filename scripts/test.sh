@@ -26,6 +26,9 @@ cargo test
 echo "== fuzz tests on a 32-bit target (i686: usize is 32 bits, as in wasm32)"
 cargo test --target i686-unknown-linux-gnu --no-default-features --test fuzz
 
+echo "== old test binaries out of the shared target folder (a full disk fails the browser tests)"
+python3 scripts/prune_test_binaries.py
+
 echo "== release wasm build"
 bash scripts/demo-model.sh
 trunk build --release
