@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { REPO, serveDist, launch, StudioPage, readSafetensors } from './support/site.mjs';
+import { REPO, serveDist, launch, readSafetensors } from './support/site.mjs';
+import { TeachPage } from './support/teach_page.mjs';
 
 const PHOTOS = join(REPO, 'tests/fixtures/photos');
 const WEIGHTS = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
@@ -27,57 +28,13 @@ before(async () => {
 });
 after(() => site.close());
 
-class TeachPage extends StudioPage {
-  /** Opens the site and goes to Teach with its tab (reloads keep the mode: it is in the address). */
-  async open(url) {
-    await super.open(url);
-    await this.mode('teach');
-  }
-  cls(name) { return this.page.locator(`[data-testid="class"][data-name="${name}"]`); }
-  async count(name) { return Number(await this.cls(name).getAttribute('data-count')); }
-  async addClass(name) {
-    await this.page.getByTestId('new-class-name').fill(name);
-    await this.page.getByTestId('add-class').click();
-    await this.cls(name).waitFor();
-  }
-  async setting(testid, value) {
-    const input = this.page.getByTestId(testid);
-    await input.fill(String(value));
-    await input.dispatchEvent('change');
-  }
-  async waitForCount(name, atLeast, timeout = 120_000) {
-    await this.page.waitForFunction(([n, c]) => Number(document.querySelector(`[data-testid="class"][data-name="${n}"]`)?.dataset.count) >= c, [name, atLeast], { timeout });
-  }
-  async idle(timeout = 180_000) { await this.page.getByTestId('pending').waitFor({ state: 'hidden', timeout }); }
-  async train(timeout = 300_000) {
-    await this.page.getByTestId('train').click();
-    await this.page.locator('[data-testid="training-state"][data-state="finished"]').waitFor({ timeout });
-  }
-  /** Classifies with the user's head; returns {best, probs: {class: prob}}. */
-  async predict(file, timeout = 120_000) {
-    const name = file.split('/').pop();
-    await this.page.getByTestId('teach-predict-file').setInputFiles(file);
-    const result = this.page.locator(`[data-testid="teach-result"][data-source="${name}"]`);
-    await result.waitFor({ timeout });
-    const probs = Object.fromEntries(await this.page.getByTestId('teach-prediction').evaluateAll((rows) => rows.map((r) => [r.dataset.class, Number(r.dataset.prob)])));
-    return { best: await result.getAttribute('data-best'), probs };
-  }
-  message() { return this.page.getByTestId('teach-message'); }
-  async exportProject() {
-    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId('export-project').click()]);
-    const path = join(work, `export-${Date.now()}.safetensors`);
-    await download.saveAs(path);
-    return path;
-  }
-}
-
 test('CPU fallback: record, upload, train, predict, reload, export, clear, import', { timeout: 1_200_000 }, async () => {
   const browser = await launch({
     webgpu: false,
     args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
   });
   try {
-    const teach = new TeachPage(await browser.newPage());
+    const teach = new TeachPage(await browser.newPage(), work);
     await teach.open(site.url);
     assert.equal(await teach.waitForModel(), 'ready');
 
@@ -222,7 +179,7 @@ test('WebGPU: a project made by the CLI is imported, trained on the GPU device a
 
   const browser = await launch({ webgpu: true });
   try {
-    const teach = new TeachPage(await browser.newPage());
+    const teach = new TeachPage(await browser.newPage(), work);
     await teach.open(`${site.url}?device=webgpu`);
     assert.equal(await teach.waitForModel(), 'ready');
     assert.equal(await teach.backend().getAttribute('data-backend'), 'webgpu');
@@ -251,7 +208,7 @@ test('calibration and mistakes: a calibrated head made by the CLI is imported, i
 
   const browser = await launch({ webgpu: false });
   try {
-    const teach = new TeachPage(await browser.newPage());
+    const teach = new TeachPage(await browser.newPage(), work);
     await teach.open(site.url);
     assert.equal(await teach.waitForModel(), 'ready');
     await teach.page.getByTestId('import-project').setInputFiles(project);

@@ -31,8 +31,14 @@ impl Dropped {
 
     /// Every file, folders' contents in name order.
     pub async fn files(self) -> Result<Vec<File>, String> {
+        Ok(self.files_with_paths().await?.into_iter().map(|(_, file)| file).collect())
+    }
+
+    /// Every file with its path from the dropped folder's parent (`cats/a.jpg` for a
+    /// dropped folder `cats`; a plain file's path is its name), folders' contents in name order.
+    pub async fn files_with_paths(self) -> Result<Vec<(String, File)>, String> {
         let entries = match self {
-            Self::Files(files) => return Ok(files),
+            Self::Files(files) => return Ok(files.into_iter().map(|f| (f.name(), f)).collect()),
             Self::Entries(entries) => entries,
         };
         let mut files = Vec::new();
@@ -43,7 +49,7 @@ impl Dropped {
                 children.sort_by_key(|c| std::cmp::Reverse(c.name()));
                 stack.extend(children);
             } else {
-                files.push(file(entry.unchecked_ref()).await?);
+                files.push((entry.full_path().trim_start_matches('/').to_string(), file(entry.unchecked_ref()).await?));
             }
         }
         Ok(files)

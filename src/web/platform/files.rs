@@ -22,6 +22,12 @@ pub fn take_files(event: &web_sys::Event) -> Vec<web_sys::File> {
     files
 }
 
+/// A file's path within the folder the user picked (`webkitRelativePath`: `pets/cats/a.jpg`),
+/// or its name where there is none.
+pub fn relative_path(file: &web_sys::File) -> String {
+    js_sys::Reflect::get(file, &"webkitRelativePath".into()).ok().and_then(|p| p.as_string()).filter(|p| !p.is_empty()).unwrap_or_else(|| file.name())
+}
+
 /// The bytes of a file or any other blob (the caller names the file in messages).
 pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
     let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| format!("the file could not be read: {}", describe(e)))?;

@@ -12,8 +12,8 @@ use super::client::{Answer, ModelWorker};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels,
-    TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture,
+    Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
 use crate::train::project::Project;
@@ -26,6 +26,15 @@ pub enum Image {
     File(web_sys::File),
     /// A camera frame, already decoded.
     Frame(image::RgbImage),
+    /// An entry of a dataset archive listed with [`ModelHandle::list_archive`].
+    ArchiveEntry {
+        /// The archive file.
+        file: web_sys::File,
+        /// The id it was listed under.
+        archive: u64,
+        /// The entry's index.
+        index: u32,
+    },
 }
 
 impl Image {
@@ -34,6 +43,7 @@ impl Image {
         match self {
             Self::File(file) => (Picture::File, Some(file.into())),
             Self::Frame(frame) => (Picture::Frame(Pixels::of(frame)), None),
+            Self::ArchiveEntry { file, archive, index } => (Picture::ArchiveEntry { archive, index }, Some(file.into())),
         }
     }
 }
@@ -162,6 +172,12 @@ impl ModelHandle {
     pub async fn look(self, image: Image) -> Result<Looked, WorkerError> {
         let (picture, file) = image.into_picture();
         self.send(Look { picture }, file, |_| {}).reply().await
+    }
+
+    /// The paths of a dataset archive's entries; `archive` names it in later
+    /// [`Image::ArchiveEntry`] calls (a new id for each file the user picks).
+    pub async fn list_archive(self, file: web_sys::File, archive: u64) -> Result<Vec<String>, WorkerError> {
+        self.send(ListArchive { archive }, Some(file.into()), |_| {}).reply().await
     }
 
     /// Sends the project's training set to the worker; the reply is the number of training rows.

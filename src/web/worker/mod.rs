@@ -5,12 +5,13 @@
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
-//! `device_watch` (hears a lost GPU device). Between them:
+//! `device_watch` (hears a lost GPU device), `blob_reader` (a dataset zip read in place). Between them:
 //! `protocol` (each request paired with its reply type), `device_request` (the device the
 //! page asks for, in the worker's name) and `error` (every failure, worded).
 //! `model_cache` is also read by the page, which lists and deletes cached models itself (so
 //! a delete never waits behind a download in the worker).
 
+mod blob_reader;
 mod client;
 mod device;
 mod device_request;

@@ -60,6 +60,22 @@ pub enum Picture {
     File,
     /// Pixels already decoded (a camera frame).
     Frame(Pixels),
+    /// Entry `index` of the dataset archive `archive` (a page-chosen id), the archive attached
+    /// as a `Blob`: the worker keeps the last archive open between calls.
+    ArchiveEntry {
+        /// Names the archive.
+        archive: u64,
+        /// The entry's position in the archive's directory.
+        index: u32,
+    },
+}
+
+/// The paths of a dataset archive's entries (attached as a `Blob`), in directory order; the
+/// archive stays open for [`Picture::ArchiveEntry`] calls.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListArchive {
+    /// A page-chosen id for the archive.
+    pub archive: u64,
 }
 
 /// Obtain a model (cache or network), load it, and cache it once it has loaded.
@@ -141,6 +157,7 @@ pub enum Request<'a> {
     Classify(Classify),
     ExampleFeatures(ExampleFeatures),
     Look(Look),
+    ListArchive(ListArchive),
     TrainBegin(TrainBegin<'a>),
     TrainEpoch(TrainEpoch),
     TrainFinish(TrainFinish),
@@ -166,6 +183,7 @@ asks! {
     Classify => ClassifiedImage;
     ExampleFeatures => Features;
     Look => Looked;
+    ListArchive => Vec<String>;
     TrainEpoch => EpochMetrics;
     TrainFinish => Trained;
     TrainAbandon => ();

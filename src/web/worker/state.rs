@@ -4,15 +4,17 @@
 use serde_bytes::ByteBuf;
 use web_sys::Blob;
 
+use super::blob_reader::BlobReader;
 use super::device::{ComputeDevice, pick_device};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture, Pixels, Request,
-    TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture,
+    Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache};
+use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};
 use crate::model::precision::Precision;
 use crate::model::quant::is_int8;
@@ -26,6 +28,8 @@ pub struct WorkerState {
     device: ComputeDevice,
     classifier: Option<Classifier>,
     trainer: Option<Trainer>,
+    /// The dataset archive last listed or read from, by the page's id for it.
+    archive: Option<(u64, DatasetArchive<BlobReader>)>,
 }
 
 /// An image as a call brought it: a file's bytes, or decoded pixels.
@@ -50,7 +54,7 @@ fn compute_error(error: EngineError) -> WorkerError {
 impl WorkerState {
     /// Picks the device the page asks for; no model yet.
     pub async fn start(request: DeviceRequest) -> Self {
-        Self { device: pick_device(request).await, classifier: None, trainer: None }
+        Self { device: pick_device(request).await, classifier: None, trainer: None, archive: None }
     }
 
     /// The device in words.
@@ -66,6 +70,7 @@ impl WorkerState {
             Request::Classify(Classify { picture, k }) => reply::<Classify>(self.classify(picture, file, k).await),
             Request::ExampleFeatures(request) => reply::<ExampleFeatures>(self.example_features(request, file).await),
             Request::Look(request) => reply::<Look>(self.look(request.picture, file).await),
+            Request::ListArchive(ListArchive { archive }) => reply::<ListArchive>(self.open_archive(archive, file).map(|a| a.paths())),
             Request::TrainBegin(request) => reply::<TrainBegin>(self.train_begin(request)),
             Request::TrainEpoch(_) => reply::<TrainEpoch>(self.train_epoch().await),
             Request::TrainFinish(_) => reply::<TrainFinish>(self.train_finish().await),
@@ -146,9 +151,10 @@ impl WorkerState {
         })
     }
 
-    async fn classify(&self, picture: Picture, file: Option<Blob>, k: usize) -> Result<ClassifiedImage, WorkerError> {
+    async fn classify(&mut self, picture: Picture, file: Option<Blob>, k: usize) -> Result<ClassifiedImage, WorkerError> {
+        let input = self.input(picture, file).await?;
         let classifier = self.classifier()?;
-        let looked = match input(picture, file).await? {
+        let looked = match input {
             Input::Encoded(bytes) => classifier.look_at(&bytes, k).await,
             Input::Decoded(image) => classifier.look_at_image(image, 0.0, k).await,
         }
@@ -162,18 +168,38 @@ impl WorkerState {
         })
     }
 
-    async fn example_features(&self, request: ExampleFeatures, file: Option<Blob>) -> Result<Features, WorkerError> {
-        let image = image(input(request.picture, file).await?)?;
+    async fn example_features(&mut self, request: ExampleFeatures, file: Option<Blob>) -> Result<Features, WorkerError> {
+        let image = image(self.input(request.picture, file).await?)?;
         let features = self.classifier()?.example_features(&image, request.augment, request.seed).await.map_err(compute_error)?;
         Ok(Features { features, thumbnail: ByteBuf::from(thumbnail(&image)) })
     }
 
-    async fn look(&self, picture: Picture, file: Option<Blob>) -> Result<Looked, WorkerError> {
-        let image = image(input(picture, file).await?)?;
+    async fn look(&mut self, picture: Picture, file: Option<Blob>) -> Result<Looked, WorkerError> {
+        let image = image(self.input(picture, file).await?)?;
         let classifier = self.classifier()?;
         let p = classifier.preprocessing().clone();
         let (features, map) = classifier.features_and_map(preprocess(&image, &p)).await.map_err(compute_error)?;
         Ok(Looked { features, map, crop: Pixels::of(resize_and_crop(&image, &p)) })
+    }
+
+    /// The image a call brought: the attached file's bytes, an archive entry's, or the frame's pixels.
+    async fn input(&mut self, picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
+        match picture {
+            // The page names the file in its message.
+            Picture::File => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
+            Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
+            Picture::ArchiveEntry { archive, index } => self.open_archive(archive, file)?.read(index as usize).map(Input::Encoded).map_err(WorkerError::Image),
+        }
+    }
+
+    /// The archive the page calls `id`, opened from `file` unless it is the one open already.
+    fn open_archive(&mut self, id: u64, file: Option<Blob>) -> Result<&mut DatasetArchive<BlobReader>, WorkerError> {
+        if self.archive.as_ref().is_none_or(|(open, _)| *open != id) {
+            self.archive = None;
+            let reader = BlobReader::new(file.ok_or(WorkerError::MissingFile)?).map_err(WorkerError::Image)?;
+            self.archive = Some((id, DatasetArchive::open(reader).map_err(WorkerError::Image)?));
+        }
+        Ok(&mut self.archive.as_mut().expect("opened above").1)
     }
 
     fn train_begin(&mut self, request: TrainBegin<'static>) -> Result<usize, WorkerError> {
@@ -195,15 +221,6 @@ impl WorkerState {
         let (validation, evaluation) = (trainer.split().validation.clone(), trainer.evaluation().cloned());
         drop(trainer);
         Ok(Trained { weights, validation, evaluation, memory: self.memory() })
-    }
-}
-
-/// The image a call brought: the attached file's bytes, or the frame's pixels.
-async fn input(picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
-    match picture {
-        // The page names the file in its message.
-        Picture::File => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
-        Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
     }
 }
 

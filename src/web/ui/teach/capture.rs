@@ -28,14 +28,20 @@ impl Teach {
         }
     }
 
-    /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
-    pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
-        let backbone = self.backbone_for_project()?;
+    /// An example id not used before in this project.
+    pub(super) fn new_example_id(self) -> Result<u64, String> {
         let id = self.next_id.get_value();
         if id > MAX_EXAMPLE_ID {
             return Err("this project has used every example id: export it and import it into a new one".into());
         }
         self.next_id.set_value(id + 1);
+        Ok(id)
+    }
+
+    /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
+    pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
+        let backbone = self.backbone_for_project()?;
+        let id = self.new_example_id()?;
         let augment = self.project.with_untracked(|p| p.settings.augment);
         self.pending.update(|n| *n += 1);
         let computed = self.model.example_features(image, augment, id).await;
@@ -52,7 +58,7 @@ impl Teach {
             }
             p.examples.push(example.clone());
         });
-        self.save_example(example).await;
+        self.save_examples(vec![example]).await;
         Ok(())
     }
 

@@ -66,7 +66,7 @@ impl Teach {
             }
         });
         if let Some(example) = moved {
-            spawn_local(self.save_example(example));
+            spawn_local(self.save_examples(vec![example]));
         }
     }
 

@@ -2,9 +2,9 @@
 //! live curves, prediction with that head, and the project kept in IndexedDB and in files.
 //!
 //! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
-//! settings), `capture` (examples from files and the camera), `training` (the epoch loop),
+//! settings), `capture` (examples from files and the camera), `dataset_import` (folders and zips of class folders), `training` (the epoch loop),
 //! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
-//! The rest are views: `panel`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
+//! The rest are views: `panel`, `dataset_panel`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
 //! `prediction_view`, `project_file`, `saved_state`.
 
 mod calibration_view;
@@ -12,6 +12,8 @@ mod capture;
 mod chart;
 mod classes;
 mod confusion;
+mod dataset_import;
+mod dataset_panel;
 mod edits;
 mod mistakes;
 mod panel;
@@ -30,6 +32,7 @@ use leptos::task::spawn_local;
 use crate::train::project::Project;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
+use dataset_import::DatasetImport;
 pub use panel::TeachPanel;
 use persistence::Storage;
 use prediction_view::HeadPrediction;
@@ -50,6 +53,8 @@ pub struct Teach {
     next_id: StoredValue<u64>,
     /// Training progress, curves and the last run's figures.
     pub training: Training,
+    /// The running or last dataset import.
+    pub dataset: DatasetImport,
     /// The class whose record button is held.
     pub recording: RwSignal<Option<u32>>,
     /// The camera shared by recording and live prediction.
@@ -74,6 +79,7 @@ impl Teach {
             pending: RwSignal::new(0),
             next_id: StoredValue::new(0),
             training: Training::new(),
+            dataset: DatasetImport::new(),
             recording: RwSignal::new(None),
             webcam: Webcam::new(),
             live: RwSignal::new(false),

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::Teach;
 use super::classes::ClassCards;
+use super::dataset_panel::DatasetPanel;
 use super::prediction_view::HeadPredictionView;
 use super::project_file::ProjectFile;
 use super::saved_state::SavedState;
@@ -60,6 +61,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     <p class="pending" data-testid="pending" role="status" hidden=move || teach.pending.get() == 0>
                         {move || format!("Computing features of {} example(s)…", teach.pending.get())}
                     </p>
+                    <DatasetPanel teach />
                     <SavedState teach />
                     <ProjectFile teach />
                 </section>

@@ -113,11 +113,11 @@ impl Teach {
         self.save(async move |store| store.save_info(&project).await).await;
     }
 
-    /// Stores a new example with the project's info; the first asks the browser to keep
+    /// Stores new examples with the project's info; the first asks the browser to keep
     /// the site's storage.
-    pub(super) async fn save_example(self, example: Example) {
+    pub(super) async fn save_examples(self, examples: Vec<Example>) {
         let project = self.project.with_untracked(Project::without_examples);
-        self.save(async move |store| store.add_example(&example, &project).await).await;
+        self.save(async move |store| store.add_examples(&examples, &project).await).await;
         self.ask_to_persist();
     }
 

@@ -67,10 +67,10 @@ impl ProjectStore {
         self.db.write(info_writes(project)).await.map_err(friendly)
     }
 
-    /// Stores one new example, with the project's info (the first example sets its backbone).
-    pub async fn add_example(&self, example: &Example, project: &Project) -> Result<(), String> {
+    /// Stores new examples, with the project's info (the first example sets its backbone).
+    pub async fn add_examples(&self, examples: &[Example], project: &Project) -> Result<(), String> {
         let mut writes = info_writes(project);
-        writes.push(example_write(example));
+        writes.extend(examples.iter().map(example_write));
         self.db.write(writes).await.map_err(friendly)
     }
 

@@ -1,0 +1,110 @@
+// Datasets in and out of Teach mode, on the CPU fallback: a zip of class folders (with junk,
+// a corrupt image and a nested folder) becomes classes with the right counts and says what it
+// skipped; the examples export as a zip of class folders; the same tree picked as a folder
+// imports the same way; a 10,000-image zip is listed without a long task and cancelled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { REPO, serveDist, launch } from './support/site.mjs';
+import { TeachPage } from './support/teach_page.mjs';
+
+const PYTHON = join(REPO, '.venv/bin/python');
+const LARGE = 10_000;
+
+let site;
+let work;
+before(async () => {
+  site = await serveDist();
+  work = mkdtempSync(join(tmpdir(), 'ts-dataset-'));
+  execFileSync(PYTHON, [join(REPO, 'tests/reference/make_dataset.py'), work, String(LARGE)]);
+});
+after(() => site.close());
+
+class DatasetPage extends TeachPage {
+  status() { return this.page.getByTestId('import-status'); }
+  /** Waits for the import of `source` (a zip's or the top folder's name) to end; its figures. */
+  async imported(source, timeout = 600_000) {
+    await this.page.locator(`[data-testid="import-status"][data-source="${source}"]:not([data-state="running"])`).waitFor({ timeout });
+    return this.status().evaluate((e) => ({ ...e.dataset, text: e.textContent }));
+  }
+  async counts() {
+    return Object.fromEntries(await this.page.getByTestId('class').evaluateAll((cards) => cards.map((c) => [c.dataset.name, Number(c.dataset.count)])));
+  }
+}
+
+/** Names in a zip file, read by Python's zipfile (not by the code under test). */
+function zipNames(path) {
+  return JSON.parse(execFileSync(PYTHON, ['-c', 'import sys, json, zipfile; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))', path], { encoding: 'utf8' }));
+}
+
+test('a zip of class folders becomes classes, says what it skipped, exports back; a folder imports the same; 10,000 images listed and cancelled', { timeout: 1_500_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  try {
+    const teach = new DatasetPage(await browser.newPage(), work);
+    await teach.open(site.url);
+    assert.equal(await teach.waitForModel(), 'ready');
+    await teach.page.getByTestId('augment').uncheck();
+
+    const since = await teach.now();
+    await teach.page.getByTestId('dataset-zip').setInputFiles(join(work, 'textures.zip'));
+    const zipped = await teach.imported('textures.zip');
+    assert.equal(zipped.state, 'finished', zipped.text);
+    assert.deepEqual(await teach.counts(), { brick: 5, grass: 5, gravel: 6 });
+    assert.equal(Number(zipped.added), 16);
+    assert.equal(Number(zipped.failed), 1, 'broken.jpg cannot be read');
+    assert.equal(Number(zipped.skipped), 3, 'notes.txt, .DS_Store and the __MACOSX file');
+    assert.match(await teach.page.getByTestId('import-skipped').textContent(), /2 system files, 1 not images/);
+    assert.match(await teach.page.getByTestId('import-failed').textContent(), /broken\.jpg/);
+    console.log(`zip import, CPU: ${zipped.rate} images/s`);
+    assert.deepEqual(await teach.longTasksSince(since), [], 'no long task on the page while importing');
+
+    // Exported: one folder per class, one JPEG per example.
+    const [download] = await Promise.all([teach.page.waitForEvent('download'), teach.page.getByTestId('dataset-export').click()]);
+    const exported = join(work, 'exported.zip');
+    await download.saveAs(exported);
+    const names = zipNames(exported);
+    const perFolder = {};
+    for (const name of names) perFolder[name.split('/')[0]] = (perFolder[name.split('/')[0]] ?? 0) + 1;
+    assert.deepEqual(perFolder, { brick: 5, grass: 5, gravel: 6 });
+    assert.ok(names.every((n) => n.endsWith('.jpg')), names.join());
+
+    // The same tree picked as a folder, into a cleared project.
+    await teach.page.getByTestId('clear-project').click();
+    await teach.page.getByTestId('confirm-clear').click();
+    await teach.page.getByTestId('classes-empty').waitFor();
+    await teach.page.getByTestId('dataset-folder').setInputFiles(join(work, 'textures'));
+    const folder = await teach.imported('textures');
+    assert.equal(folder.state, 'finished', folder.text);
+    assert.deepEqual(await teach.counts(), { brick: 5, grass: 5, gravel: 6 });
+    assert.equal(Number(folder.failed), 1);
+    assert.equal(Number(folder.skipped), 2, 'notes.txt and .DS_Store');
+    console.log(`folder import, CPU: ${folder.rate} images/s`);
+
+    // The exported zip imports back into the same classes (their counts double).
+    await teach.page.getByTestId('dataset-zip').setInputFiles(exported);
+    const again = await teach.imported('exported.zip');
+    assert.equal(again.state, 'finished', again.text);
+    assert.deepEqual(await teach.counts(), { brick: 10, grass: 10, gravel: 12 });
+
+    // 10,000 images: listed, four classes made, progress moves, no long task; cancel keeps what was added.
+    const large = await teach.now();
+    await teach.page.getByTestId('dataset-zip').setInputFiles(join(work, 'large.zip'));
+    await teach.page.locator('[data-testid="import-status"][data-state="running"]').waitFor();
+    assert.equal(Number(await teach.status().getAttribute('data-total')), LARGE);
+    await teach.page.waitForFunction(() => Number(document.querySelector('[data-testid="import-status"]')?.dataset.done) >= 3, null, { timeout: 300_000 });
+    await teach.page.getByTestId('import-cancel').click();
+    const cancelled = await teach.imported('large.zip');
+    assert.equal(cancelled.state, 'cancelled', cancelled.text);
+    const counts = await teach.counts();
+    const added = [0, 1, 2, 3].reduce((sum, i) => sum + (counts[`class_${i}`] ?? -1), 0);
+    assert.equal(added, Number(cancelled.added), JSON.stringify(counts));
+    assert.ok(added >= 3, `${added} added before the cancel`);
+    assert.deepEqual(await teach.longTasksSince(large), [], 'no long task with 10,000 images listed');
+    assert.deepEqual(teach.errors, []);
+  } finally {
+    await browser.close();
+  }
+});
