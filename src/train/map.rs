@@ -10,8 +10,11 @@ const NEIGHBOUR_COMPONENTS: usize = 32;
 /// Power-iteration steps per component.
 const ITERATIONS: usize = 60;
 
+/// Neighbours each example is judged by.
+pub const NEIGHBOURS: usize = 5;
+
 /// An example whose neighbours mostly disagree with its label.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Flag {
     /// Its position in the rows given.
     pub index: usize,
@@ -19,6 +22,21 @@ pub struct Flag {
     pub neighbours_say: usize,
     /// How many of its `k` neighbours have that class.
     pub votes: usize,
+}
+
+/// The map of a set of examples: a point each, and those possibly mislabelled.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExampleMap {
+    /// Each example's place on the first two principal directions, in the rows' order.
+    pub points: Vec<(f32, f32)>,
+    /// Examples whose [`NEIGHBOURS`] nearest mostly have another class.
+    pub flags: Vec<Flag>,
+}
+
+/// The map of `rows` (an example's features each) labelled `labels` (class positions).
+pub fn map_examples(rows: &[&[f32]], labels: &[usize]) -> ExampleMap {
+    let points = principal_coordinates(rows, 2).into_iter().map(|c| (c.first().copied().unwrap_or(0.0), c.get(1).copied().unwrap_or(0.0))).collect();
+    ExampleMap { points, flags: possibly_mislabelled(rows, labels, NEIGHBOURS) }
 }
 
 /// Each row's coordinates on the first `components` principal directions of `rows`
@@ -57,14 +75,16 @@ pub fn principal_coordinates(rows: &[&[f32]], components: usize) -> Vec<Vec<f32>
 }
 
 /// Examples whose `k` nearest neighbours (Euclidean, in the principal coordinates of the
-/// length-normalised features) mostly — more than half — have one other class.
+/// standardized, length-normalised features) mostly — more than half — have one other
+/// class. Standardizing first matters: raw ResNet features are dominated by a few
+/// channels that vary with lighting more than with the thing shown.
 pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<Flag> {
     let n = rows.len().min(labels.len());
     if n <= k || k == 0 {
         return Vec::new();
     }
-    let unit: Vec<Vec<f32>> = rows[..n]
-        .iter()
+    let unit: Vec<Vec<f32>> = standardized(&rows[..n])
+        .into_iter()
         .map(|r| {
             let norm = r.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
             r.iter().map(|x| x / norm).collect()
@@ -89,6 +109,21 @@ pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<
         }
     }
     flags
+}
+
+/// Each column shifted to mean 0 and scaled to variance 1 (constant columns to 0).
+fn standardized(rows: &[&[f32]]) -> Vec<Vec<f32>> {
+    let (n, dim) = (rows.len() as f64, rows.first().map_or(0, |r| r.len()));
+    let mut mean = vec![0.0f64; dim];
+    let mut square = vec![0.0f64; dim];
+    for row in rows {
+        for ((m, s), &x) in mean.iter_mut().zip(&mut square).zip(*row) {
+            *m += f64::from(x) / n;
+            *s += f64::from(x) * f64::from(x) / n;
+        }
+    }
+    let scale: Vec<f64> = square.iter().zip(&mean).map(|(s, m)| (s - m * m).max(0.0).sqrt().max(1e-9)).collect();
+    rows.iter().map(|r| r.iter().zip(&mean).zip(&scale).map(|((&x, m), s)| ((f64::from(x) - m) / s) as f32).collect()).collect()
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

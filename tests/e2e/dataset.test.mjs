@@ -52,8 +52,8 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     await teach.page.getByTestId('dataset-zip').setInputFiles(join(work, 'textures.zip'));
     const zipped = await teach.imported('textures.zip');
     assert.equal(zipped.state, 'finished', zipped.text);
-    assert.deepEqual(await teach.counts(), { brick: 5, grass: 5, gravel: 6 });
-    assert.equal(Number(zipped.added), 16);
+    assert.deepEqual(await teach.counts(), { brick: 7, grass: 5, gravel: 6 });
+    assert.equal(Number(zipped.added), 18);
     assert.equal(Number(zipped.failed), 1, 'broken.jpg cannot be read');
     assert.equal(Number(zipped.skipped), 3, 'notes.txt, .DS_Store and the __MACOSX file');
     assert.match(await teach.page.getByTestId('import-skipped').textContent(), /2 system files, 1 not images/);
@@ -68,8 +68,26 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     const names = zipNames(exported);
     const perFolder = {};
     for (const name of names) perFolder[name.split('/')[0]] = (perFolder[name.split('/')[0]] ?? 0) + 1;
-    assert.deepEqual(perFolder, { brick: 5, grass: 5, gravel: 6 });
+    assert.deepEqual(perFolder, { brick: 7, grass: 5, gravel: 6 });
     assert.ok(names.every((n) => n.endsWith('.jpg')), names.join());
+
+    // The map: one point per example; the brick photo filed under gravel (the last example
+    // imported) is the one flagged; moved to brick, a redrawn map flags nothing.
+    await teach.page.getByTestId('draw-map').click();
+    await teach.page.getByTestId('map').waitFor();
+    const points = await teach.page.getByTestId('map-point').evaluateAll((ps) => ps.map((p) => ({ id: Number(p.dataset.example), cls: p.dataset.class, flagged: p.dataset.flagged === 'true' })));
+    assert.equal(points.length, 18);
+    const planted = Math.max(...points.map((p) => p.id));
+    assert.deepEqual(points.filter((p) => p.flagged).map((p) => p.id), [planted], JSON.stringify(points));
+    const flag = teach.page.locator(`[data-testid="flag"][data-example="${planted}"]`);
+    assert.match(await flag.textContent(), /labelled “gravel”; \d of its 5 nearest examples are “brick”/);
+    const brickId = await flag.locator('option', { hasText: 'brick' }).getAttribute('value');
+    await flag.getByTestId('example-class').selectOption(brickId);
+    await teach.page.getByTestId('map-stale').waitFor();
+    assert.deepEqual(await teach.counts(), { brick: 8, grass: 5, gravel: 5 });
+    await teach.page.getByTestId('draw-map').click();
+    await teach.page.getByTestId('map-stale').waitFor({ state: 'hidden' });
+    assert.equal(await teach.page.getByTestId('flag').count(), 0);
 
     // The same tree picked as a folder, into a cleared project.
     await teach.page.getByTestId('clear-project').click();
@@ -78,7 +96,7 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     await teach.page.getByTestId('dataset-folder').setInputFiles(join(work, 'textures'));
     const folder = await teach.imported('textures');
     assert.equal(folder.state, 'finished', folder.text);
-    assert.deepEqual(await teach.counts(), { brick: 5, grass: 5, gravel: 6 });
+    assert.deepEqual(await teach.counts(), { brick: 7, grass: 5, gravel: 6 });
     assert.equal(Number(folder.failed), 1);
     assert.equal(Number(folder.skipped), 2, 'notes.txt and .DS_Store');
     console.log(`folder import, CPU: ${folder.rate} images/s`);
@@ -87,7 +105,7 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     await teach.page.getByTestId('dataset-zip').setInputFiles(exported);
     const again = await teach.imported('exported.zip');
     assert.equal(again.state, 'finished', again.text);
-    assert.deepEqual(await teach.counts(), { brick: 10, grass: 10, gravel: 12 });
+    assert.deepEqual(await teach.counts(), { brick: 14, grass: 10, gravel: 12 });
 
     // 10,000 images: listed, four classes made, progress moves, no long task; cancel keeps what was added.
     const large = await teach.now();

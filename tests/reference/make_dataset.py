@@ -1,14 +1,14 @@
 """Writes a teach dataset as a user keeps one, as a folder and as the same tree zipped.
 
 OUT_DIR/textures/ holds one folder per class, with what real folders also hold:
-- brick/: 5 PNGs and broken.jpg, a truncated JPEG (1 image that cannot be read)
-- gravel/: 5 JPEGs and mislabelled.png, a coins photo filed under gravel
+- brick/: 7 PNGs and broken.jpg, a truncated JPEG (1 image that cannot be read)
+- gravel/: 5 JPEGs and mislabelled.png, a brick photo filed under gravel
 - grass/: 3 PNGs and a nested folder more/ with a WebP and a PNG
 - notes.txt (not an image), brick/.DS_Store and __MACOSX/textures/brick/._000.png (system files)
 OUT_DIR/textures.zip is the same tree (deflated, with folder entries); with LARGE, also
 OUT_DIR/large.zip: LARGE tiny PNGs in 4 class folders.
 
-Expected: classes brick 5, grass 5, gravel 6 (16 examples); 1 unreadable; skipped 1 not an
+Expected: classes brick 7, grass 5, gravel 6 (18 examples); 1 unreadable; skipped 1 not an
 image and 2 system files.
 
 usage: make_dataset.py OUT_DIR [LARGE]
@@ -22,7 +22,20 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_teach_set import PHOTOS, variant  # noqa: E402
+from make_teach_set import PHOTOS, SIDE  # noqa: E402
+
+
+def variant(source: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A mild variant (a large crop, a mirror, a little brightness): photos of one thing
+    taken twice, so that a mislabelled one sits among its true class's neighbours."""
+    w, h = source.size
+    side = int(min(w, h) * rng.uniform(0.75, 0.95))
+    left, top = rng.integers(0, w - side + 1), rng.integers(0, h - side + 1)
+    image = source.crop((left, top, left + side, top + side)).resize((SIDE, SIDE), Image.BILINEAR)
+    if rng.random() < 0.5:
+        image = image.transpose(Image.FLIP_LEFT_RIGHT)
+    pixels = np.asarray(image, dtype=np.float32) * rng.uniform(0.85, 1.15)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def main() -> None:
@@ -31,14 +44,15 @@ def main() -> None:
     root = out / "textures"
     photo = lambda name, i: Image.open(PHOTOS / f"{name}_{i}_256.png").convert("RGB")  # noqa: E731
     files = {}
-    for i in range(5):
+    for i in range(7):
         files[f"brick/{i:03}.png"] = ("PNG", variant(photo("brick", i % 3), rng))
+    for i in range(5):
         files[f"gravel/{i:03}.jpg"] = ("JPEG", variant(photo("gravel", i % 3), rng))
     for i in range(3):
         files[f"grass/{i:03}.png"] = ("PNG", variant(photo("grass", i), rng))
     files["grass/more/003.webp"] = ("WEBP", variant(photo("grass", 0), rng))
     files["grass/more/004.png"] = ("PNG", variant(photo("grass", 1), rng))
-    files["gravel/mislabelled.png"] = ("PNG", variant(photo("coins", 0), rng))
+    files["gravel/mislabelled.png"] = ("PNG", variant(photo("brick", 1), rng))
     raw = {}
     for path, (fmt, image) in files.items():
         buffer = io.BytesIO()

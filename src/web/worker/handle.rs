@@ -12,10 +12,12 @@ use super::client::{Answer, ModelWorker};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture,
-    Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
+    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
+use crate::model::arch::FEATURE_DIM;
+use crate::train::map::ExampleMap;
 use crate::train::project::Project;
 use crate::train::trainer::EpochMetrics;
 use crate::web::platform::scope::absolute_url;
@@ -178,6 +180,24 @@ impl ModelHandle {
     /// [`Image::ArchiveEntry`] calls (a new id for each file the user picks).
     pub async fn list_archive(self, file: web_sys::File, archive: u64) -> Result<Vec<String>, WorkerError> {
         self.send(ListArchive { archive }, Some(file.into()), |_| {}).reply().await
+    }
+
+    /// The map of the project's examples (by their first view) and those possibly
+    /// mislabelled; with the examples' ids in the map's order.
+    pub fn map_examples(self, project: &Project) -> (Vec<u64>, Pending<ExampleMap>) {
+        let positions: Vec<u32> = project.classes.iter().map(|c| c.id).collect();
+        let examples: Vec<_> = project
+            .examples
+            .iter()
+            .filter(|e| e.features.len() >= FEATURE_DIM)
+            .filter_map(|e| Some((e, positions.iter().position(|&c| c == e.class)?)))
+            .collect();
+        let request = MapExamples {
+            rows: examples.iter().map(|(e, _)| Cow::Borrowed(&e.features[..FEATURE_DIM])).collect(),
+            labels: examples.iter().map(|(_, c)| *c).collect(),
+        };
+        let ids = examples.iter().map(|(e, _)| e.id).collect();
+        (ids, self.send(request, None, |_| {}))
     }
 
     /// Sends the project's training set to the worker; the reply is the number of training rows.

@@ -17,6 +17,7 @@ use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
 use crate::model::precision::Precision;
 use crate::train::head::HeadWeights;
+use crate::train::map::ExampleMap;
 use crate::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
 use crate::vision::preprocess::Preprocessing;
 
@@ -148,6 +149,15 @@ pub struct TrainFinish;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TrainAbandon;
 
+/// The map of the examples (their first view's features) and those possibly mislabelled.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MapExamples<'a> {
+    /// 2048 features per example.
+    pub rows: Vec<Cow<'a, [f32]>>,
+    /// Each example's class position.
+    pub labels: Vec<usize>,
+}
+
 /// Every request, as it crosses to the worker.
 #[derive(Debug, Serialize, Deserialize)]
 #[allow(missing_docs)]
@@ -158,6 +168,7 @@ pub enum Request<'a> {
     ExampleFeatures(ExampleFeatures),
     Look(Look),
     ListArchive(ListArchive),
+    MapExamples(MapExamples<'a>),
     TrainBegin(TrainBegin<'a>),
     TrainEpoch(TrainEpoch),
     TrainFinish(TrainFinish),
@@ -187,6 +198,16 @@ asks! {
     TrainEpoch => EpochMetrics;
     TrainFinish => Trained;
     TrainAbandon => ();
+}
+
+impl<'a> Ask<'a> for MapExamples<'a> {
+    type Reply = ExampleMap;
+}
+
+impl<'a> From<MapExamples<'a>> for Request<'a> {
+    fn from(request: MapExamples<'a>) -> Self {
+        Request::MapExamples(request)
+    }
 }
 
 impl<'a> Ask<'a> for TrainBegin<'a> {

@@ -9,8 +9,8 @@ use super::device::{ComputeDevice, pick_device};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MemoryFigures, Picture,
-    Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
+    Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache};
@@ -18,6 +18,7 @@ use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};
 use crate::model::precision::Precision;
 use crate::model::quant::is_int8;
+use crate::train::map::map_examples;
 use crate::train::trainer::{EpochMetrics, LabeledFeatures, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
 use crate::vision::views::thumbnail;
@@ -70,6 +71,10 @@ impl WorkerState {
             Request::Classify(Classify { picture, k }) => reply::<Classify>(self.classify(picture, file, k).await),
             Request::ExampleFeatures(request) => reply::<ExampleFeatures>(self.example_features(request, file).await),
             Request::Look(request) => reply::<Look>(self.look(request.picture, file).await),
+            Request::MapExamples(request) => reply::<MapExamples>({
+                let rows: Vec<&[f32]> = request.rows.iter().map(|r| &r[..]).collect();
+                Ok(map_examples(&rows, &request.labels))
+            }),
             Request::ListArchive(ListArchive { archive }) => reply::<ListArchive>(self.open_archive(archive, file).map(|a| a.paths())),
             Request::TrainBegin(request) => reply::<TrainBegin>(self.train_begin(request)),
             Request::TrainEpoch(_) => reply::<TrainEpoch>(self.train_epoch().await),

@@ -4,7 +4,7 @@
 //! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
 //! settings), `capture` (examples from files and the camera), `dataset_import` (folders and zips of class folders), `training` (the epoch loop),
 //! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
-//! The rest are views: `panel`, `dataset_panel`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
+//! The rest are views: `panel`, `dataset_panel`, `map_view`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
 //! `prediction_view`, `project_file`, `saved_state`.
 
 mod calibration_view;
@@ -15,6 +15,7 @@ mod confusion;
 mod dataset_import;
 mod dataset_panel;
 mod edits;
+mod map_view;
 mod mistakes;
 mod panel;
 mod persistence;
@@ -33,6 +34,7 @@ use crate::train::project::Project;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
 use dataset_import::DatasetImport;
+use map_view::DrawnMap;
 pub use panel::TeachPanel;
 use persistence::Storage;
 use prediction_view::HeadPrediction;
@@ -66,6 +68,8 @@ pub struct Teach {
     /// The confusion-matrix cell whose examples the mistakes gallery shows: positions of
     /// the true and the predicted class in the head's outputs.
     pub gallery: RwSignal<Option<(usize, usize)>>,
+    /// The last map of the examples drawn.
+    pub map: RwSignal<Option<DrawnMap>>,
 }
 
 impl Teach {
@@ -85,6 +89,7 @@ impl Teach {
             live: RwSignal::new(false),
             prediction: RwSignal::new(None),
             gallery: RwSignal::new(None),
+            map: RwSignal::new(None),
         };
         // Recording and live prediction end with the camera.
         Effect::new(move || {

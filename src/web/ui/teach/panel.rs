@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::Teach;
 use super::classes::ClassCards;
 use super::dataset_panel::DatasetPanel;
+use super::map_view::ExampleMapView;
 use super::prediction_view::HeadPredictionView;
 use super::project_file::ProjectFile;
 use super::saved_state::SavedState;
@@ -68,6 +69,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                 </div>
                 <div class="teach-side">
                     <TrainingPanel teach />
+                    <ExampleMapView teach />
                     <TryIt teach />
                 </div>
             </div>
