@@ -264,6 +264,11 @@ pub fn softmax(logits: &[f32]) -> Vec<f32> {
     exps.iter().map(|&e| (e / sum) as f32).collect()
 }
 
+/// The position of the largest value (the first of equals); `None` for no values.
+pub fn argmax(values: &[f32]) -> Option<usize> {
+    (0..values.len()).max_by(|&a, &b| values[a].total_cmp(&values[b]).then(b.cmp(&a)))
+}
+
 /// Softmax over `logits`, highest `k` first; NaN sorts last.
 pub fn top_k(logits: &[f32], k: usize) -> Vec<Prediction> {
     let probs = softmax(logits);

@@ -78,6 +78,7 @@ fn project() -> impl Strategy<Value = Project> {
                     validation_ids: project.examples.iter().map(|e| e.id).take(2).collect(),
                     history: vec![EpochMetrics { epoch: 1, train_loss: 0.25, train_accuracy: 0.5, validation_loss: None, validation_accuracy: Some(1.0) }],
                     evaluation: Some(Evaluation { confusion: vec![vec![seed as u32; k]; k], calibration: None }),
+                    few_shot: seed % 2 == 0,
                 };
                 project.head = Some(TrainedHead { weights, record });
             }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::argmax;
+
 /// Logits of held-out examples with their true classes.
 #[derive(Debug, Clone, Copy)]
 pub struct HeldOut<'a> {
@@ -147,7 +149,7 @@ impl HeldOut<'_> {
             .map(|(row, label)| {
                 let scaled: Vec<f32> = row.iter().map(|v| v / temperature).collect();
                 let probabilities = crate::engine::softmax(&scaled);
-                let top = (0..probabilities.len()).max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]).then(b.cmp(&a))).unwrap_or(0);
+                let top = argmax(&probabilities).unwrap_or(0);
                 (probabilities[top], top == label)
             })
             .collect()

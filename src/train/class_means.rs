@@ -11,9 +11,6 @@ use super::head::HeadWeights;
 use super::trainer::{LabeledFeatures, TrainError};
 use crate::model::arch::FEATURE_DIM;
 
-/// Below this many examples in its smallest class a project is taught with class means.
-pub const FEW_SHOT_BELOW: usize = 5;
-
 /// Logits are this times the cosine (for a typical standardized input): sharp enough that
 /// a clear winner gets most of the probability, as prototype classifiers usually scale.
 const COSINE_SCALE: f32 = 10.0;

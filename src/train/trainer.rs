@@ -14,12 +14,16 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+mod few_shot;
+
 use super::calibration::{Calibration, HeldOut};
 use super::head::{Head, HeadWeights};
 use super::split::{Split, stratified_split};
 use super::standardizer::Standardizer;
-use crate::engine::read;
+use crate::engine::{argmax, read};
 use crate::model::arch::FEATURE_DIM;
+pub use few_shot::FEW_SHOT_BELOW;
+use few_shot::FewShot;
 
 /// What the user can set before training.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +161,8 @@ pub struct Trainer {
     rng: StdRng,
     epoch: usize,
     evaluation: Option<Evaluation>,
+    /// Set while a class has few examples: the head kept is blended with class means.
+    few_shot: Option<FewShot>,
 }
 
 impl Trainer {
@@ -194,6 +200,7 @@ impl Trainer {
         scaler.apply(&mut validation_rows);
         let validation = FeatureSet::new(validation_rows, split.validation.iter().map(|&i| labels[i]).collect(), device);
 
+        let few_shot = FewShot::new(examples, &split, class_names);
         let optimizer = AdamConfig::new().with_weight_decay((settings.weight_decay > 0.0).then(|| WeightDecayConfig::new(settings.weight_decay))).init();
         Ok(Self {
             head: Head::new(&HeadWeights::zeros(classes), &device.clone().autodiff()),
@@ -208,6 +215,7 @@ impl Trainer {
             scaler,
             epoch: 0,
             evaluation: None,
+            few_shot,
         })
     }
 
@@ -269,13 +277,28 @@ impl Trainer {
 }
 
 impl Trainer {
-    /// [`Self::weights`] with the temperature fitted on the validation examples folded in
-    /// (`W / T`, `b / T`), the calibration recorded in [`Self::evaluation`].
+    /// Whether a class has too few examples for the linear head alone (see `few_shot`).
+    pub fn is_few_shot(&self) -> bool {
+        self.few_shot.is_some()
+    }
+
+    /// The head to keep: [`Self::weights`] (blended with class means when few-shot), with
+    /// the temperature fitted on the validation examples folded in (`W / T`, `b / T`), the
+    /// calibration recorded in [`Self::evaluation`] (a few-shot head's evaluated afresh).
     pub async fn calibrated_weights(&mut self) -> Result<HeadWeights, TrainError> {
         let mut weights = self.weights().await?;
-        let (Some(validation), Some(evaluation)) = (&self.validation, self.evaluation.as_mut()) else { return Ok(weights) };
-        let logits = read(self.head.valid().forward(validation.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
-        evaluation.calibration = Calibration::fit(&HeldOut { logits: &logits, labels: &validation.labels, classes: self.classes });
+        let (logits, labels) = if let Some(few_shot) = &self.few_shot {
+            weights = few_shot.blend(weights);
+            let Some(validated) = few_shot.validate(&weights) else { return Ok(weights) };
+            self.evaluation = Some(Evaluation { confusion: validated.confusion, calibration: None });
+            (validated.logits, validated.labels)
+        } else {
+            let Some(validation) = &self.validation else { return Ok(weights) };
+            let logits = read(self.head.valid().forward(validation.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+            (logits, validation.labels.as_slice())
+        };
+        let Some(evaluation) = self.evaluation.as_mut() else { return Ok(weights) };
+        evaluation.calibration = Calibration::fit(&HeldOut { logits: &logits, labels, classes: self.classes });
         if let Some(calibration) = &evaluation.calibration {
             weights.weight.iter_mut().chain(&mut weights.bias).for_each(|v| *v /= calibration.temperature);
         }
@@ -304,82 +327,24 @@ fn validate(settings: &TrainSettings) -> Result<(), TrainError> {
 /// host in f64 from one readback of the logits).
 async fn score(head: &Head, set: &FeatureSet, classes: usize) -> Result<(f32, f32, Vec<Vec<u32>>), TrainError> {
     let logits = read(head.forward(set.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+    Ok(scored(&logits, &set.labels, classes))
+}
+
+/// Mean cross-entropy, accuracy and confusion counts of `logits` (`classes` a row) against `labels`.
+pub(super) fn scored(logits: &[f32], labels: &[usize], classes: usize) -> (f32, f32, Vec<Vec<u32>>) {
     let mut confusion = vec![vec![0u32; classes]; classes];
     let mut loss = 0.0f64;
-    for (row, &label) in logits.chunks_exact(classes).zip(&set.labels) {
+    for (row, &label) in logits.chunks_exact(classes).zip(labels) {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let log_sum = f64::from(max) + row.iter().map(|&v| f64::from(v - max).exp()).sum::<f64>().ln();
         loss += log_sum - f64::from(row[label]);
-        let predicted = (0..classes).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a))).unwrap_or(0);
+        let predicted = argmax(row).unwrap_or(0);
         confusion[label][predicted] += 1;
     }
-    let count = set.labels.len();
+    let count = labels.len();
     let correct: u32 = (0..classes).map(|c| confusion[c][c]).sum();
-    Ok(((loss / count as f64) as f32, correct as f32 / count as f32, confusion))
+    ((loss / count as f64) as f32, correct as f32 / count as f32, confusion)
 }
 
 #[cfg(test)]
-mod tests {
-    use rand_distr::{Distribution, Normal};
-
-    use super::*;
-
-    /// Three Gaussian clusters in feature space, two views each.
-    fn clusters(per_class: usize) -> (Vec<usize>, Vec<Vec<f32>>) {
-        let mut rng = StdRng::seed_from_u64(3);
-        let noise = Normal::new(0.0f32, 1.0).unwrap();
-        let centers: Vec<Vec<f32>> = (0..3).map(|_| (0..FEATURE_DIM).map(|_| noise.sample(&mut rng) * 0.05).collect()).collect();
-        let (mut labels, mut views) = (Vec::new(), Vec::new());
-        for (class, center) in centers.iter().enumerate() {
-            for _ in 0..per_class {
-                labels.push(class);
-                views.push((0..2 * FEATURE_DIM).map(|i| center[i % FEATURE_DIM] + noise.sample(&mut rng) * 0.2).collect());
-            }
-        }
-        (labels, views)
-    }
-
-    fn names(count: usize) -> Vec<String> {
-        (0..count).map(|i| format!("class {i}")).collect()
-    }
-
-    #[test]
-    fn learns_separable_clusters_and_reports_each_epoch() {
-        let (labels, views) = clusters(20);
-        let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
-        let settings = TrainSettings { epochs: 8, validation_fraction: 0.25, ..TrainSettings::default() };
-        let mut trainer = Trainer::new(&examples, &names(3), settings, &Device::flex()).unwrap();
-        assert_eq!(trainer.split().validation.len(), 15);
-        let mut history = Vec::new();
-        while !trainer.is_done() {
-            history.push(pollster::block_on(trainer.epoch()).unwrap());
-        }
-        let (first, last) = (history[0], history[7]);
-        assert_eq!(last.epoch, 8);
-        assert!(last.train_loss < first.train_loss, "{history:?}");
-        assert_eq!(last.validation_accuracy, Some(1.0), "{history:?}");
-        let evaluation = trainer.evaluation().unwrap();
-        assert_eq!(evaluation.per_class_accuracy(), vec![Some(1.0); 3]);
-        assert_eq!(evaluation.confusion.iter().flatten().sum::<u32>(), 15);
-
-        // The host-side head predicts what the device head did.
-        let weights = pollster::block_on(trainer.weights()).unwrap();
-        for &i in &trainer.split().validation {
-            let probs = weights.probabilities(&views[i][..FEATURE_DIM]);
-            let best = (0..3).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap();
-            assert_eq!(best, labels[i]);
-        }
-    }
-
-    #[test]
-    fn refuses_too_few_classes_empty_classes_and_bad_settings() {
-        let (labels, views) = clusters(2);
-        let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
-        let device = Device::flex();
-        let start = |examples: &[LabeledFeatures], classes, settings| Trainer::new(examples, &names(classes), settings, &device).err().unwrap().to_string();
-        assert_eq!(start(&examples[..2], 1, TrainSettings::default()), "add at least two classes to train a classifier (there is only one)");
-        assert_eq!(start(&examples, 4, TrainSettings::default()), "class “class 3” has no examples yet: add some, or delete the class");
-        let zero_epochs = TrainSettings { epochs: 0, ..TrainSettings::default() };
-        assert_eq!(start(&examples, 3, zero_epochs), "invalid setting: epochs must be at least 1");
-    }
-}
+mod tests;

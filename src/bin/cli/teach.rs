@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use transfer_studio::model::quant::backbone_digest;
 use transfer_studio::train::project::{Example, Project, TrainedHead, TrainingRecord};
-use transfer_studio::train::trainer::{TrainSettings, Trainer};
+use transfer_studio::train::trainer::{FEW_SHOT_BELOW, TrainSettings, Trainer};
 use transfer_studio::vision::preprocess::{self, decode};
 use transfer_studio::vision::views::thumbnail;
 
@@ -78,9 +78,13 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
         validation_ids: trainer.split().validation.iter().map(|&i| ids[i]).collect(),
         history,
         evaluation: trainer.evaluation().cloned(),
+        few_shot: trainer.is_few_shot(),
     };
     drop(trainer);
     drop(examples);
+    if record.few_shot {
+        println!("few examples in a class (under {FEW_SHOT_BELOW}): the head is blended with class means");
+    }
     if let Some(evaluation) = &record.evaluation {
         println!("validation confusion (rows: true class, columns: predicted):");
         for (name, row) in names.iter().zip(&evaluation.confusion) {

@@ -75,6 +75,10 @@ pub struct TrainingRecord {
     pub history: Vec<EpochMetrics>,
     /// The last epoch's validation results, if any example was held out.
     pub evaluation: Option<Evaluation>,
+    /// A class had too few examples for the linear head alone: the head is blended with
+    /// class means (see `Trainer::is_few_shot`).
+    #[serde(default)]
+    pub few_shot: bool,
 }
 
 /// A trained head and how it was trained.

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::Project;
+use crate::engine::argmax;
 use crate::model::arch::FEATURE_DIM;
 
 /// The head's verdict on one held-out example.
@@ -31,7 +32,7 @@ impl Project {
             .filter_map(|e| {
                 let truth = head.record.class_ids.iter().position(|&id| id == e.class)?;
                 let probabilities = head.weights.probabilities(&e.features[..FEATURE_DIM]);
-                let predicted = (0..probabilities.len()).max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]).then(b.cmp(&a)))?;
+                let predicted = argmax(&probabilities)?;
                 Some(Outcome { example: e.id, truth, predicted, probability: probabilities[predicted] })
             })
             .collect()
@@ -66,8 +67,14 @@ mod tests {
             features[hot] = 4.0;
             project.examples.push(Example { id, class, thumbnail: vec![], features });
         }
-        let record =
-            TrainingRecord { class_ids: vec![a, b], settings: TrainSettings::default(), validation_ids: vec![1, 2], history: vec![], evaluation: None };
+        let record = TrainingRecord {
+            class_ids: vec![a, b],
+            settings: TrainSettings::default(),
+            validation_ids: vec![1, 2],
+            history: vec![],
+            evaluation: None,
+            few_shot: false,
+        };
         project.head = Some(TrainedHead { weights, record });
         let outcomes = project.validation_outcomes();
         assert_eq!(outcomes.iter().map(|o| (o.example, o.truth, o.predicted)).collect::<Vec<_>>(), vec![(1, 0, 1), (2, 1, 1)]);

@@ -323,6 +323,8 @@ pub struct Trained {
     pub validation: Vec<usize>,
     /// The confusion matrix on the validation examples, if any were held out.
     pub evaluation: Option<Evaluation>,
+    /// Blended with class means (a class had few examples).
+    pub few_shot: bool,
     /// Memory in use after training.
     pub memory: MemoryFigures,
 }

@@ -223,9 +223,9 @@ impl WorkerState {
     async fn train_finish(&mut self) -> Result<Trained, WorkerError> {
         let mut trainer = self.trainer.take().ok_or(WorkerError::NoTraining)?;
         let weights = trainer.calibrated_weights().await.map_err(|e| WorkerError::Compute(e.to_string()))?;
-        let (validation, evaluation) = (trainer.split().validation.clone(), trainer.evaluation().cloned());
+        let (validation, evaluation, few_shot) = (trainer.split().validation.clone(), trainer.evaluation().cloned(), trainer.is_few_shot());
         drop(trainer);
-        Ok(Trained { weights, validation, evaluation, memory: self.memory() })
+        Ok(Trained { weights, validation, evaluation, few_shot, memory: self.memory() })
     }
 }
 

@@ -4,6 +4,7 @@
 use image::RgbImage;
 use leptos::prelude::*;
 
+use crate::engine::argmax;
 use crate::train::head::HeadWeights;
 use crate::web::ui::activation_map::{ActivationMap, LookedAt};
 use crate::web::ui::class_bars::{Bar, ClassBars};
@@ -42,7 +43,7 @@ impl HeadPrediction {
 
     /// The most probable class.
     pub fn best(&self) -> usize {
-        (0..self.probs.len()).max_by(|&a, &b| self.probs[a].total_cmp(&self.probs[b])).unwrap_or(0)
+        argmax(&self.probs).unwrap_or(0)
     }
 
     /// Whether the best class is likely enough to be named.

@@ -100,6 +100,7 @@ impl Teach {
                 validation_ids: trained.validation.iter().map(|&i| ids[i]).collect(),
                 history: self.training.history.get_untracked(),
                 evaluation: trained.evaluation,
+                few_shot: trained.few_shot,
             };
             self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
             self.training.state.set(TrainingState::Finished);

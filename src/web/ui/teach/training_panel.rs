@@ -12,7 +12,7 @@ use super::chart::{LineChart, Series};
 use super::confusion::ConfusionMatrix;
 use super::mistakes::MistakesGallery;
 use super::training::TrainingState;
-use crate::train::trainer::{EpochMetrics, TrainSettings};
+use crate::train::trainer::{EpochMetrics, FEW_SHOT_BELOW, TrainSettings};
 
 /// A number field bound to one setting; invalid text leaves the setting as it was.
 #[component]
@@ -136,6 +136,11 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
                 <LineChart title="Loss (cross-entropy)" testid="loss-chart" series=loss top=None percent=false />
                 <LineChart title="Accuracy" testid="accuracy-chart" series=accuracy top=Some(1.0) percent=true />
             </div>
+            <Show when=move || teach.project.with(|p| p.current_head().is_some_and(|h| h.record.few_shot))>
+                <p class="hint" data-testid="few-shot">
+                    {format!("Few examples: a class had fewer than {FEW_SHOT_BELOW} to train on, so this classifier adds each class's mean direction (cosine on standardized features) to the trained head, which alone overfits a handful of examples. The curves above are the trained head's; the figures below are the blend's. Probabilities from so few examples run high: add examples to trust them.")}
+                </p>
+            </Show>
             {evaluation}
             <CalibrationView teach />
         </section>
