@@ -10,3 +10,4 @@ pub mod project;
 pub mod split;
 mod standardizer;
 pub mod trainer;
+pub mod uncertainty;

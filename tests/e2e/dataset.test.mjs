@@ -1,7 +1,8 @@
 // Datasets in and out of Teach mode, on the CPU fallback: a zip of class folders (with junk,
 // a corrupt image and a nested folder) becomes classes with the right counts and says what it
 // skipped; the examples export as a zip of class folders; the same tree picked as a folder
-// imports the same way; a 10,000-image zip is listed without a long task and cancelled.
+// imports the same way; the map flags a planted mislabel; a pool of unlabelled photos is
+// offered least sure first; a 10,000-image zip is listed without a long task and cancelled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { REPO, serveDist, launch } from './support/site.mjs';
 import { TeachPage } from './support/teach_page.mjs';
 
 const PYTHON = join(REPO, '.venv/bin/python');
+const PHOTOS = join(REPO, 'tests/fixtures/photos');
 const LARGE = 10_000;
 
 let site;
@@ -40,7 +42,7 @@ function zipNames(path) {
   return JSON.parse(execFileSync(PYTHON, ['-c', 'import sys, json, zipfile; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))', path], { encoding: 'utf8' }));
 }
 
-test('a zip of class folders becomes classes, says what it skipped, exports back; a folder imports the same; 10,000 images listed and cancelled', { timeout: 1_500_000 }, async () => {
+test('a zip of class folders becomes classes, says what it skipped, exports back; the map flags a planted mislabel; a folder imports the same; a pool is offered least sure first; 10,000 images listed and cancelled', { timeout: 1_500_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
     const teach = new DatasetPage(await browser.newPage(), work);
@@ -106,6 +108,23 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     const again = await teach.imported('exported.zip');
     assert.equal(again.state, 'finished', again.text);
     assert.deepEqual(await teach.counts(), { brick: 14, grass: 10, gravel: 12 });
+
+    // What to add next: once trained, a pool of photos is offered least sure first, with the
+    // margin the head's own prediction gives; labelling one adds it to that class.
+    await teach.setting('epochs', 10);
+    await teach.train();
+    const pool = ['brick_0_256.png', 'gravel_1_256.png', 'grass_2_256.png', 'coins_0_256.png'];
+    await teach.page.getByTestId('pool-files').setInputFiles(pool.map((f) => join(PHOTOS, f)));
+    await teach.page.waitForFunction((n) => document.querySelectorAll('[data-testid="offer"]').length === n, pool.length, { timeout: 120_000 });
+    const offers = await teach.page.getByTestId('offer').evaluateAll((os) => os.map((o) => ({ name: o.dataset.name, margin: Number(o.dataset.margin) })));
+    assert.deepEqual([...offers].sort((a, b) => a.margin - b.margin), offers, 'least sure first');
+    const { probs } = await teach.predict(join(PHOTOS, offers[0].name));
+    const [top, second] = Object.values(probs).sort((a, b) => b - a);
+    assert.ok(Math.abs(top - second - offers[0].margin) < 1e-3, `${offers[0].margin} vs ${top - second}`);
+    const offer = teach.page.locator(`[data-testid="offer"][data-name="${offers[0].name}"]`);
+    await offer.getByTestId('offer-class').selectOption({ label: 'grass' });
+    await teach.waitForCount('grass', 11);
+    await teach.page.waitForFunction(() => document.querySelectorAll('[data-testid="offer"]').length === 3);
 
     // 10,000 images: listed, four classes made, progress moves, no long task; cancel keeps what was added.
     const large = await teach.now();

@@ -183,7 +183,7 @@ impl Teach {
     }
 
     /// Adds computed examples whose class still exists to the project and stores them; how many.
-    async fn add_examples(self, mut examples: Vec<Example>) -> usize {
+    pub(super) async fn add_examples(self, mut examples: Vec<Example>) -> usize {
         examples.retain(|e| self.project.with_untracked(|p| p.class(e.class).is_some()));
         if examples.is_empty() {
             return 0;

@@ -2,10 +2,13 @@
 //! live curves, prediction with that head, and the project kept in IndexedDB and in files.
 //!
 //! [`Teach`] holds the state; what it does is split by concern: `edits` (classes,
-//! settings), `capture` (examples from files and the camera), `dataset_import` (folders and zips of class folders), `training` (the epoch loop),
-//! `prediction` (trying the head), `persistence` (IndexedDB via `store`, project files).
-//! The rest are views: `panel`, `dataset_panel`, `map_view`, `classes`, `training_panel`, `chart`, `confusion`, `mistakes`, `calibration_view`,
-//! `prediction_view`, `project_file`, `saved_state`.
+//! settings), `capture` (examples from files and the camera), `dataset_import` (folders
+//! and zips of class folders), `training` (the epoch loop), `prediction` (trying the head),
+//! `persistence` (IndexedDB via `store`, project files). Views with their own logic:
+//! `label_next` (an unlabelled pool ranked least sure first), `map_view` (the map of the
+//! examples). The rest are views: `panel`, `dataset_panel`, `classes`, `training_panel`,
+//! `chart`, `confusion`, `mistakes`, `calibration_view`, `prediction_view`,
+//! `project_file`, `saved_state`.
 
 mod calibration_view;
 mod capture;
@@ -15,6 +18,7 @@ mod confusion;
 mod dataset_import;
 mod dataset_panel;
 mod edits;
+mod label_next;
 mod map_view;
 mod mistakes;
 mod panel;
@@ -34,6 +38,7 @@ use crate::train::project::Project;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
 use dataset_import::DatasetImport;
+use label_next::Pool;
 use map_view::DrawnMap;
 pub use panel::TeachPanel;
 use persistence::Storage;
@@ -70,6 +75,8 @@ pub struct Teach {
     pub gallery: RwSignal<Option<(usize, usize)>>,
     /// The last map of the examples drawn.
     pub map: RwSignal<Option<DrawnMap>>,
+    /// Unlabelled images to rank for labelling.
+    pub pool: Pool,
 }
 
 impl Teach {
@@ -90,6 +97,7 @@ impl Teach {
             prediction: RwSignal::new(None),
             gallery: RwSignal::new(None),
             map: RwSignal::new(None),
+            pool: Pool::new(),
         };
         // Recording and live prediction end with the camera.
         Effect::new(move || {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::Teach;
 use super::classes::ClassCards;
 use super::dataset_panel::DatasetPanel;
+use super::label_next::LabelNext;
 use super::map_view::ExampleMapView;
 use super::prediction_view::HeadPredictionView;
 use super::project_file::ProjectFile;
@@ -71,6 +72,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     <TrainingPanel teach />
                     <ExampleMapView teach />
                     <TryIt teach />
+                    <LabelNext teach />
                 </div>
             </div>
         </section>
