@@ -216,3 +216,61 @@ fn mutated_pytorch_checkpoints_are_refused_or_converted() {
     });
     let _ = std::fs::remove_file(&file);
 }
+
+/// A dataset zip as a user's archiver writes one: folders, deflated and stored entries.
+fn dataset_zip() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let png = fixture("tests/fixtures/photos/brick_0_256.png");
+    for (name, method) in [
+        ("set/cats/a.png", zip::CompressionMethod::Deflated),
+        ("set/dogs/b.png", zip::CompressionMethod::Stored),
+        ("set/notes.txt", zip::CompressionMethod::Deflated),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default().compression_method(method)).unwrap();
+        zip.write_all(if name.ends_with(".png") { &png } else { b"notes" }).unwrap();
+    }
+    zip.add_directory("set/empty/", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn mutated_dataset_zips_and_made_up_paths_are_refused_or_read() {
+    use transfer_studio::dataset::archive::{DatasetArchive, MAX_ENTRY_BYTES};
+    use transfer_studio::dataset::layout::Layout;
+    let seed = dataset_zip();
+    let read_all = |bytes: Vec<u8>| -> usize {
+        let Ok(mut archive) = DatasetArchive::open(std::io::Cursor::new(bytes)) else { return 0 };
+        let paths = archive.paths();
+        let layout = Layout::of(paths.iter().map(String::as_str));
+        layout.classes.iter().flat_map(|(_, files)| files.clone()).filter_map(|i| archive.read(i).ok()).count()
+    };
+    assert_eq!(read_all(seed.clone()), 2, "the seed's two images");
+    campaign("dataset zip mutations", prop::collection::vec(any::<Mutation>(), 1..6), |mutations| {
+        let bytes = mutated(&seed, seed.len(), &mutations);
+        budget(seed.len() * 4 + 2 * MAX_ENTRY_BYTES as usize + (64 << 20), || read_all(bytes));
+        Ok(())
+    });
+    campaign("dataset entries rezipped", (prop::collection::vec(any::<Mutation>(), 1..6), any::<Option<prop::sample::Index>>()), |(mutations, cut)| {
+        let bytes = fuzzing::rezipped(&seed, &mutations, cut);
+        budget(seed.len() * 4 + 2 * MAX_ENTRY_BYTES as usize + (64 << 20), || read_all(bytes));
+        Ok(())
+    });
+    campaign("dataset paths", prop::collection::vec("[a-z./\\\\ _.]{0,24}|\\PC{0,40}", 0..12), |paths| {
+        let layout = Layout::of(paths.iter().map(String::as_str));
+        prop_assert!(layout.images() + layout.skipped.len() <= paths.len());
+        Ok(())
+    });
+}
+
+#[test]
+fn the_map_takes_any_rows_and_labels() {
+    use transfer_studio::train::map::map_examples;
+    let rows = prop::collection::vec(prop::collection::vec(-1e6f32..1e6, 0..40), 0..24);
+    campaign("map inputs", (rows, prop::collection::vec(any::<usize>(), 0..30)), |(rows, labels)| {
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let map = budget(64 << 20, || map_examples(&refs, &labels));
+        prop_assert_eq!(map.points.len(), rows.len());
+        Ok(())
+    });
+}

@@ -91,7 +91,6 @@ pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<
         })
         .collect();
     let coordinates = principal_coordinates(&unit.iter().map(Vec::as_slice).collect::<Vec<_>>(), NEIGHBOUR_COMPONENTS);
-    let classes = labels[..n].iter().max().map_or(0, |m| m + 1);
     let mut flags = Vec::new();
     for (i, here) in coordinates.iter().enumerate() {
         let mut distances: Vec<(f32, usize)> = coordinates
@@ -101,9 +100,11 @@ pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<
             .map(|(j, there)| (here.iter().zip(there).map(|(a, b)| (a - b) * (a - b)).sum(), j))
             .collect();
         distances.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0));
-        let mut votes = vec![0usize; classes];
-        distances[..k].iter().for_each(|&(_, j)| votes[labels[j]] += 1);
-        let (neighbours_say, most) = votes.iter().enumerate().max_by_key(|&(c, v)| (*v, std::cmp::Reverse(c))).map_or((0, 0), |(c, v)| (c, *v));
+        // The neighbours' labels counted (labels are the caller's: no table sized by them).
+        let mut said: Vec<usize> = distances[..k].iter().map(|&(_, j)| labels[j]).collect();
+        said.sort_unstable();
+        let (neighbours_say, most) =
+            said.chunk_by(|a, b| a == b).map(|run| (run[0], run.len())).max_by_key(|&(c, v)| (v, std::cmp::Reverse(c))).unwrap_or((0, 0));
         if neighbours_say != labels[i] && most * 2 > k {
             flags.push(Flag { index: i, neighbours_say, votes: most });
         }

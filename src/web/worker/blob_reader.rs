@@ -9,6 +9,14 @@ use web_sys::{Blob, FileReaderSync};
 
 use crate::web::platform::scope::describe;
 
+/// A whole blob's bytes, read synchronously (a worker may block; a file's bytes arrive
+/// sooner this way than through `Blob.arrayBuffer()`'s round trip).
+pub fn read_whole(blob: &Blob) -> Result<Vec<u8>, String> {
+    let buffer =
+        FileReaderSync::new().and_then(|reader| reader.read_as_array_buffer(blob)).map_err(|e| format!("the file could not be read: {}", describe(e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
 /// Bytes fetched per read from the blob.
 const WINDOW: u64 = 1 << 20;
 

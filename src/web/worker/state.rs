@@ -4,7 +4,7 @@
 use serde_bytes::ByteBuf;
 use web_sys::Blob;
 
-use super::blob_reader::BlobReader;
+use super::blob_reader::{BlobReader, read_whole};
 use super::device::{ComputeDevice, pick_device};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
@@ -191,7 +191,7 @@ impl WorkerState {
     async fn input(&mut self, picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
         match picture {
             // The page names the file in its message.
-            Picture::File => read_blob(&file.ok_or(WorkerError::MissingFile)?).await.map(Input::Encoded).map_err(WorkerError::Image),
+            Picture::File => read_whole(&file.ok_or(WorkerError::MissingFile)?).map(Input::Encoded).map_err(WorkerError::Image),
             Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
             Picture::ArchiveEntry { archive, index } => self.open_archive(archive, file)?.read(index as usize).map(Input::Encoded).map_err(WorkerError::Image),
         }
