@@ -211,7 +211,7 @@ fn mutated_pytorch_checkpoints_are_refused_or_converted() {
     // Within the archive, so its checksums hold and the pickle reader meets the change.
     campaign("pth pickle mutations", (pick, prop::collection::vec(any::<Mutation>(), 1..6), any::<Option<prop::sample::Index>>()), |(pick, mutations, cut)| {
         let (seed, key) = &seeds[pick.index(seeds.len())];
-        let _ = convert(&fuzzing::rezipped(seed, &mutations, cut), *key);
+        let _ = convert(&fuzzing::rezipped(seed, "data.pkl", &mutations, cut), *key);
         Ok(())
     });
     let _ = std::fs::remove_file(&file);
@@ -252,7 +252,7 @@ fn mutated_dataset_zips_and_made_up_paths_are_refused_or_read() {
         Ok(())
     });
     campaign("dataset entries rezipped", (prop::collection::vec(any::<Mutation>(), 1..6), any::<Option<prop::sample::Index>>()), |(mutations, cut)| {
-        let bytes = fuzzing::rezipped(&seed, &mutations, cut);
+        let bytes = fuzzing::rezipped(&seed, ".png", &mutations, cut);
         budget(seed.len() * 4 + 2 * MAX_ENTRY_BYTES as usize + (64 << 20), || read_all(bytes));
         Ok(())
     });

@@ -278,10 +278,10 @@ pub fn timm_config() -> serde_json::Value {
     })
 }
 
-/// A PyTorch checkpoint (a ZIP archive) written again with its pickle mutated and, with
-/// `cut`, one tensor's data cut short, each entry with its right checksum.
-#[cfg(feature = "cli")]
-pub fn rezipped(archive: &[u8], mutations: &[Mutation], cut: Option<Index>) -> Vec<u8> {
+/// A ZIP archive (a PyTorch checkpoint, a dataset) written again with the entries whose
+/// names end in `target` mutated (a checkpoint's `data.pkl`) and, with `cut`, one other
+/// entry cut short, each entry with its right checksum.
+pub fn rezipped(archive: &[u8], target: &str, mutations: &[Mutation], cut: Option<Index>) -> Vec<u8> {
     use std::io::{Cursor, Read, Write};
     let mut reader = zip::ZipArchive::new(Cursor::new(archive)).expect("the seed is a ZIP archive");
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -293,7 +293,7 @@ pub fn rezipped(archive: &[u8], mutations: &[Mutation], cut: Option<Index>) -> V
         let name = entry.name().unwrap().to_string();
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes).unwrap();
-        if name.ends_with("data.pkl") {
+        if name.ends_with(target) {
             bytes = mutated(&bytes, bytes.len(), mutations);
         } else if cut_entry == Some(i) {
             bytes.truncate(bytes.len() / 2);
