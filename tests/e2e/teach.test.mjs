@@ -197,7 +197,7 @@ test('WebGPU: a project made by the CLI is imported, trained on the GPU device a
   }
 });
 
-test('calibration and mistakes: a calibrated head made by the CLI is imported, its threshold moved to "not sure" and kept; the page calibrates its own training; an example moved from the mistakes gallery changes the next matrix', { timeout: 900_000 }, async () => {
+test('calibration and mistakes: a calibrated head made by the CLI is imported, its threshold moved to "not sure" and kept; the page calibrates its own training; an example moved from the mistakes gallery changes the next matrix; the gallery shows where it looked', { timeout: 900_000 }, async () => {
   const data = join(work, 'teach-set');
   execFileSync(PYTHON, [join(REPO, 'tests/reference/make_teach_set.py'), data, '15']);
   const classes = ['brick', 'gravel', 'grass', 'coins'];
@@ -262,6 +262,16 @@ test('calibration and mistakes: a calibrated head made by the CLI is imported, i
     assert.equal(await teach.page.getByTestId('mistake').count(), cell.n, 'the gallery shows the examples behind the number');
     const [truth, taken] = [names[Number(cell.t)], names[Number(cell.p)]];
     assert.match(await teach.page.getByTestId('mistake').first().textContent(), new RegExp(`true: ${truth} · predicted: ${taken} \\(\\d+ %\\)`));
+    // Where it looked: the predicted class's map over the example's thumbnail, one value
+    // per cell of the 7 × 7 grid, not all alike.
+    await teach.page.getByTestId('mistake-look').first().click();
+    const overlay = teach.page.getByTestId('mistake-cam-overlay');
+    await overlay.waitFor({ state: 'attached', timeout: 120_000 });
+    await teach.page.waitForFunction(() => (document.querySelector('[data-testid="mistake-cam-overlay"]')?.dataset.map ?? '') !== '');
+    assert.equal(await overlay.getAttribute('data-class'), taken);
+    const values = (await overlay.getAttribute('data-map')).split(',').map(Number);
+    assert.equal(values.length, 49);
+    assert.ok(values.every(Number.isFinite) && new Set(values).size > 1, 'a map with structure');
     const counts = { truth: await teach.count(truth), taken: await teach.count(taken) };
     await teach.page.getByTestId('mistake-class').first().selectOption({ label: taken });
     await teach.page.waitForFunction(([n, c]) => Number(document.querySelector(`[data-testid="class"][data-name="${n}"]`)?.dataset.count) === c, [taken, counts.taken + 1]);

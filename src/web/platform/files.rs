@@ -39,10 +39,14 @@ pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     read_blob(file).await.map_err(|message| format!("{}: {message}", file.name()))
 }
 
+/// Bytes as a `Blob` (a copy).
+pub fn blob_of(bytes: &[u8]) -> Result<Blob, String> {
+    Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).map_err(describe)
+}
+
 /// Offers `bytes` to the user as a downloaded file.
 pub fn save_file(bytes: &[u8], file_name: &str) -> Result<(), String> {
-    let parts = Array::of1(&Uint8Array::from(bytes));
-    let blob = Blob::new_with_u8_array_sequence(&parts).map_err(describe)?;
+    let blob = blob_of(bytes)?;
     let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let anchor: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();

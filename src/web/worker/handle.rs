@@ -20,6 +20,7 @@ use crate::model::arch::FEATURE_DIM;
 use crate::train::map::ExampleMap;
 use crate::train::project::Project;
 use crate::train::trainer::EpochMetrics;
+use crate::web::platform::files::blob_of;
 use crate::web::platform::scope::absolute_url;
 
 /// An image the page hands to the worker.
@@ -28,6 +29,8 @@ pub enum Image {
     File(web_sys::File),
     /// A camera frame, already decoded.
     Frame(image::RgbImage),
+    /// Encoded image bytes the page holds (an example's thumbnail); sent as a `Blob`.
+    Encoded(Vec<u8>),
     /// An entry of a dataset archive listed with [`ModelHandle::list_archive`].
     ArchiveEntry {
         /// The archive file.
@@ -45,6 +48,8 @@ impl Image {
         match self {
             Self::File(file) => (Picture::File, Some(file.into())),
             Self::Frame(frame) => (Picture::Frame(Pixels::of(frame)), None),
+            // Without a blob the worker answers that the file did not reach it.
+            Self::Encoded(bytes) => (Picture::File, blob_of(&bytes).ok()),
             Self::ArchiveEntry { file, archive, index } => (Picture::ArchiveEntry { archive, index }, Some(file.into())),
         }
     }

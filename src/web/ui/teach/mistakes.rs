@@ -1,6 +1,8 @@
 //! The mistakes gallery: the validation examples behind the chosen confusion-matrix cell —
 //! thumbnail, true class, what the head predicts now and how sure it is — each movable to
-//! another class or deletable; retraining shows the effect.
+//! another class or deletable; retraining shows the effect. "Where it looked" runs the
+//! model on the example's thumbnail (the only image a project keeps) and lays the
+//! predicted class's activation map over it.
 
 use base64::Engine;
 use leptos::ev;
@@ -9,6 +11,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 
 use super::Teach;
+use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::worker::Image;
 
 /// One example of the chosen cell, ready to draw.
 #[derive(Clone, PartialEq)]
@@ -18,7 +22,33 @@ struct Shown {
     thumbnail: String,
     truth: String,
     predicted: String,
+    /// The predicted class's position in the head's outputs.
+    predicted_at: usize,
     probability: f32,
+}
+
+impl Teach {
+    /// The activation map of the head's output `class` on an example's thumbnail, into `looked`.
+    fn where_it_looked(self, example: u64, class: usize, looked: RwSignal<Option<LookedAt>>) {
+        self.run(async move {
+            let found = self.project.with_untracked(|p| {
+                let head = p.current_head()?;
+                Some((
+                    p.examples.iter().find(|e| e.id == example)?.thumbnail.clone(),
+                    head.weights.clone(),
+                    p.class_names(&head.record.class_ids).get(class)?.clone(),
+                ))
+            });
+            let Some((thumbnail, head, name)) = found else { return Ok(()) };
+            let seen = self.model.look(Image::Encoded(thumbnail)).await?;
+            let crop = seen.crop.into_image().ok_or("the crop's pixels do not fill its size")?;
+            let map = head.activation_map(class, &seen.map);
+            let side = (map.len() as f64).sqrt() as u32;
+            let caption = format!("Where it looked for “{name}”, on the example's thumbnail");
+            looked.set(Some(LookedAt { crop, map, side, class: name, caption }));
+            Ok(())
+        });
+    }
 }
 
 /// The gallery of the chosen cell, or nothing while no cell is chosen.
@@ -39,6 +69,7 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
                         thumbnail: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&example.thumbnail)),
                         truth: names.get(o.truth)?.clone(),
                         predicted: names.get(o.predicted)?.clone(),
+                        predicted_at: o.predicted,
                         probability: o.probability,
                     })
                 })
@@ -47,13 +78,20 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
         })
     });
     let classes = move || teach.project.with(|p| p.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>());
+    let looked = RwSignal::new(None::<LookedAt>);
+    let show_map = RwSignal::new(true);
+    // Another cell's examples: the last look was of none of them.
+    Effect::new(move || {
+        teach.gallery.track();
+        looked.set(None);
+    });
     move || {
         shown.get().map(|(truth, predicted, examples)| {
             let title = format!("True class “{truth}”, predicted “{predicted}”: {} example(s)", examples.len());
             let cards = examples
                 .into_iter()
                 .map(|shown| {
-                    let id = shown.id;
+                    let (id, predicted_at) = (shown.id, shown.predicted_at);
                     let move_to = move |event: ev::Event| {
                         let Some(select) = event.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
                         if let Ok(class) = select.value().parse::<u32>() {
@@ -72,6 +110,7 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
                                 "Class "
                                 <select data-testid="mistake-class" on:change=move_to>{options}</select>
                             </label>
+                            <button type="button" data-testid="mistake-look" on:click=move |_| teach.where_it_looked(id, predicted_at, looked)>"Where it looked"</button>
                             <button type="button" data-testid="mistake-delete" on:click=move |_| teach.delete_example(id)>"Delete"</button>
                         </li>
                     }
@@ -82,6 +121,9 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
                     <h4 id="mistakes-title">{title}</h4>
                     <p class="hint">"Move an example to the class it belongs to, or delete it; then train again."</p>
                     <ul>{cards}</ul>
+                    <Show when=move || looked.with(Option::is_some)>
+                        <ActivationMap looked=looked.into() show_map testid="mistake-cam" />
+                    </Show>
                     <button type="button" data-testid="mistakes-close" on:click=move |_| teach.gallery.set(None)>"Close"</button>
                 </section>
             }
