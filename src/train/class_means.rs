@@ -8,7 +8,7 @@
 //! cosine does, and the standardization folds into the weights and biases.
 
 use super::head::HeadWeights;
-use super::trainer::{LabeledFeatures, TrainError};
+use super::labeled::{LabeledFeatures, TrainError};
 use crate::model::arch::FEATURE_DIM;
 
 /// Logits are this times the cosine (for a typical standardized input): sharp enough that

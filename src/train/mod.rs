@@ -5,6 +5,7 @@ pub mod calibration;
 pub mod class_means;
 pub mod head;
 mod json_float;
+pub mod labeled;
 pub mod map;
 pub mod project;
 pub mod split;

@@ -8,10 +8,11 @@
 //! The validation figures of a few-shot head are computed here, on the host, from the
 //! blended head (the epochs' curves are the linear part's).
 
-use super::{LabeledFeatures, scored};
+use super::scored;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::class_means::class_means;
 use crate::train::head::HeadWeights;
+use crate::train::labeled::LabeledFeatures;
 use crate::train::split::Split;
 
 /// Below this many training examples in its smallest class, a head is few-shot.
