@@ -49,7 +49,7 @@ class Looks {
   }
   /** Long tasks since `since` that did not overlap an audit or a screenshot. */
   async longTasksOutsideAudits(since) {
-    const tasks = await this.studio.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t), since);
+    const tasks = await this.studio.longTaskEntriesSince(since);
     return tasks.filter((task) => !this.audits.some(([from, to]) => task.start < to && task.start + task.duration > from)).map((t) => Math.round(t.duration));
   }
 }

@@ -89,18 +89,29 @@ export class StudioPage {
       document.addEventListener('securitypolicyviolation', (e) => console.error(`securitypolicyviolation: ${e.violatedDirective} refused ${e.blockedURI}`));
     });
     // Main-thread tasks over 50 ms, from the start: the page must never be blocked that long.
+    // Kept here, in absolute page-clock time, so that a new document (reload, back/forward
+    // without bfcache) neither loses them nor leaves a reader with nothing to read.
+    this.longTasks = [];
+    this.recording = page.exposeFunction('reportLongTask', (start, duration) => this.longTasks.push({ start, duration }));
     page.addInitScript(() => {
-      window.longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.longTasks.push({ start: e.startTime, duration: e.duration });
+        for (const e of list.getEntries()) window.reportLongTask?.(performance.timeOrigin + e.startTime, e.duration);
       }).observe({ type: 'longtask', buffered: true });
     });
   }
-  /** The page's clock, to bound which long tasks count. */
-  now() { return this.page.evaluate(() => performance.now()); }
+  /** The page's clock (absolute, ms), to bound which long tasks count. */
+  now() { return this.page.evaluate(() => performance.timeOrigin + performance.now()); }
+  /** Long tasks that started after `since`, each as `{ start, duration }`; waits for reports in flight. */
+  async longTaskEntriesSince(since) {
+    await this.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    return this.longTasks.filter((e) => e.start >= since);
+  }
   /** Long tasks (ms) that started after `since`. */
-  longTasksSince(since) { return this.page.evaluate((t) => window.longTasks.filter((e) => e.start >= t).map((e) => Math.round(e.duration)), since); }
-  async open(url) { await this.page.goto(url); }
+  async longTasksSince(since) { return (await this.longTaskEntriesSince(since)).map((e) => Math.round(e.duration)); }
+  async open(url) {
+    await this.recording;
+    await this.page.goto(url);
+  }
   /** Waits until the service worker has cached the shell and is active: only then does a reload work offline. */
   async offlineReady(timeout = 120_000) {
     return this.page.evaluate(async (ms) => {
