@@ -8,6 +8,7 @@
 
 pub mod dataset;
 pub mod engine;
+pub mod export;
 pub mod model;
 pub mod train;
 pub mod vision;

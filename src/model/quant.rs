@@ -124,8 +124,7 @@ impl QuantizedLayer {
     }
 
     /// `scale[o] · q[o, …]` on the host (the device does the same at load).
-    #[cfg(test)]
-    fn dequantize(&self) -> Vec<f32> {
+    pub fn dequantize(&self) -> Vec<f32> {
         let per_channel = self.weight.len() / self.shape[0];
         self.weight.chunks_exact(per_channel).zip(&self.scale).flat_map(|(row, s)| row.iter().map(move |&q| f32::from(q) * s)).collect()
     }

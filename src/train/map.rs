@@ -3,6 +3,8 @@
 //! examples whose nearest neighbours mostly belong to another class, flagged as possibly
 //! mislabelled.
 
+use super::standardizer::Standardizer;
+
 /// Principal components kept for the neighbour search: distances there are close to the
 /// full ones at a small fraction of the cost.
 const NEIGHBOUR_COMPONENTS: usize = 32;
@@ -83,14 +85,18 @@ pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<
     if n <= k || k == 0 {
         return Vec::new();
     }
-    let unit: Vec<Vec<f32>> = standardized(&rows[..n])
-        .into_iter()
-        .map(|r| {
-            let norm = r.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-            r.iter().map(|x| x / norm).collect()
-        })
-        .collect();
-    let coordinates = principal_coordinates(&unit.iter().map(Vec::as_slice).collect::<Vec<_>>(), NEIGHBOUR_COMPONENTS);
+    let dim = rows[0].len();
+    if dim == 0 || rows[..n].iter().any(|r| r.len() != dim) {
+        return Vec::new();
+    }
+    let mut unit = rows[..n].concat();
+    let standardizer = Standardizer::fit_width(&unit, dim);
+    standardizer.apply(&mut unit);
+    for row in unit.chunks_exact_mut(dim) {
+        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+        row.iter_mut().for_each(|x| *x /= norm);
+    }
+    let coordinates = principal_coordinates(&unit.chunks_exact(dim).collect::<Vec<_>>(), NEIGHBOUR_COMPONENTS);
     let mut flags = Vec::new();
     for (i, here) in coordinates.iter().enumerate() {
         let mut distances: Vec<(f32, usize)> = coordinates
@@ -113,20 +119,6 @@ pub fn possibly_mislabelled(rows: &[&[f32]], labels: &[usize], k: usize) -> Vec<
 }
 
 /// Each column shifted to mean 0 and scaled to variance 1 (constant columns to 0).
-fn standardized(rows: &[&[f32]]) -> Vec<Vec<f32>> {
-    let (n, dim) = (rows.len() as f64, rows.first().map_or(0, |r| r.len()));
-    let mut mean = vec![0.0f64; dim];
-    let mut square = vec![0.0f64; dim];
-    for row in rows {
-        for ((m, s), &x) in mean.iter_mut().zip(&mut square).zip(*row) {
-            *m += f64::from(x) / n;
-            *s += f64::from(x) * f64::from(x) / n;
-        }
-    }
-    let scale: Vec<f64> = square.iter().zip(&mean).map(|(s, m)| (s - m * m).max(0.0).sqrt().max(1e-9)).collect();
-    rows.iter().map(|r| r.iter().zip(&mean).zip(&scale).map(|((&x, m), s)| ((f64::from(x) - m) / s) as f32).collect()).collect()
-}
-
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }

@@ -13,11 +13,18 @@ pub(super) struct Standardizer {
 }
 
 impl Standardizer {
+    /// Fitted on `rows` of [`FEATURE_DIM`] features, one after another.
     pub(super) fn fit(rows: &[f32]) -> Self {
-        let count = (rows.len() / FEATURE_DIM).max(1) as f64;
-        let mut sum = vec![0.0f64; FEATURE_DIM];
-        let mut squares = vec![0.0f64; FEATURE_DIM];
-        for row in rows.chunks_exact(FEATURE_DIM) {
+        Self::fit_width(rows, FEATURE_DIM)
+    }
+
+    /// Fitted on `rows` of `width` values, one after another.
+    pub(super) fn fit_width(rows: &[f32], width: usize) -> Self {
+        let width = width.max(1);
+        let count = (rows.len() / width).max(1) as f64;
+        let mut sum = vec![0.0f64; width];
+        let mut squares = vec![0.0f64; width];
+        for row in rows.chunks_exact(width) {
             for (c, &v) in row.iter().enumerate() {
                 sum[c] += f64::from(v);
                 squares[c] += f64::from(v) * f64::from(v);
@@ -29,7 +36,7 @@ impl Standardizer {
     }
 
     pub(super) fn apply(&self, rows: &mut [f32]) {
-        for row in rows.chunks_exact_mut(FEATURE_DIM) {
+        for row in rows.chunks_exact_mut(self.mean.len()) {
             for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
                 *v = (*v - m) / s;
             }
@@ -38,7 +45,7 @@ impl Standardizer {
 
     /// `W·((x − μ)/σ) + b = (W/σ)·x + (b − (W/σ)·μ)`.
     pub(super) fn fold(&self, mut head: HeadWeights) -> HeadWeights {
-        for (row, bias) in head.weight.chunks_exact_mut(FEATURE_DIM).zip(&mut head.bias) {
+        for (row, bias) in head.weight.chunks_exact_mut(self.mean.len()).zip(&mut head.bias) {
             let mut shift = 0.0f64;
             for ((w, s), m) in row.iter_mut().zip(&self.scale).zip(&self.mean) {
                 *w /= s;

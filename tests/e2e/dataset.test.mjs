@@ -3,6 +3,8 @@
 // skipped; the examples export as a zip of class folders; the same tree picked as a folder
 // imports the same way; the map flags a planted mislabel; a pool of unlabelled photos is
 // offered least sure first; a 10,000-image zip is listed without a long task and cancelled.
+// The zip is picked, the flagged example found on the map and moved, and a pool image
+// labelled with the keyboard alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { REPO, serveDist, launch } from './support/site.mjs';
 import { TeachPage } from './support/teach_page.mjs';
+import { tabTo, chooseWithKeyboard, chooseWithArrows } from './support/keyboard.mjs';
 
 const PYTHON = join(REPO, '.venv/bin/python');
 const PHOTOS = join(REPO, 'tests/fixtures/photos');
@@ -50,8 +53,10 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     assert.equal(await teach.waitForModel(), 'ready');
     await teach.page.getByTestId('augment').uncheck();
 
+    // Keyboard only through the dataset card, the map and its flagged list.
     const since = await teach.now();
-    await teach.page.getByTestId('dataset-zip').setInputFiles(join(work, 'textures.zip'));
+    await tabTo(teach.page, 'dataset-zip');
+    await chooseWithKeyboard(teach.page, join(work, 'textures.zip'));
     const zipped = await teach.imported('textures.zip');
     assert.equal(zipped.state, 'finished', zipped.text);
     assert.deepEqual(await teach.counts(), { brick: 7, grass: 5, gravel: 6 });
@@ -75,7 +80,8 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
 
     // The map: one point per example; the brick photo filed under gravel (the last example
     // imported) is the one flagged; moved to brick, a redrawn map flags nothing.
-    await teach.page.getByTestId('draw-map').click();
+    await tabTo(teach.page, 'draw-map');
+    await teach.page.keyboard.press('Enter');
     await teach.page.getByTestId('map').waitFor();
     const points = await teach.page.getByTestId('map-point').evaluateAll((ps) => ps.map((p) => ({ id: Number(p.dataset.example), cls: p.dataset.class, flagged: p.dataset.flagged === 'true' })));
     assert.equal(points.length, 18);
@@ -83,9 +89,13 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     assert.deepEqual(points.filter((p) => p.flagged).map((p) => p.id), [planted], JSON.stringify(points));
     const flag = teach.page.locator(`[data-testid="flag"][data-example="${planted}"]`);
     assert.match(await flag.textContent(), /labelled “gravel”; \d of its 5 nearest examples are “brick”/);
-    const brickId = await flag.locator('option', { hasText: 'brick' }).getAttribute('value');
-    await flag.getByTestId('example-class').selectOption(brickId);
+    await tabTo(teach.page, `[data-testid="map-point"][data-example="${planted}"]`);
+    await teach.page.keyboard.press('Enter');
+    assert.match(await teach.page.getByTestId('map-selected').textContent(), /labelled “gravel”/);
+    await tabTo(teach.page, `[data-testid="flag"][data-example="${planted}"] [data-testid="example-class"]`);
+    await chooseWithArrows(teach.page, 'brick');
     await teach.page.getByTestId('map-stale').waitFor();
+    await teach.waitForCount('brick', 8);
     assert.deepEqual(await teach.counts(), { brick: 8, grass: 5, gravel: 5 });
     await teach.page.getByTestId('draw-map').click();
     await teach.page.getByTestId('map-stale').waitFor({ state: 'hidden' });
@@ -121,9 +131,13 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     const { probs } = await teach.predict(join(PHOTOS, offers[0].name));
     const [top, second] = Object.values(probs).sort((a, b) => b - a);
     assert.ok(Math.abs(top - second - offers[0].margin) < 1e-3, `${offers[0].margin} vs ${top - second}`);
-    const offer = teach.page.locator(`[data-testid="offer"][data-name="${offers[0].name}"]`);
-    await offer.getByTestId('offer-class').selectOption({ label: 'grass' });
-    await teach.waitForCount('grass', 11);
+    const labelIt = `[data-testid="offer"][data-name="${offers[0].name}"] [data-testid="offer-class"]`;
+    const before = await teach.counts();
+    // One step down from "Label as…": each step is a change, so the first class is the one labelled.
+    const first = (await teach.page.locator(`${labelIt} option`).allTextContents())[1];
+    await tabTo(teach.page, labelIt);
+    const named = await chooseWithArrows(teach.page, first);
+    await teach.waitForCount(named, before[named] + 1);
     await teach.page.waitForFunction(() => document.querySelectorAll('[data-testid="offer"]').length === 3);
 
     // 10,000 images: listed, four classes made, progress moves, no long task; cancel keeps what was added.

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { serveDist, launch, StudioPage, REPO } from './support/site.mjs';
 import { audit, overflow, screenshot } from './support/look.mjs';
+import { tabTo, chooseWithKeyboard } from './support/keyboard.mjs';
 
 const PHOTOS = join(REPO, 'tests/fixtures/photos');
 const photo = (name) => join(PHOTOS, name);
@@ -161,27 +162,6 @@ for (const [width, height] of [[1280, 800], [360, 740]]) {
       await context.close();
     }
   });
-}
-
-/** Presses Tab (Shift+Tab with `back`) until the focused element matches `target` (a test id or a selector). */
-async function tabTo(page, target, { back = false, limit = 80 } = {}) {
-  const selector = target.includes('[') ? target : `[data-testid="${target}"]`;
-  for (let i = 0; i < limit; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
-    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
-  }
-  throw new Error(`Tab never reached ${selector}`);
-}
-
-/** Space on the focused file input; the chooser gets `files`. */
-async function chooseWithKeyboard(page, files) {
-  let chooser;
-  // Headless Chromium now and then drops the first key press on a file input: press again.
-  for (let attempt = 0; !chooser && attempt < 3; attempt++) {
-    [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }).catch(() => null), page.keyboard.press('Space')]);
-  }
-  assert.ok(chooser, 'Space on the focused picker opens the file chooser');
-  await chooser.setFiles(files);
 }
 
 /** Whether the focused element (or the picker label around a focused file input) shows a focus ring. */

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './support/site.mjs';
+import { tabTo, chooseWithKeyboard } from './support/keyboard.mjs';
 
 const PHOTOS = join(REPO, 'tests/fixtures/photos');
 const WEIGHTS = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
@@ -28,15 +29,6 @@ after(() => site.close());
 const shownTop5 = (page) => page.getByTestId('prediction').evaluateAll((rows) => rows.map((r) => ({ index: Number(r.dataset.index), prob: Number(r.dataset.prob) })));
 const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-/** Presses Tab until the element with `testid` has focus. */
-async function tabTo(page, testid, limit = 60) {
-  for (let i = 0; i < limit; i++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((id) => document.activeElement?.dataset?.testid === id, testid)) return;
-  }
-  throw new Error(`Tab never reached ${testid}`);
-}
-
 test('360 px wide, keyboard only, paste, and an 8000×8000 photo', { timeout: 900_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
@@ -50,14 +42,8 @@ test('360 px wide, keyboard only, paste, and an 8000×8000 photo', { timeout: 90
 
     // Keyboard only: Tab to the photo picker, open it with Space, then pick another class's map with Enter.
     await tabTo(page, 'file-input');
-    // Headless Chromium now and then drops the first key press on a file input: press again.
-    let chooser;
-    for (let attempt = 0; !chooser && attempt < 3; attempt++) {
-      [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10_000 }).catch(() => null), page.keyboard.press('Space')]);
-    }
-    assert.ok(chooser, 'Space on the focused picker opens the file chooser');
     const photo = join(PHOTOS, 'coffee_0_256.png');
-    await chooser.setFiles(photo);
+    await chooseWithKeyboard(page, photo);
     await page.locator('[data-testid="result"][data-file="coffee_0_256.png"]').waitFor({ timeout: 120_000 });
     const top = await shownTop5(page);
     assertSameTop5(assert, top, cliTop5(WEIGHTS, photo));

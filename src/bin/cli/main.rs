@@ -1,6 +1,7 @@
 //! `transfer-studio` — the native command line over the same core as the web app.
 
 mod bench;
+mod export;
 mod fetch;
 mod teach;
 
@@ -153,6 +154,20 @@ enum Command {
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
+    /// Write a project's trained classifier for other tools: ONNX (fp32 or int8 weights), a
+    /// torchvision state dict, or the head alone.
+    Export {
+        /// A project file with a trained classifier.
+        #[arg(long)]
+        project: PathBuf,
+        /// The backbone weights the project was trained with (file, URL or timm id).
+        #[arg(long)]
+        weights: String,
+        #[arg(long, value_enum)]
+        format: export::Format,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Time batch-1 inference (warm-up excluded): median and p90 over `--runs`, as JSON.
     Bench {
         /// File, URL or timm id.
@@ -224,6 +239,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { project, weights, json, backend, images } => {
             teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images)
         }
+        Command::Export { project, weights, format, out } => export::export(&project, &downloads.weights(&weights)?, format, &out),
         Command::Bench { weights, backend, runs, warmup, half } => {
             let name = match backend {
                 Backend::Cpu => "cpu (flex)",

@@ -113,7 +113,9 @@ pub fn predict(project_path: &Path, weights: &Weights, json: bool, device: &Devi
         let features = pollster::block_on(classifier.pooled_features(vec![input]))?;
         let probs = head.weights.probabilities(&features);
         if json {
-            let classes: Vec<_> = names.iter().zip(&probs).map(|(name, p)| serde_json::json!({ "class": name, "prob": p })).collect();
+            let logits = head.weights.logits(&features);
+            let classes: Vec<_> =
+                names.iter().zip(&probs).zip(&logits).map(|((name, p), logit)| serde_json::json!({ "class": name, "prob": p, "logit": logit })).collect();
             println!("{}", serde_json::json!({ "image": path.display().to_string(), "classes": classes }));
         } else {
             println!("{}", path.display());

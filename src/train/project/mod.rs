@@ -90,6 +90,13 @@ pub struct TrainedHead {
     pub record: TrainingRecord,
 }
 
+impl TrainedHead {
+    /// Top probabilities below this are answered "not sure" (0 without a calibration).
+    pub fn not_sure_below(&self) -> f32 {
+        self.record.evaluation.as_ref().and_then(|e| e.calibration.as_ref()).map_or(0.0, |c| c.not_sure_below)
+    }
+}
+
 /// Everything but the examples and head tensors: the JSON in the file's metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectInfo {

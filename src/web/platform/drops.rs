@@ -4,10 +4,23 @@
 use js_sys::{Array, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DataTransfer, File, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
+use web_sys::{DataTransfer, DragEvent, File, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
 
 use super::files::file_list;
 use super::scope::describe;
+
+/// Handles a drop event: the browser's own handling is prevented, and every file dropped
+/// (folders walked) goes with its path to `take`, or why they could not be read to `failed`.
+pub fn read_drop(event: &DragEvent, take: impl FnOnce(Vec<(String, File)>) + 'static, failed: impl FnOnce(String) + 'static) {
+    event.prevent_default();
+    let Some(dropped) = event.data_transfer().map(|transfer| Dropped::take(&transfer)) else { return };
+    wasm_bindgen_futures::spawn_local(async move {
+        match dropped.files_with_paths().await {
+            Ok(files) => take(files),
+            Err(message) => failed(message),
+        }
+    });
+}
 
 /// What was dropped. Entries must be taken while the drop event runs; reading them may wait.
 pub enum Dropped {
@@ -27,11 +40,6 @@ impl Dropped {
             .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
             .collect();
         if entries.is_empty() { Self::Files(file_list(transfer.files())) } else { Self::Entries(entries) }
-    }
-
-    /// Every file, folders' contents in name order.
-    pub async fn files(self) -> Result<Vec<File>, String> {
-        Ok(self.files_with_paths().await?.into_iter().map(|(_, file)| file).collect())
     }
 
     /// Every file with its path from the dropped folder's parent (`cats/a.jpg` for a

@@ -11,6 +11,7 @@ use web_sys::Blob;
 use super::client::{Answer, ModelWorker};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
+use super::exports::{Export, ExportFormat, Exported};
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
     Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
@@ -227,5 +228,12 @@ impl ModelHandle {
     /// Drops the training begun.
     pub async fn train_abandon(self) {
         let _ = self.send(TrainAbandon, None, |_| {}).reply().await;
+    }
+
+    /// The project's current head on the loaded backbone, written in `format`.
+    pub fn export(self, project: &Project, format: ExportFormat) -> Result<Pending<Exported>, WorkerError> {
+        let Some(head) = project.current_head() else { return Err(WorkerError::Compute("train the classifier first: there is nothing to export yet".into())) };
+        let classes = project.class_names(&head.record.class_ids);
+        Ok(self.send(Export { format, head: head.weights.clone(), classes, not_sure_below: head.not_sure_below() }, None, |_| {}))
     }
 }

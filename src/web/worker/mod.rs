@@ -5,7 +5,8 @@
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
-//! `device_watch` (hears a lost GPU device), `blob_reader` (a dataset zip read in place). Between them:
+//! `device_watch` (hears a lost GPU device), `blob_reader` (a dataset zip read in place),
+//! `exports` (the classifier written for other tools, from the model's bytes read again). Between them:
 //! `protocol` (each request paired with its reply type), `device_request` (the device the
 //! page asks for, in the worker's name) and `error` (every failure, worded).
 //! `model_cache` is also read by the page, which lists and deletes cached models itself (so
@@ -17,6 +18,7 @@ mod device;
 mod device_request;
 mod device_watch;
 mod error;
+mod exports;
 mod handle;
 mod memory;
 mod model_cache;
@@ -29,6 +31,7 @@ mod state;
 pub use device::pick_device;
 pub use device_request::{DevicePreference, DeviceRequest, Probe};
 pub use error::WorkerError;
+pub use exports::ExportFormat;
 pub use handle::{Image, ModelHandle};
 pub use model_cache::{CachedFile, delete as delete_cached, list as list_cached};
 pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures};

@@ -13,6 +13,7 @@ use serde_bytes::ByteBuf;
 
 use super::device_request::Probe;
 use super::error::WorkerError;
+use super::exports::{Export, Exported};
 use super::sources::{ModelSource, Stage};
 use crate::engine::Classification;
 use crate::model::precision::Precision;
@@ -173,6 +174,7 @@ pub enum Request<'a> {
     TrainEpoch(TrainEpoch),
     TrainFinish(TrainFinish),
     TrainAbandon(TrainAbandon),
+    Export(Export),
 }
 
 macro_rules! asks {
@@ -198,6 +200,7 @@ asks! {
     TrainEpoch => EpochMetrics;
     TrainFinish => Trained;
     TrainAbandon => ();
+    Export => Exported;
 }
 
 impl<'a> Ask<'a> for MapExamples<'a> {

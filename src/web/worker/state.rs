@@ -8,6 +8,7 @@ use super::blob_reader::{BlobReader, read_whole};
 use super::device::{ComputeDevice, pick_device};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
+use super::exports::{self, Export, Exported};
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
     Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
@@ -31,6 +32,16 @@ pub struct WorkerState {
     trainer: Option<Trainer>,
     /// The dataset archive last listed or read from, by the page's id for it.
     archive: Option<(u64, DatasetArchive<BlobReader>)>,
+    /// Where the loaded model's bytes came from, to read them again for an export.
+    origin: Option<Origin>,
+}
+
+/// Where a loaded model's bytes came from.
+enum Origin {
+    /// A model source: its bytes are in Cache Storage (or obtained again).
+    Source(ModelSource),
+    /// The user's file (a reference: nothing is kept in memory).
+    File(Blob),
 }
 
 /// An image as a call brought it: a file's bytes, or decoded pixels.
@@ -55,7 +66,7 @@ fn compute_error(error: EngineError) -> WorkerError {
 impl WorkerState {
     /// Picks the device the page asks for; no model yet.
     pub async fn start(request: DeviceRequest) -> Self {
-        Self { device: pick_device(request).await, classifier: None, trainer: None, archive: None }
+        Self { device: pick_device(request).await, classifier: None, trainer: None, archive: None, origin: None }
     }
 
     /// The device in words.
@@ -79,6 +90,7 @@ impl WorkerState {
             Request::TrainBegin(request) => reply::<TrainBegin>(self.train_begin(request)),
             Request::TrainEpoch(_) => reply::<TrainEpoch>(self.train_epoch().await),
             Request::TrainFinish(_) => reply::<TrainFinish>(self.train_finish().await),
+            Request::Export(request) => reply::<Export>(self.export(request).await),
             Request::TrainAbandon(_) => reply::<TrainAbandon>({
                 self.trainer = None;
                 Ok(())
@@ -109,16 +121,35 @@ impl WorkerState {
             }
             _ => {}
         }
+        if loaded.is_ok() {
+            self.origin = Some(Origin::Source(source.clone()));
+        }
         loaded.map_err(failed)
     }
 
     async fn load_file(&mut self, name: String, file: Option<Blob>) -> Result<LoadedModel, WorkerError> {
-        let bytes = read_blob(&file.ok_or(WorkerError::MissingFile)?).await;
-        let loaded = match bytes {
+        let file = file.ok_or(WorkerError::MissingFile)?;
+        let loaded = match read_blob(&file).await {
             Ok(bytes) => self.load(&bytes, false).await,
             Err(reason) => Err(reason),
         };
+        if loaded.is_ok() {
+            self.origin = Some(Origin::File(file));
+        }
         loaded.map_err(|reason| WorkerError::Model { name, reason })
+    }
+
+    /// The classifier in another format, written from the loaded model's bytes read again.
+    async fn export(&self, request: Export) -> Result<Exported, WorkerError> {
+        let started = js_sys::Date::now();
+        let preprocessing = self.classifier()?.preprocessing().clone();
+        let bytes = match &self.origin {
+            Some(Origin::Source(source)) => obtain(source, |_| {}).await.map_err(|reason| WorkerError::Model { name: source.name.clone(), reason })?.int8,
+            Some(Origin::File(file)) => read_blob(file).await.map_err(|reason| WorkerError::Model { name: "the model file".into(), reason })?,
+            None => return Err(WorkerError::ModelLoading),
+        };
+        let bytes = exports::write(&bytes, preprocessing, &request)?;
+        Ok(Exported { bytes: ByteBuf::from(bytes), ms: js_sys::Date::now() - started })
     }
 
     /// Builds the classifier and warms it up, replacing the current one only on success; if

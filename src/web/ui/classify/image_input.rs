@@ -3,7 +3,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::web::platform::drops::Dropped;
+use crate::web::platform::drops::read_drop;
 use crate::web::platform::files::{file_list, take_files};
 
 /// File and folder pickers and a drop zone; also listens for pasted images on the window
@@ -24,17 +24,14 @@ pub fn ImageInput(on_files: impl Fn(Vec<web_sys::File>) + Clone + 'static, activ
     let on_drop = {
         let on_files = on_files.clone();
         move |event: ev::DragEvent| {
-            event.prevent_default();
             hovering.set(false);
-            let Some(dropped) = event.data_transfer().map(|d| Dropped::take(&d)) else { return };
             let on_files = on_files.clone();
-            leptos::task::spawn_local(async move {
-                match dropped.files().await {
-                    Ok(files) if !files.is_empty() => on_files(files),
-                    Ok(_) => {}
-                    Err(message) => web_sys::console::warn_1(&format!("the drop could not be read: {message}").into()),
+            let take = move |files: Vec<(String, web_sys::File)>| {
+                if !files.is_empty() {
+                    on_files(files.into_iter().map(|(_, file)| file).collect());
                 }
-            });
+            };
+            read_drop(&event, take, |message| web_sys::console::warn_1(&format!("the drop could not be read: {message}").into()));
         }
     };
     let paste = {

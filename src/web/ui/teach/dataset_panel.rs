@@ -3,11 +3,10 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::Teach;
 use super::dataset_import::{DatasetSource, ImportEnd, ImportProgress};
-use crate::web::platform::drops::Dropped;
+use crate::web::platform::drops::read_drop;
 use crate::web::platform::files::{relative_path, take_files};
 
 /// Import and export of whole datasets.
@@ -26,19 +25,12 @@ pub fn DatasetPanel(teach: Teach) -> impl IntoView {
         }
     };
     let on_drop = move |event: ev::DragEvent| {
-        event.prevent_default();
-        let Some(transfer) = event.data_transfer() else { return };
-        let dropped = Dropped::take(&transfer);
-        spawn_local(async move {
-            match dropped.files_with_paths().await {
-                Ok(files) if files.len() == 1 && files[0].0.to_ascii_lowercase().ends_with(".zip") => {
-                    teach.import_dataset(DatasetSource::Zip(files.into_iter().next().expect("one file").1))
-                }
-                Ok(files) if !files.is_empty() => teach.import_dataset(DatasetSource::Files(files)),
-                Ok(_) => {}
-                Err(message) => teach.message.set(Some(format!("The dropped files could not be read: {message}"))),
-            }
-        });
+        let take = move |files: Vec<(String, web_sys::File)>| match files.len() {
+            0 => {}
+            1 if files[0].0.to_ascii_lowercase().ends_with(".zip") => teach.import_dataset(DatasetSource::Zip(files.into_iter().next().expect("one file").1)),
+            _ => teach.import_dataset(DatasetSource::Files(files)),
+        };
+        read_drop(&event, take, move |message| teach.message.set(Some(format!("The dropped files could not be read: {message}"))));
     };
     let has_examples = move || teach.project.with(|p| !p.examples.is_empty());
     view! {

@@ -15,7 +15,7 @@ use crate::dataset::layout::is_image_name;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::project::Example;
 use crate::train::uncertainty::{least_sure_first, margin};
-use crate::web::platform::drops::Dropped;
+use crate::web::platform::drops::read_drop;
 use crate::web::platform::files::take_files;
 use crate::web::worker::Image;
 
@@ -117,15 +117,8 @@ pub fn LabelNext(teach: Teach) -> impl IntoView {
     });
     let on_files = move |event: ev::Event| teach.add_to_pool(take_files(&event));
     let on_drop = move |event: ev::DragEvent| {
-        event.prevent_default();
-        let Some(transfer) = event.data_transfer() else { return };
-        let dropped = Dropped::take(&transfer);
-        spawn_local(async move {
-            match dropped.files().await {
-                Ok(files) => teach.add_to_pool(files),
-                Err(message) => teach.message.set(Some(format!("The dropped files could not be read: {message}"))),
-            }
-        });
+        let take = move |files: Vec<(String, web_sys::File)>| teach.add_to_pool(files.into_iter().map(|(_, file)| file).collect());
+        read_drop(&event, take, move |message| teach.message.set(Some(format!("The dropped files could not be read: {message}"))));
     };
     let classes = move || teach.project.with(|p| p.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>());
     view! {

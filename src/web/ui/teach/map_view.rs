@@ -95,7 +95,12 @@ fn MapDrawing(teach: Teach, drawn: DrawnMap, selected: RwSignal<Option<u64>>) ->
                     data-testid="map-point" data-example=id.to_string() data-class=name(class) data-flagged=ringed.to_string()
                     tabindex="0" role="button" aria-label=label
                     on:click=move |_| selected.set(Some(id))
-                    on:keydown=move |event: ev::KeyboardEvent| if event.key() == "Enter" { selected.set(Some(id)) }>
+                    on:keydown=move |event: ev::KeyboardEvent| {
+                        if matches!(event.key().as_str(), "Enter" | " ") {
+                            event.prevent_default();
+                            selected.set(Some(id));
+                        }
+                    }>
                     <title>{title}</title>
                 </circle>
             }

@@ -18,6 +18,7 @@ mod confusion;
 mod dataset_import;
 mod dataset_panel;
 mod edits;
+mod export_panel;
 mod label_next;
 mod map_view;
 mod mistakes;

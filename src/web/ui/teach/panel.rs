@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::Teach;
 use super::classes::ClassCards;
 use super::dataset_panel::DatasetPanel;
+use super::export_panel::ExportPanel;
 use super::label_next::LabelNext;
 use super::map_view::ExampleMapView;
 use super::prediction_view::HeadPredictionView;
@@ -73,6 +74,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     <ExampleMapView teach />
                     <TryIt teach />
                     <LabelNext teach />
+                    <ExportPanel teach />
                 </div>
             </div>
         </section>

@@ -17,8 +17,7 @@ impl Teach {
         let looked = self.model.look(image).await?;
         let crop = looked.crop.into_image().ok_or(WorkerError::Malformed("the crop's pixels do not fill its size".into()))?;
         let names = self.project.with_untracked(|project| project.class_names(&head.record.class_ids));
-        let not_sure_below = head.record.evaluation.as_ref().and_then(|e| e.calibration.as_ref()).map_or(0.0, |c| c.not_sure_below);
-        self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &looked.features, &looked.map, crop).not_sure_below(not_sure_below)));
+        self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &looked.features, &looked.map, crop).not_sure_below(head.not_sure_below())));
         Ok(())
     }
 
