@@ -93,6 +93,7 @@ export class StudioPage {
     // without bfcache) neither loses them nor leaves a reader with nothing to read.
     this.longTasks = [];
     this.recording = page.exposeFunction('reportLongTask', (start, duration) => this.longTasks.push({ start, duration }));
+    this.recording.catch(() => {}); // awaited (and reported) by open(); never an unhandled rejection
     page.addInitScript(() => {
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) window.reportLongTask?.(performance.timeOrigin + e.startTime, e.duration);
