@@ -39,7 +39,13 @@ fn cli(args: &[&str]) -> Output {
 
 /// The CLI's logits for each photo, with the project's head on `weights`.
 fn cli_logits(project: &str, weights: &str, photos: &[String]) -> Vec<Vec<f64>> {
-    let mut args = vec!["predict", "--json", "--project", project, "--weights", weights];
+    predicted(&["--project", project, "--weights", weights], photos)
+}
+
+/// The CLI's `predict` logits for each photo; `what` names the classifier.
+fn predicted(what: &[&str], photos: &[String]) -> Vec<Vec<f64>> {
+    let mut args = vec!["predict", "--json"];
+    args.extend(what);
     args.extend(photos.iter().map(String::as_str));
     let output = cli(&args);
     String::from_utf8(output.stdout)
@@ -145,9 +151,12 @@ fn onnx_exports_run_in_onnxruntime_as_the_cli_predicts() {
         assert_eq!(quantized, format == "onnx-int8", "{file}: {}", report["ops"]);
         assert_eq!(report["initializer_types"].as_array().unwrap().iter().any(|t| t == "INT8"), quantized, "{file}");
         let theirs = logits_of(&report, photos);
-        let worst = agree(&theirs, &cli_logits(project, weights, photos), photos, file);
+        let ours = cli_logits(project, weights, photos);
+        let worst = agree(&theirs, &ours, photos, file);
         let size = std::fs::metadata(&model).unwrap().len();
         println!("{file}: {size} bytes; max |Δlogit| against the CLI on the same weights: {worst:.2e}");
+        let read_back = agree(&predicted(&["--exported", model.to_str().unwrap()], photos), &ours, photos, file);
+        println!("{file}: read back by `predict --exported`: max |Δlogit| {read_back:.2e}");
         sizes.push(size);
     }
     assert!(sizes[2] * 3 < sizes[1], "int8 weights are about a quarter of fp32: {sizes:?}");
@@ -167,8 +176,11 @@ fn torch_layout_runs_unfolded_as_the_cli_predicts() {
         let report: Value = serde_json::from_slice(&run(&repo().join(".venv/bin/python"), &args).stdout).unwrap();
         assert_eq!(report["classes"], serde_json::json!(CLASSES));
         let theirs: Vec<Vec<f64>> = photos.iter().map(|p| floats(&report["images"][p])).collect();
-        let worst = agree(&theirs, &cli_logits(project, weights, photos), photos, folder);
+        let ours = cli_logits(project, weights, photos);
+        let worst = agree(&theirs, &ours, photos, folder);
         println!("{folder}: max |Δlogit| against the CLI on the same weights: {worst:.2e}");
+        let read_back = agree(&predicted(&["--exported", out.to_str().unwrap()], photos), &ours, photos, folder);
+        println!("{folder}: read back by `predict --exported`: max |Δlogit| {read_back:.2e}");
     }
     // The head alone: the same rows as the full model's `fc`.
     let head = dir.join("head");
@@ -189,4 +201,31 @@ fn the_generated_onnx_types_match_their_proto() {
     let generated = std::fs::read_to_string(repo().join("src/export/onnx_proto.rs")).unwrap();
     let header: String = generated.lines().take(2).collect();
     assert!(header.contains(&format!("sha256 {digest}")), "regenerate src/export/onnx_proto.rs: {header}");
+}
+
+/// The share link's head against the head it was made from, on the taught examples'
+/// features: how far its probabilities move, and how often its answer changes.
+#[test]
+fn a_share_link_keeps_the_taught_heads_answers() {
+    use transfer_studio::export::share::{Bits, SharedHead};
+    use transfer_studio::model::arch::FEATURE_DIM;
+    use transfer_studio::train::project::Project;
+
+    let project = Project::from_bytes(&std::fs::read(&taught().project).unwrap()).unwrap();
+    let head = &project.current_head().unwrap().weights;
+    let features: Vec<&[f32]> = project.examples.iter().map(|e| &e.features[..FEATURE_DIM]).collect();
+    let top = |p: &[f32]| p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    for (bits, tolerance) in [(Bits::Sixteen, 1e-3), (Bits::Eight, 5e-3), (Bits::Four, 0.05)] {
+        let shared = SharedHead::from_project(&project, bits).unwrap();
+        let link = shared.to_payload();
+        let restored = SharedHead::from_payload(&link).unwrap().head();
+        let (mut worst, mut same) = (0.0f32, 0);
+        for x in &features {
+            let (a, b) = (head.probabilities(x), restored.probabilities(x));
+            worst = a.iter().zip(&b).fold(worst, |m, (p, q)| m.max((p - q).abs()));
+            same += usize::from(top(&a) == top(&b));
+        }
+        println!("{bits:?}: {} characters for {} classes, max |Δp| {worst:.2e}, same answer {same}/{}", link.len(), CLASSES.len(), features.len());
+        assert!(worst <= tolerance && same == features.len(), "{bits:?}: max |Δp| {worst}, same answer {same}/{}", features.len());
+    }
 }

@@ -1,9 +1,10 @@
 //! Property and mutation tests of every parser of outside bytes: images, fp32 and int8
-//! weights, project files, the model manifest, timm's config and PyTorch checkpoints. Each gets
-//! structure-aware inputs and byte mutations of valid files (header bytes, numbers in the
-//! JSON header, truncations, insertions) and must answer `Ok` or `Err` — never panic —
-//! within a memory budget, checked by a counting allocator. Round trips:
-//! `from_bytes(to_bytes(x)) == x` for projects and int8 files.
+//! weights, project files, share links, exported classifiers, the model manifest, timm's
+//! config and PyTorch checkpoints. Each gets structure-aware inputs and byte mutations of
+//! valid files (header bytes, numbers in the JSON header, truncations, insertions) and must
+//! answer `Ok` or `Err` — never panic — within a memory budget, checked by a counting
+//! allocator. Round trips: `from_bytes(to_bytes(x)) == x` for projects and int8 files,
+//! `from_payload(to_payload(x)) == x` for share links.
 //!
 //! Short by default; `FUZZ_CASES=n` sets the cases per parser, `FUZZ_SECONDS=s` repeats each
 //! parser's run until that long has passed. Cases run are printed (`--nocapture`).
@@ -17,6 +18,8 @@ use std::sync::OnceLock;
 use fuzzing::{Mutation, budget, campaign, mutated, safetensors_header_end};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use transfer_studio::export::exported::ExportedClassifier;
+use transfer_studio::export::share::{Bits, SharedHead};
 use transfer_studio::model::arch::{FEATURE_DIM, ResNet50Spec};
 use transfer_studio::model::digest::sha256_hex;
 use transfer_studio::model::fold::FoldedResNet50;
@@ -79,6 +82,7 @@ fn project() -> impl Strategy<Value = Project> {
                     history: vec![EpochMetrics { epoch: 1, train_loss: 0.25, train_accuracy: 0.5, validation_loss: None, validation_accuracy: Some(1.0) }],
                     evaluation: Some(Evaluation { confusion: vec![vec![seed as u32; k]; k], calibration: None }),
                     few_shot: seed % 2 == 0,
+                    from_link: seed % 3 == 0,
                 };
                 project.head = Some(TrainedHead { weights, record });
             }
@@ -271,6 +275,61 @@ fn the_map_takes_any_rows_and_labels() {
         let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let map = budget(64 << 20, || map_examples(&refs, &labels));
         prop_assert_eq!(map.points.len(), rows.len());
+        Ok(())
+    });
+}
+
+fn shared_head() -> impl Strategy<Value = SharedHead> {
+    let classes = prop::collection::vec("[a-z🙂][a-z é🙂]{0,11}", 2..6);
+    let bits = prop::sample::select(vec![Bits::Sixteen, Bits::Eight, Bits::Four]);
+    (classes, bits, 0u64..1000, 0.0f32..=1.0).prop_map(|(classes, bits, seed, threshold)| {
+        let k = classes.len();
+        let weight = (0..k * FEATURE_DIM).map(|i| ((i as u64 * 2_654_435_761 + seed) % 2001) as f32 / 1000.0 - 1.0).collect();
+        let head = HeadWeights { weight, bias: (0..k).map(|i| i as f32 - seed as f32 / 100.0).collect() };
+        SharedHead::new(&head, classes, sha256_hex(&seed.to_le_bytes()), threshold, bits)
+    })
+}
+
+/// A payload as the page writes one, around `raw` (what postcard wrote, perhaps mutated).
+fn payload_of(raw: &[u8]) -> String {
+    use std::io::Write;
+    let mut deflate = flate2::write::DeflateEncoder::new(vec![1u8], flate2::Compression::fast());
+    deflate.write_all(raw).unwrap();
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, deflate.finish().unwrap())
+}
+
+#[test]
+fn share_links_round_trip_and_mutated_ones_are_refused_or_read() {
+    campaign("share link round trip", shared_head(), |shared| {
+        prop_assert_eq!(SharedHead::from_payload(&shared.to_payload()), Ok(shared));
+        Ok(())
+    });
+    let read_back = |payload: &str| -> Result<(), TestCaseError> {
+        let read = budget(8 * payload.len() + (4 << 20), || SharedHead::from_payload(payload));
+        if let Ok(read) = read {
+            prop_assert_eq!(SharedHead::from_payload(&read.to_payload()), Ok(read.clone()), "what is read writes back the same");
+            prop_assert_eq!(read.head().weight.len(), read.classes.len() * FEATURE_DIM);
+        }
+        Ok(())
+    };
+    campaign("share link text mutations", (shared_head(), prop::collection::vec(any::<Mutation>(), 1..4)), |(shared, mutations)| {
+        let text = mutated(shared.to_payload().as_bytes(), 0, &mutations);
+        read_back(&String::from_utf8_lossy(&text))
+    });
+    campaign("share link content mutations", (shared_head(), prop::collection::vec(any::<Mutation>(), 1..6)), |(shared, mutations)| {
+        let raw = postcard::to_allocvec(&shared).unwrap();
+        // The header: the digest, the names and the threshold come before the weights.
+        let header = 70 + shared.classes.iter().map(|c| c.len() + 1).sum::<usize>();
+        read_back(&payload_of(&mutated(&raw, header, &mutations)))
+    });
+}
+
+#[test]
+fn made_up_exported_files_are_refused() {
+    campaign("exported files", prop::collection::vec(any::<u8>(), 0..4096), |bytes| {
+        let onnx = budget(64 << 20, || ExportedClassifier::from_onnx(&bytes));
+        let torch = budget(64 << 20, || ExportedClassifier::from_torch(&bytes, None));
+        prop_assert!(onnx.is_err() && torch.is_err(), "a few random bytes are no classifier");
         Ok(())
     });
 }

@@ -61,7 +61,7 @@ pub fn head_folder(head: &HeadWeights, classes: &[String]) -> Vec<ExportFile> {
     ]
 }
 
-fn classes_json(classes: &[String]) -> ExportFile {
+pub(super) fn classes_json(classes: &[String]) -> ExportFile {
     ExportFile { name: "classes.json", bytes: (serde_json::to_string_pretty(classes).expect("strings serialize") + "\n").into_bytes() }
 }
 

@@ -4,9 +4,11 @@
 
 pub mod backbone;
 pub mod bundle;
+pub mod exported;
 pub mod graph;
 pub mod onnx;
 #[rustfmt::skip]
 pub mod onnx_proto;
 pub mod share;
 pub mod torch;
+pub mod web_page;

@@ -18,7 +18,8 @@ use crate::train::head::HeadWeights;
 
 /// `__metadata__["format"]`: what `safetensors.torch.save_file` writes.
 const FORMAT: &str = "pt";
-/// Version of what this writer adds to the metadata (`classes`).
+/// Version of what this writer adds to the metadata (`classes`, `preprocessing`: the
+/// eval transform as Transfer Studio's JSON).
 const VERSION: &str = "1";
 
 /// The state dict of `resnet50(num_classes=k)` with the head as `fc`. `original`: the fp32
@@ -49,6 +50,7 @@ pub fn resnet50_state_dict(backbone: &Backbone, original: Option<&[u8]>, head: &
     file.tensor("fc.weight", Dtype::F32, vec![head.classes(), FEATURE_DIM], le_bytes(head.weight.iter().copied()));
     file.tensor("fc.bias", Dtype::F32, vec![head.classes()], le_bytes(head.bias.iter().copied()));
     file.metadata("classes", serde_json::to_string(classes).expect("strings serialize"));
+    file.metadata("preprocessing", serde_json::to_string(&backbone.preprocessing).expect("preprocessing serializes"));
     Ok(file.to_bytes())
 }
 

@@ -3,7 +3,7 @@
 //! `bn(conv(x)) = γ·(W∗x − μ)/√(σ²+ε) + β = (s·W)∗x + (β − s·μ)` with `s = γ/√(σ²+ε)`,
 //! per output channel, so each conv+BN pair becomes one conv with a bias.
 
-use super::arch::{BN_EPS, ResNet50Spec};
+use super::arch::{BN_EPS, NUM_CLASSES, ResNet50Spec};
 use super::weights::{TorchvisionWeights, WeightsError};
 
 /// BatchNorm parameters of one layer, each of length `channels_out`.
@@ -79,7 +79,12 @@ pub struct FoldedResNet50 {
 impl FoldedResNet50 {
     /// Validates a torchvision-layout safetensors file and folds every BatchNorm.
     pub fn from_torchvision(bytes: &[u8], spec: &ResNet50Spec) -> Result<Self, WeightsError> {
-        let weights = TorchvisionWeights::parse(bytes, spec)?;
+        Self::from_torchvision_classes(bytes, spec, NUM_CLASSES)
+    }
+
+    /// As [`Self::from_torchvision`] for `resnet50(num_classes=classes)`: `fc` has `classes` rows.
+    pub fn from_torchvision_classes(bytes: &[u8], spec: &ResNet50Spec, classes: usize) -> Result<Self, WeightsError> {
+        let weights = TorchvisionWeights::parse_classes(bytes, spec, classes)?;
         let mut convs = Vec::new();
         for conv in spec.convs() {
             let param = |field: &str| weights.f32(&format!("{}.{field}", conv.bn));

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
-use super::arch::ResNet50Spec;
+use super::arch::{NUM_CLASSES, ResNet50Spec};
 use super::le_bytes::words;
 
 /// Why a weights file was refused. Each variant names the tensor(s) at fault.
@@ -70,8 +70,23 @@ pub struct TorchvisionWeights<'a> {
 impl<'a> TorchvisionWeights<'a> {
     /// Parses `bytes` and checks every tensor name, shape and dtype against ResNet50.
     pub fn parse(bytes: &'a [u8], spec: &ResNet50Spec) -> Result<Self, WeightsError> {
+        Self::parse_classes(bytes, spec, NUM_CLASSES)
+    }
+
+    /// As [`Self::parse`], for `resnet50(num_classes=classes)`: `fc` has `classes` rows.
+    pub fn parse_classes(bytes: &'a [u8], spec: &ResNet50Spec, classes: usize) -> Result<Self, WeightsError> {
         let tensors = SafeTensors::deserialize(bytes).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
-        let expected: HashMap<String, Vec<usize>> = spec.expected_tensors().into_iter().collect();
+        let shapes: Vec<(String, Vec<usize>)> = spec
+            .expected_tensors()
+            .into_iter()
+            .map(|(key, mut shape)| {
+                if key.starts_with("fc.") {
+                    shape[0] = classes;
+                }
+                (key, shape)
+            })
+            .collect();
+        let expected: HashMap<String, Vec<usize>> = shapes.iter().cloned().collect();
         let present: BTreeSet<&str> = tensors.names().into_iter().filter(|name| !name.ends_with(".num_batches_tracked")).collect();
 
         let mut missing: Vec<&String> = expected.keys().filter(|key| !present.contains(key.as_str())).collect();
@@ -83,7 +98,7 @@ impl<'a> TorchvisionWeights<'a> {
         if !unexpected.is_empty() {
             return Err(WeightsError::Unexpected { count: unexpected.len(), keys: unexpected.iter().take(KEYS_SHOWN).map(|k| k.to_string()).collect() });
         }
-        for (key, shape) in spec.expected_tensors() {
+        for (key, shape) in shapes {
             let view = tensors.tensor(&key).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
             if view.shape() != shape.as_slice() {
                 return Err(WeightsError::Shape { key, expected: shape, found: view.shape().to_vec() });

@@ -2,14 +2,15 @@
 // (CPU fallback, the seeded demo model) is downloaded as ONNX (fp32 and int8 weights), as a
 // PyTorch folder and as the head alone; onnxruntime runs each ONNX file and the golden
 // script's unfolded ResNet50 runs the PyTorch state dict (Python, tests/reference/), and
-// their probabilities must be the page's own for the same 256×256 photos.
+// their probabilities must be the page's own for the same 256×256 photos. The share link,
+// opened in a fresh profile, must give the same answers there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { REPO, serveDist, launch } from './support/site.mjs';
+import { REPO, serveDist, serveFolder, launch } from './support/site.mjs';
 import { TeachPage } from './support/teach_page.mjs';
 
 const PYTHON = join(REPO, '.venv/bin/python');
@@ -46,7 +47,7 @@ function compare(page, classes, theirs, what) {
   return worst;
 }
 
-test('ONNX (fp32, int8), PyTorch and head exports from the page give the page\'s answers in onnxruntime', { timeout: 900_000 }, async () => {
+test('ONNX (fp32, int8), PyTorch and head exports from the page give the page\'s answers in onnxruntime; a share link gives them in a fresh profile', { timeout: 900_000 }, async () => {
   const browser = await launch({ webgpu: false });
   try {
     const teach = new TeachPage(await browser.newPage(), work);
@@ -101,6 +102,87 @@ from safetensors.numpy import load_file
 h, m = load_file(sys.argv[1]), load_file(sys.argv[2])
 assert h["weight"].shape == (3, 2048) and (h["weight"] == m["fc.weight"]).all() and (h["bias"] == m["fc.bias"]).all()
 assert json.load(open(sys.argv[3])) == json.load(open(sys.argv[4]))`, join(head, 'classifier-head/head.safetensors'), state, join(head, 'classifier-head/classes.json'), join(torch, 'classifier-pytorch/classes.json')]);
+
+    // The web page: served from its own folder in a fresh profile that reaches nothing else,
+    // onnxruntime-web (its own copy) gives the page's answers.
+    const web = join(unzip(await saved('web')), 'classifier-web');
+    const folder = await serveFolder(web);
+    const elsewhere = await launch({ webgpu: false });
+    try {
+      const reached = [];
+      await elsewhere.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith(folder.url) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
+        reached.push(url);
+        return route.abort();
+      });
+      const tab = await elsewhere.newPage();
+      const errors = [];
+      tab.on('pageerror', (error) => errors.push(String(error)));
+      await tab.goto(folder.url);
+      await tab.locator('#status[data-state="ready"]').waitFor({ timeout: 300_000 });
+      const theirs = [];
+      for (const name of TRIED) {
+        await tab.locator('#file').setInputFiles(photo(name));
+        await tab.locator(`#result[data-source="${name}"]`).waitFor({ timeout: 300_000 });
+        const probabilities = JSON.parse(await tab.locator('#result').getAttribute('data-probabilities'));
+        theirs.push(['brick', 'coins', 'cat'].map((c) => probabilities[c]));
+      }
+      const worst = compare(page, ['brick', 'coins', 'cat'], theirs, 'web page');
+      assert.deepEqual(reached, [], 'the page reaches nothing but its own folder');
+      assert.deepEqual(errors, []);
+      console.log(`web page (onnxruntime-web, its own preprocessing in JS): max |Δprob| against the page ${worst.toExponential(2)}`);
+    } finally {
+      await elsewhere.close();
+      folder.close();
+    }
+
+    // The share link: made here, opened in a fresh profile, the same answers there.
+    await teach.page.getByTestId('share-make').click();
+    const made = teach.page.locator('[data-testid="share-status"][data-state="made"]');
+    await made.waitFor();
+    const link = await teach.page.getByTestId('share-url').inputValue();
+    assert.ok(link.startsWith(`${site.url.replace(/\/$/, '')}/`) && link.includes('#share='), link);
+    assert.equal(Number(await made.getAttribute('data-chars')), link.length);
+    assert.equal(await made.getAttribute('data-bits'), '16', 'three classes fit a link in f16');
+    const qr = teach.page.getByTestId('share-qr');
+    const qrLink = (await qr.count()) ? await qr.getAttribute('data-link') : null;
+    assert.ok(qrLink === null || (qrLink.length <= 2953 && qrLink.includes('#share=')), 'a QR code holds at most 2,953 bytes');
+    console.log(`share link: ${link.length} characters for 3 classes (${Math.round(link.length / 3)} a class); QR code: ${qrLink ? `${qrLink.length} characters, ${await qr.getAttribute('data-bits')}-bit head` : 'none (too long)'}`);
+    const friend = await launch({ webgpu: false });
+    try {
+      const theirs = new TeachPage(await friend.newPage(), work);
+      await theirs.page.goto(link);
+      assert.equal(await theirs.waitForModel(), 'ready');
+      await theirs.page.getByTestId('from-link').waitFor({ timeout: 60_000 });
+      assert.equal(new URL(theirs.page.url()).hash, '#teach', 'the link leaves the address once opened');
+      for (const name of ['brick', 'coins', 'cat']) assert.equal(await theirs.count(name), 0, `${name}: a class with no examples`);
+      let worst = 0;
+      for (const name of TRIED) {
+        const there = await theirs.predict(photo(name));
+        assert.equal(there.best, page[name].best, `${name}: the same answer through the link`);
+        worst = Math.max(worst, ...Object.keys(page[name].probs).map((c) => Math.abs(there.probs[c] - page[name].probs[c])));
+      }
+      assert.ok(worst <= 2e-3, `through the link: max |Δprob| = ${worst}`);
+      console.log(`share link opened in a fresh profile: max |Δprob| against the sender's page ${worst.toExponential(2)}`);
+      await theirs.page.reload();
+      await theirs.page.getByTestId('from-link').waitFor({ timeout: 60_000 });
+      await theirs.page.goto(`${site.url}#share=AAAA`);
+      await theirs.page.reload();
+      await theirs.message().waitFor();
+      assert.match(await theirs.message().innerText(), /share link could not be opened/);
+      assert.deepEqual(theirs.errors, []);
+    } finally {
+      await friend.close();
+    }
+    // Opened where a project has examples, the link asks first; keeping the project keeps it.
+    await teach.page.goto(link);
+    await teach.page.reload();
+    const arrival = teach.page.locator('[data-testid="shared-arrival"][data-state="replaces"]');
+    await arrival.waitFor({ timeout: 300_000 });
+    await teach.page.getByTestId('shared-decline').click();
+    await arrival.waitFor({ state: 'detached' });
+    assert.equal(await teach.count('brick'), 2, 'the project here is kept');
     assert.deepEqual(teach.errors, []);
   } finally {
     await browser.close();

@@ -1,6 +1,6 @@
 // Teach mode as a user does it, on the CPU fallback: two classes (one recorded from the fake
 // camera, one uploaded), training with curves, prediction of held-out photos, reload,
-// export, clear, import; a foreign file is refused. Then the same head trained on WebGPU,
+// export, clear, import; a foreign file is refused; the share link's QR code, decoded. Then the same head trained on WebGPU,
 // and a calibrated head whose "not sure" threshold the user moves.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,6 +161,33 @@ test('CPU fallback: record, upload, train, predict, reload, export, clear, impor
     await teach.message().waitFor();
     assert.match(await teach.message().textContent(), /was not imported: not a Transfer Studio project file/);
     assert.equal(await teach.page.getByTestId('class').count(), 2);
+
+    // The QR code, read by a decoder we did not write (zxing-cpp), holds a link that opens
+    // this classifier: here, where a project is, only on the user's word.
+    await teach.page.getByTestId('share-make').click();
+    const qr = teach.page.getByTestId('share-qr');
+    await qr.waitFor();
+    await qr.evaluate((element) => { element.style.width = '740px'; }); // a few pixels a module, as a phone's camera sees it
+    const png = join(work, 'qr.png');
+    await qr.screenshot({ path: png });
+    const decode = 'import sys, zxingcpp\nfrom PIL import Image\nprint("\\n".join(b.text for b in zxingcpp.read_barcodes(Image.open(sys.argv[1]))))';
+    const decoded = execFileSync(PYTHON, ['-c', decode, png], { encoding: 'utf8' }).trim();
+    assert.equal(decoded, await qr.getAttribute('data-link'));
+    const bits = await qr.getAttribute('data-bits');
+    await teach.page.goto(decoded);
+    await teach.page.reload();
+    await teach.page.locator('[data-testid="shared-arrival"][data-state="replaces"]').waitFor({ timeout: 300_000 });
+    await teach.page.getByTestId('shared-open').click();
+    await teach.page.getByTestId('from-link').waitFor();
+    assert.equal(await teach.count('brick'), 0, 'the shared classifier has no examples');
+    let difference = 0;
+    for (const [photo, before] of [['brick_2_256.png', brick], ['coins_0_256.png', coins]]) {
+      const shared = await teach.predict(join(PHOTOS, photo));
+      assert.equal(shared.best, before.best, `${photo}: the same answer through the QR code`);
+      difference = Math.max(difference, Math.abs(shared.probs.brick - before.probs.brick));
+    }
+    assert.ok(difference < { 4: 0.05, 8: 0.03, 16: 2e-3 }[bits], `${bits}-bit QR link: |Δprob| ${difference}`);
+    console.log(`QR code: ${decoded.length} characters, ${bits}-bit head, |Δprob| against the trained head ${difference.toExponential(2)}`);
     assert.deepEqual(teach.errors, []);
   } finally {
     await browser.close();

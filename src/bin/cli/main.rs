@@ -2,6 +2,7 @@
 
 mod bench;
 mod export;
+mod exported;
 mod fetch;
 mod teach;
 
@@ -142,11 +143,15 @@ enum Command {
     /// Print every class probability of a project's trained head for each image.
     Predict {
         /// A project file from `train` or the web app's export.
-        #[arg(long)]
-        project: PathBuf,
+        #[arg(long, required_unless_present = "exported")]
+        project: Option<PathBuf>,
         /// The backbone weights the project was trained with (file, URL or timm id).
-        #[arg(long)]
-        weights: String,
+        #[arg(long, required_unless_present = "exported")]
+        weights: Option<String>,
+        /// Instead of a project and weights: a classifier `export` wrote — an ONNX file, a
+        /// PyTorch state dict or either folder.
+        #[arg(long, conflicts_with_all = ["project", "weights"])]
+        exported: Option<PathBuf>,
         #[arg(long)]
         json: bool,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
@@ -236,9 +241,11 @@ fn run(cli: Cli) -> Result<()> {
             };
             teach::train(project, settings, &device, &out)
         }
-        Command::Predict { project, weights, json, backend, images } => {
-            teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images)
-        }
+        Command::Predict { project, weights, exported, json, backend, images } => match (exported, project, weights) {
+            (Some(exported), _, _) => exported::predict(&exported, json, &device(backend)?, &images),
+            (None, Some(project), Some(weights)) => teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images),
+            _ => unreachable!("clap requires a project and weights without --exported"),
+        },
         Command::Export { project, weights, format, out } => export::export(&project, &downloads.weights(&weights)?, format, &out),
         Command::Bench { weights, backend, runs, warmup, half } => {
             let name = match backend {

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::fetch::Weights;
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
+use transfer_studio::engine::Classifier;
 use transfer_studio::model::quant::backbone_digest;
+use transfer_studio::train::head::HeadWeights;
 use transfer_studio::train::project::{Example, Project, TrainedHead, TrainingRecord};
 use transfer_studio::train::trainer::{FEW_SHOT_BELOW, TrainSettings, Trainer};
 use transfer_studio::vision::preprocess::{self, decode};
@@ -79,6 +81,7 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
         history,
         evaluation: trainer.evaluation().cloned(),
         few_shot: trainer.is_few_shot(),
+        from_link: false,
     };
     drop(trainer);
     drop(examples);
@@ -107,13 +110,18 @@ pub fn predict(project_path: &Path, weights: &Weights, json: bool, device: &Devi
         bail!("{} was trained on features of other backbone weights than {}", project_path.display(), weights.path.display());
     }
     let names = project.class_names(&head.record.class_ids);
+    print_predictions(&classifier, &head.weights, &names, json, images)
+}
+
+/// Each image's probabilities (and logits, in JSON) under `head` on `classifier`'s features.
+pub fn print_predictions(classifier: &Classifier, head: &HeadWeights, names: &[String], json: bool, images: &[PathBuf]) -> Result<()> {
     for path in images {
         let image = decode(&std::fs::read(path).with_context(|| format!("reading {}", path.display()))?).with_context(|| format!("{}", path.display()))?;
         let input = preprocess::preprocess(&image, classifier.preprocessing());
         let features = pollster::block_on(classifier.pooled_features(vec![input]))?;
-        let probs = head.weights.probabilities(&features);
+        let probs = head.probabilities(&features);
         if json {
-            let logits = head.weights.logits(&features);
+            let logits = head.logits(&features);
             let classes: Vec<_> =
                 names.iter().zip(&probs).zip(&logits).map(|((name, p), logit)| serde_json::json!({ "class": name, "prob": p, "logit": logit })).collect();
             println!("{}", serde_json::json!({ "image": path.display().to_string(), "classes": classes }));

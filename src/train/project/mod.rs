@@ -79,6 +79,9 @@ pub struct TrainingRecord {
     /// class means (see `Trainer::is_few_shot`).
     #[serde(default)]
     pub few_shot: bool,
+    /// The head came from a share link: trained elsewhere, on examples this project lacks.
+    #[serde(default)]
+    pub from_link: bool,
 }
 
 /// A trained head and how it was trained.

@@ -74,6 +74,7 @@ mod tests {
             history: vec![],
             evaluation: None,
             few_shot: false,
+            from_link: false,
         };
         project.head = Some(TrainedHead { weights, record });
         let outcomes = project.validation_outcomes();

@@ -28,6 +28,7 @@ fn sample() -> Project {
         history: vec![EpochMetrics { epoch: 1, train_loss: 0.5, train_accuracy: 1.0, validation_loss: Some(0.7), validation_accuracy: Some(1.0) }],
         evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]], calibration: Some(calibration()) }),
         few_shot: true,
+        from_link: false,
     };
     project.head = Some(TrainedHead { weights, record });
     project

@@ -1,4 +1,5 @@
-//! Opening the page: the model chosen last (from the cache), else the manifest's default —
+//! Opening the page: the model a share link's head was trained on, when the manifest has
+//! it; else the model chosen last (from the cache), else the manifest's default —
 //! pretrained weights, downloaded once after saying what will happen (or after a click when
 //! the browser asks to save data). When that cannot happen the demo model loads, the page
 //! says why in one sentence and offers to try again.
@@ -6,6 +7,7 @@
 use leptos::prelude::*;
 
 use super::format::{announced_size, megabytes};
+use super::share_address::shared_in_address;
 use super::sources::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
 use super::status::{ModelStatus, Provenance};
 use super::studio::{Notice, Studio};
@@ -25,6 +27,18 @@ impl Studio {
         };
         self.manifest.set(Some(manifest.clone()));
         self.refresh_cached().await;
+        if let Some(entry) = shared_backbone(&manifest) {
+            if entry == manifest.default_entry() {
+                return self.load_default(&manifest, false).await;
+            }
+            let source = ModelSource::from(entry);
+            self.notice.set((entry.url.is_some() && !self.is_cached(&source)).then(|| Notice::Plan(plan(entry))));
+            let loaded = self.load(source, Provenance::Manifest(entry.kind)).await;
+            self.notice.set(None);
+            if loaded.is_ok() {
+                return;
+            }
+        }
         if let Some(choice) = remembered::recall::<Choice>(CHOICE_KEY) {
             match self.load(choice.source, choice.provenance).await {
                 Ok(()) => return,
@@ -83,6 +97,12 @@ impl Studio {
         let Some(manifest) = self.manifest.get_untracked() else { return };
         leptos::task::spawn_local(async move { self.load_default(&manifest, true).await });
     }
+}
+
+/// The manifest's model with the backbone a share link in the address names, if any.
+fn shared_backbone(manifest: &Manifest) -> Option<&ModelEntry> {
+    let shared = shared_in_address()?.ok()?;
+    manifest.models.iter().find(|m| m.sha256.as_deref() == Some(shared.backbone.as_str()))
 }
 
 /// "ResNet50 · torchvision V1 (…): ≈ 102.0 MB download once, kept as a 25.7 MB int8 copy for

@@ -17,6 +17,7 @@ mod menus;
 mod mode;
 mod models_panel;
 mod panic_notice;
+mod share_address;
 mod sources;
 mod status;
 mod studio;

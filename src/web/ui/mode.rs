@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::export::share::FRAGMENT_KEY;
+
 /// What the page is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -15,10 +17,12 @@ pub enum Mode {
 impl Mode {
     const ALL: [Mode; 2] = [Mode::Classify, Mode::Teach];
 
-    /// The mode an address fragment names (`#teach`); Classify for anything else.
+    /// The mode an address fragment names (`#teach`, or a share link's `#share=…`, which
+    /// opens in Teach); Classify for anything else.
     pub fn from_fragment(fragment: &str) -> Self {
         match fragment.trim_start_matches('#') {
             "teach" => Mode::Teach,
+            link if link.starts_with(FRAGMENT_KEY) => Mode::Teach,
             _ => Mode::Classify,
         }
     }

@@ -9,9 +9,11 @@ use super::error::WorkerError;
 use crate::export::backbone::{Backbone, WeightFormat};
 use crate::export::bundle::{head_folder, torch_folder, zipped};
 use crate::export::onnx::{Classifier, classifier_onnx};
+use crate::export::web_page::{RUNTIME_FILES, web_page_folder};
 use crate::model::quant::is_int8;
 use crate::train::head::HeadWeights;
 use crate::vision::preprocess::Preprocessing;
+use crate::web::platform::download::download;
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,11 +26,13 @@ pub enum ExportFormat {
     Torch,
     /// A zip: the head's `nn.Linear(2048, k)` safetensors, `classes.json`, README.
     Head,
+    /// A zip: the int8 ONNX model, a page and onnxruntime-web to run it with.
+    WebPage,
 }
 
 impl ExportFormat {
     /// Every format, in the order offered.
-    pub const ALL: [Self; 4] = [Self::Onnx, Self::OnnxInt8, Self::Torch, Self::Head];
+    pub const ALL: [Self; 5] = [Self::Onnx, Self::OnnxInt8, Self::Torch, Self::Head, Self::WebPage];
 
     /// A word for it (the CLI's `--format`, the page's test ids).
     pub fn word(self) -> &'static str {
@@ -37,6 +41,7 @@ impl ExportFormat {
             Self::OnnxInt8 => "onnx-int8",
             Self::Torch => "torch",
             Self::Head => "head",
+            Self::WebPage => "web",
         }
     }
 
@@ -47,6 +52,7 @@ impl ExportFormat {
             Self::OnnxInt8 => "classifier.int8.onnx",
             Self::Torch => "classifier-pytorch.zip",
             Self::Head => "classifier-head.zip",
+            Self::WebPage => "classifier-web.zip",
         }
     }
 }
@@ -62,6 +68,8 @@ pub struct Export {
     pub classes: Vec<String>,
     /// The "not sure" threshold (0: none).
     pub not_sure_below: f32,
+    /// For a web page: the absolute URL the site serves onnxruntime-web's files under.
+    pub runtime: Option<String>,
 }
 
 /// The file written.
@@ -73,8 +81,9 @@ pub struct Exported {
     pub ms: f64,
 }
 
-/// Writes `request` on the backbone `bytes` (either weights format) with `preprocessing`.
-pub fn write(bytes: &[u8], preprocessing: Preprocessing, request: &Export) -> Result<Vec<u8>, WorkerError> {
+/// Writes `request` on the backbone `bytes` (either weights format) with `preprocessing`;
+/// `runtime` holds onnxruntime-web's files for a web page.
+pub fn write(bytes: &[u8], preprocessing: Preprocessing, request: &Export, runtime: Vec<Vec<u8>>) -> Result<Vec<u8>, WorkerError> {
     let failed = |reason: String| WorkerError::Compute(format!("the export could not be written: {reason}"));
     if request.head.classes() != request.classes.len() {
         return Err(failed("the head does not match its classes".into()));
@@ -94,5 +103,20 @@ pub fn write(bytes: &[u8], preprocessing: Preprocessing, request: &Export) -> Re
             zipped("classifier-pytorch", &files).map_err(failed)
         }
         ExportFormat::Head => zipped("classifier-head", &head_folder(head, classes)).map_err(failed),
+        ExportFormat::WebPage => {
+            let files = web_page_folder(onnx(WeightFormat::Int8)?, classes, &preprocessing, request.not_sure_below, runtime);
+            zipped("classifier-web", &files).map_err(failed)
+        }
     }
+}
+
+/// onnxruntime-web's files for a web page, from the site's copy under `base`.
+pub async fn fetch_runtime(base: &str) -> Result<Vec<Vec<u8>>, WorkerError> {
+    let mut files = Vec::new();
+    for (name, _) in RUNTIME_FILES {
+        let url = format!("{base}{name}");
+        let bytes = download(&url, 64 << 20, |_, _| {}).await;
+        files.push(bytes.map_err(|reason| WorkerError::Compute(format!("onnxruntime-web could not be read from this site ({url}): {reason}")))?);
+    }
+    Ok(files)
 }

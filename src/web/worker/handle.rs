@@ -17,6 +17,7 @@ use super::protocol::{
     Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
+use crate::export::web_page::RUNTIME_PATH;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::map::ExampleMap;
 use crate::train::project::Project;
@@ -234,6 +235,7 @@ impl ModelHandle {
     pub fn export(self, project: &Project, format: ExportFormat) -> Result<Pending<Exported>, WorkerError> {
         let Some(head) = project.current_head() else { return Err(WorkerError::Compute("train the classifier first: there is nothing to export yet".into())) };
         let classes = project.class_names(&head.record.class_ids);
-        Ok(self.send(Export { format, head: head.weights.clone(), classes, not_sure_below: head.not_sure_below() }, None, |_| {}))
+        let runtime = (format == ExportFormat::WebPage).then(|| absolute_url(RUNTIME_PATH));
+        Ok(self.send(Export { format, head: head.weights.clone(), classes, not_sure_below: head.not_sure_below(), runtime }, None, |_| {}))
     }
 }

@@ -148,7 +148,11 @@ impl WorkerState {
             Some(Origin::File(file)) => read_blob(file).await.map_err(|reason| WorkerError::Model { name: "the model file".into(), reason })?,
             None => return Err(WorkerError::ModelLoading),
         };
-        let bytes = exports::write(&bytes, preprocessing, &request)?;
+        let runtime = match &request.runtime {
+            Some(base) => exports::fetch_runtime(base).await?,
+            None => Vec::new(),
+        };
+        let bytes = exports::write(&bytes, preprocessing, &request, runtime)?;
         Ok(Exported { bytes: ByteBuf::from(bytes), ms: js_sys::Date::now() - started })
     }
 

@@ -48,6 +48,22 @@ export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '
   return { url: `http://127.0.0.1:${server.address().port}${base}`, close: () => server.close() };
 }
 
+/** Any folder as a static site (as a user serves an exported page), on a port of its own. */
+export async function serveFolder(dir) {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/\/$/, '/index.html');
+    try {
+      const body = await readFile(join(dir, path));
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'content-length': body.length });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
 /**
  * Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds
  * --enable-unsafe-webgpu (SwiftShader here); `args` adds more flags (e.g. a fake camera).

@@ -33,14 +33,20 @@ pub fn CalibrationView(teach: Teach) -> impl IntoView {
 #[component]
 fn Calibrated(teach: Teach, calibration: Calibration) -> impl IntoView {
     let percent = |v: f32| format!("{:.0} %", v * 100.0);
-    let summary = format!(
-        "Calibrated on {} validation examples (temperature {:.2}): calibration error {} → {}.",
-        calibration.examples,
-        calibration.temperature,
-        percent(calibration.error_before),
-        percent(calibration.error_after)
-    );
-    let target = if calibration.target_reached {
+    let summary = if calibration.examples == 0 {
+        "Calibrated where it was trained (it came by share link, with its “not sure” threshold).".to_string()
+    } else {
+        format!(
+            "Calibrated on {} validation examples (temperature {:.2}): calibration error {} → {}.",
+            calibration.examples,
+            calibration.temperature,
+            percent(calibration.error_before),
+            percent(calibration.error_after)
+        )
+    };
+    let target = if calibration.examples == 0 {
+        String::new()
+    } else if calibration.target_reached {
         format!("At the threshold chosen, the answers given were right at least {} of the time.", percent(TARGET_ACCURACY))
     } else {
         format!("No threshold kept the answers right {} of the time: add examples where classes are confused.", percent(TARGET_ACCURACY))

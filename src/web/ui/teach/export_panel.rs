@@ -16,6 +16,7 @@ fn label(format: ExportFormat) -> &'static str {
         ExportFormat::OnnxInt8 => "ONNX, int8 weights",
         ExportFormat::Torch => "PyTorch (.zip)",
         ExportFormat::Head => "Head only (.zip)",
+        ExportFormat::WebPage => "Web page (.zip)",
     }
 }
 
@@ -69,7 +70,7 @@ pub fn ExportPanel(teach: Teach) -> impl IntoView {
             <h3 id="export-title">"Use it elsewhere"</h3>
             <p class="hint">
                 "Download the classifier for other tools: ONNX runs in onnxruntime (Python, C++, phones, web pages); "
-                "PyTorch loads it as torchvision's resnet50; the head alone suits your own backbone. Written here, in this browser."
+                "PyTorch loads it as torchvision's resnet50; the head alone suits your own backbone; the web page runs it in any site, offline, with onnxruntime-web. Written here, in this browser."
             </p>
             <div class="actions">{buttons}</div>
             <p class="hint" role="status" data-testid="export-status"

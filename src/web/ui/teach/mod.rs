@@ -6,9 +6,9 @@
 //! and zips of class folders), `training` (the epoch loop), `prediction` (trying the head),
 //! `persistence` (IndexedDB via `store`, project files). Views with their own logic:
 //! `label_next` (an unlabelled pool ranked least sure first), `map_view` (the map of the
-//! examples). The rest are views: `panel`, `dataset_panel`, `classes`, `training_panel`,
+//! examples), `shared_arrival` (a head arriving by share link). The rest are views: `panel`, `dataset_panel`, `classes`, `training_panel`,
 //! `chart`, `confusion`, `mistakes`, `calibration_view`, `prediction_view`,
-//! `project_file`, `saved_state`.
+//! `project_file`, `saved_state`, `export_panel`, `share_panel`.
 
 mod calibration_view;
 mod capture;
@@ -28,6 +28,8 @@ mod prediction;
 mod prediction_view;
 mod project_file;
 mod saved_state;
+mod share_panel;
+mod shared_arrival;
 mod store;
 mod training;
 mod training_panel;
@@ -35,6 +37,7 @@ mod training_panel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::export::share::SharedHead;
 use crate::train::project::Project;
 use crate::web::ui::webcam::Webcam;
 use crate::web::worker::ModelHandle;
@@ -78,6 +81,8 @@ pub struct Teach {
     pub map: RwSignal<Option<DrawnMap>>,
     /// Unlabelled images to rank for labelling.
     pub pool: Pool,
+    /// A head arriving by share link, until it opens or the user declines it.
+    pub incoming: RwSignal<Option<SharedHead>>,
 }
 
 impl Teach {
@@ -99,6 +104,7 @@ impl Teach {
             gallery: RwSignal::new(None),
             map: RwSignal::new(None),
             pool: Pool::new(),
+            incoming: RwSignal::new(None),
         };
         // Recording and live prediction end with the camera.
         Effect::new(move || {
@@ -108,6 +114,7 @@ impl Teach {
             }
         });
         spawn_local(teach.open_storage());
+        teach.receive_shared();
         teach
     }
 

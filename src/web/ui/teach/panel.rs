@@ -14,6 +14,8 @@ use super::map_view::ExampleMapView;
 use super::prediction_view::HeadPredictionView;
 use super::project_file::ProjectFile;
 use super::saved_state::SavedState;
+use super::share_panel::SharePanel;
+use super::shared_arrival::SharedArrivalCard;
 use super::training_panel::TrainingPanel;
 use crate::web::platform::files::take_files;
 use crate::web::ui::webcam::WebcamControls;
@@ -42,6 +44,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
             <Show when=move || teach.message.get().is_some()>
                 <p class="error" role="alert" data-testid="teach-message">{move || teach.message.get().unwrap_or_default()}</p>
             </Show>
+            <SharedArrivalCard teach />
             <div class="teach-grid">
                 <div class="teach-main">
                 <section class="card camera" aria-labelledby="camera-title">
@@ -75,6 +78,7 @@ pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
                     <TryIt teach />
                     <LabelNext teach />
                     <ExportPanel teach />
+                    <SharePanel teach />
                 </div>
             </div>
         </section>

@@ -144,12 +144,17 @@ impl Teach {
             let bytes = read_file(&file).await?;
             let project = Project::from_bytes(&bytes).map_err(|e| format!("{name} was not imported: {e}"))?;
             drop(bytes);
-            self.adopt(project);
-            self.message.set(None);
-            self.save(async move |store| self.save_whole(&store).await).await;
-            self.ask_to_persist();
+            self.replace_project(project).await;
             Ok(())
         });
+    }
+
+    /// Shows `project` instead of the one here and saves it whole (unless writing is paused).
+    pub(super) async fn replace_project(self, project: Project) {
+        self.adopt(project);
+        self.message.set(None);
+        self.save(async move |store| self.save_whole(&store).await).await;
+        self.ask_to_persist();
     }
 
     /// Replaces what is saved with the project on the page, in one transaction. Changes made

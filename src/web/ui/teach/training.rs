@@ -101,6 +101,7 @@ impl Teach {
                 history: self.training.history.get_untracked(),
                 evaluation: trained.evaluation,
                 few_shot: trained.few_shot,
+                from_link: false,
             };
             self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
             self.training.state.set(TrainingState::Finished);

@@ -70,7 +70,7 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
     let accuracy = series(|m| (Some(m.train_accuracy), m.validation_accuracy));
     let evaluation = move || {
         teach.project.with(|p| {
-            let head = p.current_head()?;
+            let head = p.current_head().filter(|h| !h.record.from_link)?;
             let evaluation = head.record.evaluation.clone()?;
             let names = p.class_names(&head.record.class_ids);
             Some(view! { <ConfusionMatrix teach names evaluation /> <MistakesGallery teach /> })
@@ -139,6 +139,11 @@ pub fn TrainingPanel(teach: Teach) -> impl IntoView {
             <Show when=move || teach.project.with(|p| p.current_head().is_some_and(|h| h.record.few_shot))>
                 <p class="hint" data-testid="few-shot">
                     {format!("Few examples: a class had fewer than {FEW_SHOT_BELOW} to train on, so this classifier adds each class's mean direction (cosine on standardized features) to the trained head, which alone overfits a handful of examples. The curves above are the trained head's; the figures below are the blend's. Probabilities from so few examples run high: add examples to trust them.")}
+                </p>
+            </Show>
+            <Show when=move || teach.project.with(|p| p.current_head().is_some_and(|h| h.record.from_link))>
+                <p class="hint" data-testid="from-link">
+                    "This classifier came by share link: trained elsewhere, its examples stayed with the sender. Try it below; add examples here and train to make it your own."
                 </p>
             </Show>
             {evaluation}
