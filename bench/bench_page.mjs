@@ -22,13 +22,38 @@ export async function benchSite() {
   return serveDist(extra);
 }
 
-/** A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`. */
-export async function benchPage(context, site) {
+/**
+ * The threaded worker (the CPU path's pool) driven from the page: it loads the threaded
+ * build's glue, whose `main` starts the pool and says Ready (bytes), then takes `weights`
+ * and `run` messages for its `BenchModel`.
+ */
+const THREADED_BENCH = `
+addEventListener('message', async ({ data }) => {
+  try {
+    if (data.glue) {
+      self.glue = await import(data.glue);
+      await self.glue.default({ module_or_path: data.module });
+    } else if (data.weights) {
+      self.model = await self.glue.BenchModel.load(data.weights, false);
+      postMessage({ precision: self.model.precision, threads: self.model.threads });
+    } else if (data.run) {
+      postMessage({ ms: await self.model.run() });
+    }
+  } catch (error) {
+    postMessage({ error: String(error && error.message || error) });
+  }
+});`;
+
+/**
+ * A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`.
+ * onnxruntime-web's wasm runs on `ortThreads` threads (the page is cross-origin isolated).
+ */
+export async function benchPage(context, site, { ortThreads = 1 } = {}) {
   const page = await context.newPage();
   await page.goto(`${site.url}index.html?bench`);
   await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
   await page.addScriptTag({ url: '/extra/ort.all.min.js' });
-  await page.evaluate(() => {
+  await page.evaluate(([threadedBench, ortThreads]) => {
     window.engines = {};
     const side = 224;
     // The same smooth ramp in [-1, 1] that BenchModel feeds.
@@ -37,14 +62,35 @@ export async function benchPage(context, site) {
       const started = performance.now();
       let pass;
       let precision = 'f32';
-      if (name.startsWith('ours')) {
+      let threads = 1;
+      if (name === 'ours-threads') {
+        const worker = new Worker(URL.createObjectURL(new Blob([threadedBench], { type: 'text/javascript' })), { type: 'module' });
+        const next = () => new Promise((resolve, reject) => worker.addEventListener('message', function heard({ data }) {
+          worker.removeEventListener('message', heard);
+          return data?.error || data?.failed ? reject(new Error(data.error ?? data.failed)) : resolve(data);
+        }));
+        const base = new URL('threaded-worker/', location.href).href;
+        const ready = next(); // the worker's Ready (its pool is up)
+        worker.postMessage({ glue: `${base}threaded_worker.js`, module: `${base}threaded_worker_bg.wasm` });
+        await ready;
+        const weights = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
+        const loaded = next();
+        worker.postMessage({ weights });
+        ({ precision, threads } = await loaded);
+        pass = async () => {
+          const answer = next();
+          worker.postMessage({ run: true });
+          return (await answer).ms;
+        };
+      } else if (name.startsWith('ours')) {
         const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
         const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
         pass = () => model.run();
         precision = model.precision; // f16 where WebGPU has shader-f16
       } else {
         ort.env.wasm.wasmPaths = '/extra/';
-        ort.env.wasm.numThreads = 1; // like ours: the page is not cross-origin isolated
+        ort.env.wasm.numThreads = ortThreads; // read once, at the first session
+        threads = ortThreads;
         const session = await ort.InferenceSession.create('/extra/seeded.onnx', { executionProviders: [name === 'ort-webgpu' ? 'webgpu' : 'wasm'] });
         const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', ramp, [1, 3, side, side]) };
         pass = async () => {
@@ -60,9 +106,9 @@ export async function benchPage(context, site) {
       const loadMs = performance.now() - started;
       const firstMs = await timed();
       window.engines[name] = timed;
-      return { loadMs, firstMs, precision };
+      return { loadMs, firstMs, precision, threads };
     };
-  });
+  }, [THREADED_BENCH, ortThreads]);
   return page;
 }
 

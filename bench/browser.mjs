@@ -7,7 +7,11 @@
 // that loaded no engine.
 //
 //   node bench/browser.mjs [--runs 20] [--warmup 2] [--engines ours-webgpu,ours-cpu,ort-webgpu,ort-wasm]
-//     [--json FILE] [--real-gpu]   (after `trunk build --release` and tests/reference/make_golden.py)
+//     [--ort-threads 1] [--json FILE] [--real-gpu]   (after `trunk build --release` and tests/reference/make_golden.py)
+//
+// Engines: ours-webgpu, ours-cpu (one thread, on the page), ours-threads (the threaded
+// worker's pool: navigator.hardwareConcurrency threads, at most 8), ort-webgpu, ort-wasm (on
+// --ort-threads threads; the page is cross-origin isolated).
 //
 // --real-gpu: Chromium is started to use the machine's GPU (Vulkan, no blocklist), and the
 // run stops if WebGPU's adapter is a software one (SwiftShader, llvmpipe/lavapipe), so a
@@ -23,6 +27,7 @@ const runs = Number(option('--runs', 20));
 const warmup = Number(option('--warmup', 2));
 const engines = option('--engines', 'ours-webgpu,ours-cpu,ort-webgpu,ort-wasm').split(',');
 const realGpu = process.argv.includes('--real-gpu');
+const ortThreads = Number(option('--ort-threads', 1));
 const browserArgs = realGpu ? GPU_FLAGS : [];
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 const site = await benchSite();
@@ -40,7 +45,7 @@ const median = (values) => {
 async function peakMemory(engine) {
   const context = await launch({ webgpu: true, args: browserArgs });
   try {
-    const page = await benchPage(context, site);
+    const page = await benchPage(context, site, { ortThreads });
     if (engine) {
       await page.evaluate((name) => window.loadEngine(name), engine);
       for (let i = 0; i < 2; i++) await page.evaluate((name) => window.engines[name](), engine);
@@ -55,7 +60,7 @@ const results = Object.fromEntries(engines.map((name) => [name, { times: [] }]))
 const context = await launch({ webgpu: true, args: browserArgs });
 let adapter;
 try {
-  const page = await benchPage(context, site);
+  const page = await benchPage(context, site, { ortThreads });
   adapter = await adapterName(page);
   console.error(`WebGPU adapter: ${adapter}`);
   if (realGpu && (adapter === 'none' || SOFTWARE_ADAPTER.test(adapter))) {
@@ -65,7 +70,7 @@ try {
     Object.assign(results[name], await page.evaluate((n) => window.loadEngine(n), name));
     results[name].warmupMs = [];
     for (let i = 0; i < warmup; i++) results[name].warmupMs.push(await page.evaluate((n) => window.engines[n](), name));
-    console.error(`${name} (${results[name].precision}): loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms, warm-up passes ${results[name].warmupMs.map((v) => v.toFixed(0)).join(', ')} ms`);
+    console.error(`${name} (${results[name].precision}, ${results[name].threads} thread(s)): loaded in ${results[name].loadMs.toFixed(0)} ms, first prediction ${results[name].firstMs.toFixed(0)} ms, warm-up passes ${results[name].warmupMs.map((v) => v.toFixed(0)).join(', ')} ms`);
   }
   for (let round = 0; round < runs; round++) {
     const order = engines.map((_, i) => engines[(i + round) % engines.length]);
@@ -90,11 +95,11 @@ const meta = { date: new Date().toISOString().slice(0, 10), chromium, adapter, b
 const ratio = (a, b) => (results[a] && results[b] ? (results[a].median / results[b].median).toFixed(2) : 'n/a');
 const ms = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
 console.log(`\nResNet50 batch 1 in the browser — ${meta.date}, ${meta.chromium}, adapter: ${adapter}, ${meta.cpus} CPUs, burn ${burn}, onnxruntime-web ${ortVersion}; median and p90 of ${runs} interleaved runs after ${warmup} warm-up passes`);
-console.log('| engine | median | p90 | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- |');
+console.log('| engine | threads | median | p90 | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- | --- |');
 for (const name of engines) {
   const r = results[name];
-  console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
+  console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${r.threads} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
 }
-console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5)`);
+console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5); ours-threads / ort-wasm = ${ratio('ours-threads', 'ort-wasm')}; ours-cpu / ours-threads = ${ratio('ours-cpu', 'ours-threads')} (speed-up of the pool)`);
 const json = option('--json');
 if (json) writeFileSync(json, JSON.stringify({ meta, results }, null, 1));

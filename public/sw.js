@@ -17,6 +17,19 @@ async function keepOnlyLinked(cache, html, base) {
 
 const cacheable = (response) => response.ok && response.type === 'basic';
 
+/**
+ * The response with cross-origin isolation's headers (COOP/COEP): where the host sends none
+ * (static hosts), these let the CPU path share memory between threads. The page loads once
+ * without them, before this worker controls it (the app reloads when it can use them).
+ */
+function isolated(response) {
+  if (response.type !== 'basic' || response.headers.has('Cross-Origin-Embedder-Policy')) return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 // The page and every asset it links, cached at install so that the first visit already works offline next time.
 async function precache() {
   const cache = await caches.open(SHELL);
@@ -53,13 +66,13 @@ self.addEventListener('fetch', (event) => {
     fetch(event.request)
       .then((response) => {
         if (cacheable(response)) event.waitUntil(remember(event.request, response.clone()));
-        return response;
+        return isolated(response);
       })
       .catch(() =>
         caches
           .open(SHELL)
           .then((cache) => cache.match(event.request, { ignoreSearch: true }))
-          .then((cached) => cached ?? Response.error()),
+          .then((cached) => (cached ? isolated(cached) : Response.error())),
       ),
   );
 });

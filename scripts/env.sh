@@ -4,3 +4,5 @@ export TRUNK_VERSION=0.21.14
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/transfer-studio/target}"
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CLI="$CARGO_TARGET_DIR/debug/transfer-studio"
+# The nightly whose build-std makes the threaded worker (scripts/threaded_worker.sh); setup installs it.
+export THREADS_TOOLCHAIN=nightly-2026-05-19

@@ -22,6 +22,12 @@ for component in rustfmt clippy; do
   fi
 done
 
+# The threaded worker's toolchain: a nightly pinned by date, with std's sources (build-std).
+if ! rustup component list --installed --toolchain "$THREADS_TOOLCHAIN" 2>/dev/null | grep -q '^rust-src'; then
+  step "rustup toolchain install $THREADS_TOOLCHAIN (rust-src)"
+  rustup toolchain install "$THREADS_TOOLCHAIN" --profile minimal --component rust-src
+fi
+
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
   step "cargo install trunk $TRUNK_VERSION (takes ~15 minutes once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
@@ -37,6 +43,8 @@ fi
 
 # Trunk builds offline, so every crate in Cargo.lock (all targets) is fetched first.
 cargo fetch --locked --quiet
+# And std's own crates, for the threaded worker's build-std.
+cargo "+$THREADS_TOOLCHAIN" fetch --quiet -Zbuild-std=panic_abort,std --target wasm32-unknown-unknown
 
 # Node packages: binaryen (wasm-opt 132, which Trunk runs) and playwright-core.
 if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then

@@ -12,5 +12,5 @@ pub mod export;
 pub mod model;
 pub mod train;
 pub mod vision;
-#[cfg(all(feature = "web", target_arch = "wasm32"))]
+#[cfg(all(feature = "worker", target_arch = "wasm32"))]
 pub mod web;

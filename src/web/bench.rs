@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
 
-use super::worker::{DevicePreference, DeviceRequest, pick_device};
+use super::worker::{DevicePreference, DeviceRequest, pick_device, thread_count};
 use crate::engine::Classifier;
 use crate::model::precision::Precision;
 
@@ -39,6 +39,12 @@ impl BenchModel {
     #[wasm_bindgen(getter)]
     pub fn precision(&self) -> String {
         self.classifier.precision().name().to_string()
+    }
+
+    /// Threads the CPU path computes on here (the threaded worker's pool, else 1).
+    #[wasm_bindgen(getter)]
+    pub fn threads(&self) -> u32 {
+        thread_count()
     }
 
     /// One pass, logits read back: milliseconds.

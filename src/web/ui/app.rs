@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use super::classify::ClassifyPanel;
 use super::header::{Header, Notices};
+use super::isolation;
 use super::mode::{Mode, follow_address};
 use super::sources::{CHOICE_KEY, Choice, resolve};
 use super::studio::Studio;
@@ -21,6 +22,7 @@ use crate::web::worker::delete_cached;
 pub fn App() -> impl IntoView {
     let studio = Studio::new();
     spawn_local(studio.open());
+    isolation::reload_once_isolated(studio);
     let mode = follow_address();
 
     let on_choose = move |choice: Choice| studio.run(studio.choose(choice));

@@ -15,7 +15,7 @@ const PROBE_KEY: &str = "transfer-studio.device-probe";
 pub fn request() -> DeviceRequest {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let expose_gpu_device = search.trim_start_matches('?').split('&').any(|pair| pair == "expose-gpu-device");
-    DeviceRequest { preference: chosen(), known: remembered::recall::<Probe>(PROBE_KEY), expose_gpu_device }
+    DeviceRequest { preference: chosen(), known: remembered::recall::<Probe>(PROBE_KEY), expose_gpu_device, cpu_reason: None }
 }
 
 /// Keeps the probe the worker measured (or used), for the next visits.

@@ -24,10 +24,16 @@ pub fn BackendBadge(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
             let reason = b.fallback_reason.clone().map(|r| format!(" — {r}")).unwrap_or_default();
             let kind = if b.is_webgpu() { "webgpu" } else { "cpu" };
             let half = (b.precision == Precision::F16).then_some(" · computes in f16 (shader-f16)");
+            let threads = (!b.is_webgpu()).then(|| match b.threads {
+                1 => " · 1 thread".to_string(),
+                n => format!(" · {n} threads"),
+            });
+            let one_thread = b.one_thread_because.map(|why| view! { <p class="hint" data-testid="one-thread">"One thread: "{why}"."</p> });
             view! {
-                <p class="backend" data-testid="backend" data-backend=kind data-precision=b.precision.name()>
-                    <strong>{b.name}</strong>" · "{b.adapter}{half}<span class="reason">{reason}</span>
+                <p class="backend" data-testid="backend" data-backend=kind data-precision=b.precision.name() data-threads=b.threads.to_string()>
+                    <strong>{b.name}</strong>" · "{b.adapter}{threads}{half}<span class="reason">{reason}</span>
                 </p>
+                {one_thread}
             }
             .into_any()
         }

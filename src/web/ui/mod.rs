@@ -13,6 +13,7 @@ mod disclosure;
 mod first_visit;
 mod format;
 mod header;
+mod isolation;
 mod menus;
 mod mode;
 mod models_panel;

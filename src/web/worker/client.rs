@@ -1,12 +1,14 @@
 //! The page's end of the model worker: starts a worker on this app's own compiled wasm
 //! module (no second download or compile) and turns each request into a future of its answer.
+//! Where that worker picks the CPU path and the page can share memory, the calls go to the
+//! threaded worker instead, started then; the first stays on standby until it is ready.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use serde_bytes::ByteBuf;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
@@ -15,10 +17,11 @@ use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
+use super::threaded_files;
 use crate::web::platform::scope::describe;
 
-/// Imports the app's wasm-bindgen glue in the worker and instantiates the module the page
-/// sends; the app's `main` then sees it runs in a worker and serves requests.
+/// Imports a wasm-bindgen glue in the worker and instantiates the module the page names (the
+/// app's compiled module, or the threaded worker's URL); the module's `main` then serves.
 const BOOTSTRAP: &str = r#"
 self.onmessage = async ({ data }) => {
   self.onmessage = null;
@@ -43,8 +46,14 @@ struct InFlight {
     progress: Box<dyn FnMut(Stage)>,
 }
 
-#[derive(Default)]
 struct State {
+    /// The worker calls go to.
+    worker: Worker,
+    /// The one-thread worker and the device it picked, while the threaded one starts.
+    standby: Option<(Worker, BackendInfo)>,
+    request: DeviceRequest,
+    /// The message and error handlers, for the threaded worker too.
+    handlers: Option<(Function, Function)>,
     next_id: u32,
     /// Calls posted before the worker said it is ready, in order.
     waiting: Option<Vec<Array>>,
@@ -53,9 +62,14 @@ struct State {
     stopped: Option<WorkerError>,
 }
 
+/// What the page hears: the device once picked, and why the worker stopped answering.
+struct Listeners {
+    on_ready: Box<dyn Fn(BackendInfo)>,
+    on_stop: Box<dyn Fn(WorkerError)>,
+}
+
 /// The running worker and the calls in flight.
 pub struct ModelWorker {
-    worker: Worker,
     state: Rc<RefCell<State>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
@@ -65,24 +79,24 @@ impl ModelWorker {
     /// Starts the worker on the device `request` asks for; `on_ready` hears which device it
     /// picked, `on_stop` why it stopped answering (it died, or spoke nonsense).
     pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static, on_stop: impl Fn(WorkerError) + 'static) -> Result<Self, WorkerError> {
-        let not_started = |e: JsValue| WorkerError::NotStarted(describe(e));
-        let options = BlobPropertyBag::new();
-        options.set_type("text/javascript");
-        let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&BOOTSTRAP.into()), &options).map_err(not_started)?;
-        let script = Url::create_object_url_with_blob(&blob).map_err(not_started)?;
-        let worker_options = WorkerOptions::new();
-        worker_options.set_type(WorkerType::Module);
-        worker_options.set_name(&request.worker_name());
-        let worker = Worker::new_with_options(&script, &worker_options).map_err(not_started)?;
-        let _ = Url::revoke_object_url(&script);
-
-        let on_stop: Rc<dyn Fn(WorkerError)> = Rc::new(on_stop);
-        let state = Rc::new(RefCell::new(State { waiting: Some(Vec::new()), ..State::default() }));
+        let glue = GLUE_URL.with(|url| url.clone());
+        let worker = spawn(request, &glue, &wasm_bindgen::module())?;
+        let listeners = Rc::new(Listeners { on_ready: Box::new(on_ready), on_stop: Box::new(on_stop) });
+        let state = Rc::new(RefCell::new(State {
+            worker: worker.clone(),
+            standby: None,
+            request: request.clone(),
+            handlers: None,
+            next_id: 0,
+            waiting: Some(Vec::new()),
+            pending: HashMap::new(),
+            stopped: None,
+        }));
         let on_message = {
-            let (state, worker, on_stop) = (state.clone(), worker.clone(), on_stop.clone());
+            let (state, listeners) = (state.clone(), listeners.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                if let Err(reason) = receive(&state, &worker, event.data(), &on_ready) {
-                    stop(&state, reason, &*on_stop);
+                if let Err(reason) = receive(&state, event.data(), &listeners) {
+                    failed(&state, reason, &listeners);
                 }
             })
         };
@@ -90,17 +104,13 @@ impl ModelWorker {
             let state = state.clone();
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
                 event.prevent_default();
-                stop(&state, WorkerError::Failed(event.message()), &*on_stop);
+                failed(&state, WorkerError::Failed(event.message()), &listeners);
             })
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-
-        let start = Object::new();
-        Reflect::set(&start, &"glue".into(), &GLUE_URL.with(|url| JsValue::from_str(url))).map_err(not_started)?;
-        Reflect::set(&start, &"module".into(), &wasm_bindgen::module()).map_err(not_started)?;
-        worker.post_message(&start).map_err(not_started)?;
-        Ok(Self { worker, state, _on_message: on_message, _on_error: on_error })
+        let handlers: (Function, Function) = (on_message.as_ref().clone().unchecked_into(), on_error.as_ref().clone().unchecked_into());
+        listen(&worker, &handlers);
+        state.borrow_mut().handlers = Some(handlers);
+        Ok(Self { state, _on_message: on_message, _on_error: on_error })
     }
 
     /// Sends `request` now (it is encoded before this returns), with `file` beside it;
@@ -120,16 +130,14 @@ impl ModelWorker {
         }
         match state.waiting.as_mut() {
             Some(waiting) => waiting.push(parts),
-            None => post(&self.worker, &parts),
+            None => post(&state.worker, &parts),
         }
         Ok(answered)
     }
-}
 
-impl ModelWorker {
     /// Stops the model download in progress; its load then fails with the reason.
     pub fn cancel_download(&self) {
-        post(&self.worker, &Array::of1(&JsValue::from_str(CANCEL)));
+        post(&self.state.borrow().worker, &Array::of1(&JsValue::from_str(CANCEL)));
     }
 }
 
@@ -138,8 +146,36 @@ pub type Answer = oneshot::Receiver<Result<ByteBuf, WorkerError>>;
 
 impl Drop for ModelWorker {
     fn drop(&mut self) {
-        self.worker.terminate();
+        let state = self.state.borrow();
+        state.worker.terminate();
+        if let Some((standby, _)) = &state.standby {
+            standby.terminate();
+        }
     }
+}
+
+/// A worker named after `request`, told to run `glue` on `module` (a compiled module or a URL).
+fn spawn(request: &DeviceRequest, glue: &str, module: &JsValue) -> Result<Worker, WorkerError> {
+    let not_started = |e: JsValue| WorkerError::NotStarted(describe(e));
+    let options = BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = Blob::new_with_str_sequence_and_options(&Array::of1(&BOOTSTRAP.into()), &options).map_err(not_started)?;
+    let script = Url::create_object_url_with_blob(&blob).map_err(not_started)?;
+    let worker_options = WorkerOptions::new();
+    worker_options.set_type(WorkerType::Module);
+    worker_options.set_name(&request.worker_name());
+    let worker = Worker::new_with_options(&script, &worker_options).map_err(not_started)?;
+    let _ = Url::revoke_object_url(&script);
+    let start = Object::new();
+    Reflect::set(&start, &"glue".into(), &glue.into()).map_err(not_started)?;
+    Reflect::set(&start, &"module".into(), module).map_err(not_started)?;
+    worker.post_message(&start).map_err(not_started)?;
+    Ok(worker)
+}
+
+fn listen(worker: &Worker, (on_message, on_error): &(Function, Function)) {
+    worker.set_onmessage(Some(on_message));
+    worker.set_onerror(Some(on_error));
 }
 
 /// Posts `[call bytes, file?]`, transferring the bytes' buffer (a file is not copied either:
@@ -152,17 +188,24 @@ fn post(worker: &Worker, parts: &Array) {
 }
 
 /// Routes one message from the worker; an error means the worker cannot be trusted to answer.
-fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready: &impl Fn(BackendInfo)) -> Result<(), WorkerError> {
+fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> Result<(), WorkerError> {
     if let Some(failed) = Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()) {
         return Err(WorkerError::NotStarted(failed));
     }
     let bytes = data.dyn_into::<Uint8Array>().map_err(|_| WorkerError::Malformed("not a message's bytes".into()))?;
     let message = decode::<Message>(&bytes.to_vec())?;
     match message {
-        Message::Ready(backend) => {
-            let waiting = state.borrow_mut().waiting.take().unwrap_or_default();
-            waiting.iter().for_each(|parts| post(worker, parts));
-            on_ready(backend);
+        Message::Ready(mut backend) => {
+            let standby = state.borrow_mut().standby.take();
+            match standby {
+                Some((first, _)) => first.terminate(),
+                None if !backend.is_webgpu() && backend.threads <= 1 => match start_threaded(state, &backend) {
+                    Ok(()) => return Ok(()),
+                    Err(reason) => backend.one_thread_because = Some(reason),
+                },
+                None => {}
+            }
+            ready(state, backend, listeners);
         }
         Message::Progress { id, stage } => {
             // Taken out while it runs: it may update the page, which may send another call.
@@ -183,6 +226,41 @@ fn receive(state: &Rc<RefCell<State>>, worker: &Worker, data: JsValue, on_ready:
         Message::DeviceLost(reason) => return Err(WorkerError::DeviceLost(reason)),
     }
     Ok(())
+}
+
+/// Starts the threaded worker for the CPU path the first worker picked (`backend`), which
+/// stands by; or says why the page cannot.
+fn start_threaded(state: &Rc<RefCell<State>>, backend: &BackendInfo) -> Result<(), String> {
+    let (glue, module) = threaded_files::locate(&GLUE_URL.with(|url| url.clone()))?;
+    let mut state = state.borrow_mut();
+    let request = DeviceRequest { cpu_reason: backend.fallback_reason.clone(), known: backend.probe.clone(), ..state.request.clone() };
+    let threaded = spawn(&request, &glue, &module.into()).map_err(|e| e.to_string())?;
+    if let Some(handlers) = &state.handlers {
+        listen(&threaded, handlers);
+    }
+    let first = std::mem::replace(&mut state.worker, threaded);
+    state.standby = Some((first, backend.clone()));
+    Ok(())
+}
+
+/// The worker is ready: the calls waiting go to it, and the page hears its device.
+fn ready(state: &Rc<RefCell<State>>, backend: BackendInfo, listeners: &Listeners) {
+    {
+        let mut state = state.borrow_mut();
+        let waiting = state.waiting.take().unwrap_or_default();
+        waiting.iter().for_each(|parts| post(&state.worker, parts));
+    }
+    (listeners.on_ready)(backend);
+}
+
+/// A worker failed: the threaded one, while starting, hands back to the one on standby (with
+/// the reason); otherwise every call fails (see [`stop`]).
+fn failed(state: &Rc<RefCell<State>>, reason: WorkerError, listeners: &Listeners) {
+    let standby = state.borrow_mut().standby.take();
+    let Some((first, mut backend)) = standby else { return stop(state, reason, &*listeners.on_stop) };
+    std::mem::replace(&mut state.borrow_mut().worker, first).terminate();
+    backend.one_thread_because = Some(format!("the threaded worker did not start: {reason}"));
+    ready(state, backend, listeners);
 }
 
 /// Fails every call waiting for an answer, and every later one, with `reason`; `on_stop`

@@ -3,14 +3,22 @@
 //! adapter: the page keeps the result), with the reason in words. Runs in the worker (and
 //! the benchmark page).
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
+#[cfg(feature = "webgpu")]
+use burn::tensor::Tensor;
+#[cfg(feature = "webgpu")]
 use js_sys::{Promise, Reflect};
+#[cfg(feature = "webgpu")]
 use wasm_bindgen::{JsCast, JsValue};
+#[cfg(feature = "webgpu")]
 use wasm_bindgen_futures::JsFuture;
 
-use super::device_request::{DevicePreference, DeviceRequest, Probe};
+#[cfg(feature = "webgpu")]
+use super::device_request::DevicePreference;
+use super::device_request::{DeviceRequest, Probe};
 use super::protocol::BackendInfo;
 use crate::model::precision::Precision;
+#[cfg(feature = "webgpu")]
 use crate::web::platform::scope::{describe, navigator};
 
 /// The device in use and how to describe it to the user.
@@ -49,14 +57,25 @@ impl ComputeDevice {
             fallback_reason: self.fallback_reason.clone(),
             probe: self.probe.clone(),
             precision: self.precision,
+            threads: super::threads::count(),
+            one_thread_because: None,
         }
     }
+}
+
+/// The threaded worker runs the CPU path only (WebGPU does not build with atomics): the
+/// page starts it once a one-thread worker has picked the CPU, and hands on its reason.
+#[cfg(not(feature = "webgpu"))]
+pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
+    let reason = request.cpu_reason.unwrap_or_else(|| "this worker runs the CPU path only".into());
+    ComputeDevice { probe: request.known, ..ComputeDevice::cpu(reason) }
 }
 
 /// The device `request` asks for: WebGPU if an adapter and a device can be had (when
 /// automatic, only if the probe — measured now, or on an earlier visit with the same
 /// adapter — does not find the CPU path faster), else the CPU fallback. On WebGPU, f16 where
 /// the adapter has `shader-f16` and the probe found it faster than f32 there.
+#[cfg(feature = "webgpu")]
 pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
     if request.preference == DevicePreference::Cpu {
         return ComputeDevice::cpu("you chose the CPU path (Device, in the header)".into());
@@ -101,11 +120,14 @@ pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
 
 /// Side of the probe's activations and its channels: two of ResNet50's 1×1 convolutions at
 /// stage 1 (56×56 positions, 256 channels) as matrix products, ≈ 0.8 GFLOP.
+#[cfg(feature = "webgpu")]
 const PROBE_POSITIONS: usize = 56 * 56;
+#[cfg(feature = "webgpu")]
 const PROBE_CHANNELS: usize = 256;
 
 /// Milliseconds for the probe on `device` in `precision`, read back, after one untimed run
 /// that compiles its kernels.
+#[cfg(feature = "webgpu")]
 async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, String> {
     let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device).cast(precision.dtype());
     let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32).cast(precision.dtype());
@@ -116,6 +138,7 @@ async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, String> 
     Ok(started.elapsed().as_secs_f64() * 1e3)
 }
 
+#[cfg(feature = "webgpu")]
 async fn webgpu_adapter_info() -> Result<String, String> {
     let gpu = Reflect::get(&navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {

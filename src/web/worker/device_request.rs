@@ -75,6 +75,10 @@ pub struct DeviceRequest {
     /// can destroy it (see `device_watch.rs`).
     #[serde(default)]
     pub expose_gpu_device: bool,
+    /// Why the CPU path runs, as a one-thread worker found: set when the page hands the
+    /// work on to the threaded worker, which repeats it (and `known`, the probe).
+    #[serde(default)]
+    pub cpu_reason: Option<String>,
 }
 
 const NAME_PREFIX: &str = "model:";

@@ -155,7 +155,9 @@ impl ModelHandle {
         Ok(self.adopt(loaded))
     }
 
-    fn adopt(self, loaded: LoadedModel) -> LoadedModel {
+    fn adopt(self, mut loaded: LoadedModel) -> LoadedModel {
+        // Why the CPU path runs on one thread is the page's knowledge, not the worker's.
+        loaded.backend.one_thread_because = self.backend.get_untracked().and_then(|b| b.one_thread_because);
         self.backend.set(Some(loaded.backend.clone()));
         self.loaded.set(Some(loaded.clone()));
         self.memory.set(Some(loaded.memory));

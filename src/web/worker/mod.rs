@@ -13,12 +13,14 @@
 //! a delete never waits behind a download in the worker).
 
 mod blob_reader;
+#[cfg(feature = "web")]
 mod client;
 mod device;
 mod device_request;
 mod device_watch;
 mod error;
 mod exports;
+#[cfg(feature = "web")]
 mod handle;
 mod memory;
 mod model_cache;
@@ -26,14 +28,25 @@ mod protocol;
 mod serve;
 mod sources;
 mod state;
+#[cfg(feature = "web")]
+mod threaded_files;
+mod threads;
 
-/// Also used by the benchmark page, which runs the engine without the worker.
-pub use device::pick_device;
-pub use device_request::{DevicePreference, DeviceRequest, Probe};
-pub use error::WorkerError;
-pub use exports::ExportFormat;
-pub use handle::{Image, ModelHandle};
-pub use model_cache::{CachedFile, delete as delete_cached, list as list_cached};
-pub use protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures};
 pub use serve::serve;
-pub use sources::{ModelSource, Stage, cache_key};
+/// Also used by the benchmark, which runs the engine without the worker's calls.
+pub use {
+    device::pick_device,
+    device_request::{DevicePreference, DeviceRequest},
+    threads::count as thread_count,
+};
+/// What the page uses.
+#[cfg(feature = "web")]
+pub use {
+    device_request::Probe,
+    error::WorkerError,
+    exports::ExportFormat,
+    handle::{Image, ModelHandle},
+    model_cache::{CachedFile, delete as delete_cached, list as list_cached},
+    protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures},
+    sources::{ModelSource, Stage, cache_key},
+};

@@ -44,12 +44,13 @@ pub async fn get(url: &str) -> Result<Option<Vec<u8>>, String> {
 
 /// Stores `bytes` under `url` (the caller has verified them).
 pub async fn put(url: &str, bytes: &[u8]) -> Result<(), String> {
-    let mut copy = bytes.to_vec();
     let headers = Headers::new().map_err(describe)?;
     headers.set(SIZE_HEADER, &bytes.len().to_string()).map_err(describe)?;
     let init = ResponseInit::new();
     init.set_headers(&headers);
-    let response = Response::new_with_opt_u8_array_and_init(Some(&mut copy), &init).map_err(describe)?;
+    // A copy outside wasm memory: `Response` refuses a view of a shared one (threaded worker).
+    let body = js_sys::Uint8Array::from(bytes);
+    let response = Response::new_with_opt_buffer_source_and_init(Some(&body), &init).map_err(describe)?;
     JsFuture::from(open().await?.put_with_str(url, &response)).await.map(|_| ()).map_err(|e| format!("could not cache the model: {}", describe(e)))
 }
 

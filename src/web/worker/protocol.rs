@@ -246,6 +246,10 @@ pub struct BackendInfo {
     pub probe: Option<Probe>,
     /// What the model computes in.
     pub precision: Precision,
+    /// Threads the CPU path computes on (1 on WebGPU, whose work is the GPU's).
+    pub threads: u32,
+    /// Why the CPU path runs on one thread where it could use more, in words.
+    pub one_thread_because: Option<String>,
 }
 
 impl BackendInfo {

@@ -36,6 +36,11 @@ pub fn serve() {
         let request = DeviceRequest::from_worker_name(&scope.name());
         // The page ends this worker when it hears of the loss, and starts another.
         watch_devices(request.expose_gpu_device, |reason| post(&Message::DeviceLost(reason)));
+        // Without its pool the threaded worker is no use: the page goes on with a one-thread one.
+        #[cfg(feature = "threads")]
+        if let Err(reason) = super::threads::start().await {
+            return post_failed(&reason);
+        }
         let mut state = WorkerState::start(request).await;
         post(&Message::Ready(state.backend()));
         while let Some((bytes, file)) = queue.next().await {
@@ -55,6 +60,15 @@ pub fn serve() {
             post(&Message::Answer { id, result });
         }
     });
+}
+
+/// Tells the page this worker cannot serve (as its bootstrap does when the module fails).
+#[cfg(feature = "threads")]
+fn post_failed(reason: &str) {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let failed = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&failed, &"failed".into(), &reason.into());
+    let _ = scope.post_message(&failed);
 }
 
 fn post(message: &Message) {

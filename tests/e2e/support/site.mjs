@@ -11,6 +11,9 @@ export const REPO = resolve(import.meta.dirname, '../../..');
 const DIST = join(REPO, 'dist');
 const TYPES = { '.webmanifest': 'application/manifest+json', '.png': 'image/png', '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
+/** Cross-origin isolation: the CPU path's threads share memory only on an isolated page. */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /** The manifest the tests serve unless told otherwise: only the demo int8 file (scripts/demo-model.sh). */
 export const DEMO_MANIFEST = join(REPO, 'build/demo-manifest.json');
 /** The site's own manifest, as deployed (pretrained default, demo made from a seed). */
@@ -23,8 +26,10 @@ export const SHIPPED_MANIFEST = join(REPO, 'public/models/manifest.json');
  * With `base` (e.g. '/transfer-studio/') the site lives under that path only, as on a
  * project's GitHub Pages; the returned `url` is the site's. `hold(path)` may return a
  * promise the response waits for (to see the page while a download is under way).
+ * `isolate` sends COOP/COEP, as `trunk serve` does (without them, only the service worker
+ * isolates the page, from the second load).
  */
-export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/', hold = () => null } = {}) {
+export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/', hold = () => null, isolate = true } = {}) {
   const manifestBody = typeof manifest === 'string' ? manifest : () => Buffer.from(JSON.stringify(manifest));
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -38,7 +43,7 @@ export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '
       const body = typeof source === 'function' ? await source() : await readFile(source);
       const type = TYPES[extname(typeof source === 'string' ? source : pathname)] ?? 'application/octet-stream';
       // Open CORS, as a weights host must have: the tests also reach these files by redirects from other origins.
-      res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'access-control-allow-origin': '*' });
+      res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'access-control-allow-origin': '*', ...(isolate ? ISOLATION : {}) });
       res.end(body);
     } catch {
       res.writeHead(404).end();

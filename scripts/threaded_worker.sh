@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the threaded model worker into the site: a Trunk post-build hook (Trunk sets
+# TRUNK_STAGING_DIR and TRUNK_PROFILE), or by hand (into dist/). The pinned nightly rebuilds
+# std with atomics (build-std), in a target dir of its own; wasm-bindgen emits it for
+# `--target web` (the page imports it); wasm-opt speeds it up in Trunk's release builds. Always
+# cargo's release profile: the CPU path is unusable unoptimised.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+out="${TRUNK_STAGING_DIR:-dist}/threaded-worker"
+target_dir="$CARGO_TARGET_DIR/threads"
+
+# Replaces .cargo/config.toml's rustflags, so simd128 and the getrandom backend are named again.
+# Shared memory up to 4 GiB; the TLS exports are what wasm-bindgen's thread support needs.
+flags=(
+  -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 --cfg 'getrandom_backend="wasm_js"'
+  -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296
+  -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align
+  -C link-arg=--export=__tls_base
+)
+# Thin LTO over 16 units, for build time: the app measured no faster with fat LTO
+# (bench/browser.mjs, 2026-11-29: 1.31 and 1.26 times onnxruntime-web, fat and thin).
+RUSTFLAGS="${flags[*]}" CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  cargo "+$THREADS_TOOLCHAIN" build --quiet --offline -Zbuild-std=panic_abort,std --target wasm32-unknown-unknown \
+  --release --target-dir "$target_dir" --no-default-features --features threads --bin threaded_worker
+
+built="$target_dir/wasm32-unknown-unknown/release/threaded_worker.wasm"
+rm -rf "$out"
+wasm-bindgen --target web --no-typescript --out-dir "$out" "$built"
+if [[ "${TRUNK_PROFILE:-release}" == release ]]; then
+  wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-multivalue \
+    "$out/threaded_worker_bg.wasm" -o "$out/threaded_worker_bg.wasm"
+fi
