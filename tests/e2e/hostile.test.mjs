@@ -96,7 +96,7 @@ test(`${Math.ceil(CASES / 2)} mutated images classified in the worker, random me
     // Messages the worker cannot decode, as if the page had sent them: each is answered
     // with an error (or dropped when not even its id decodes), and the worker goes on.
     // Batches of CASES × 5, each waited for by a classification, until FUZZ_SECONDS pass.
-    const [worker] = studio.page.workers();
+    const [worker] = await studio.modelWorkers();
     const photo = join(REPO, 'tests/fixtures/photos/coffee_0_256.png');
     const started = Date.now();
     let [sent, state] = [0, 5];

@@ -150,6 +150,15 @@ export class StudioPage {
     await this.page.getByTestId(name).waitFor();
   }
   backend() { return this.page.getByTestId('backend'); }
+  /**
+   * The model workers (named `model:…`), not the threaded one's pool, whose threads never
+   * return to their event loop (an evaluation there would wait for ever).
+   */
+  async modelWorkers() {
+    const nameOf = (worker) => Promise.race([worker.evaluate(() => self.name).catch(() => ''), new Promise((resolve) => setTimeout(resolve, 2_000, ''))]);
+    const named = await Promise.all(this.page.workers().map(async (worker) => [worker, await nameOf(worker)]));
+    return named.filter(([, name]) => name.startsWith('model:')).map(([worker]) => worker);
+  }
   async waitForModel(timeout = 300_000) {
     await this.page.locator('[data-testid="model-status"][data-state="ready"], [data-testid="model-status"][data-state="failed"]').waitFor({ timeout });
     return this.page.getByTestId('model-status').getAttribute('data-state');
