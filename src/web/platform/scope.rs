@@ -25,6 +25,12 @@ pub fn navigator() -> JsValue {
     Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Whether this page or worker is cross-origin isolated (COOP/COEP), the condition for
+/// memory shared between threads.
+pub fn cross_origin_isolated() -> bool {
+    Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy())
+}
+
 /// Whether the browser asks sites to save data (`navigator.connection.saveData`).
 pub fn save_data() -> bool {
     Reflect::get(&navigator(), &"connection".into())

@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
         <main>
             <Notices studio />
             <ClassifyPanel studio active=showing(Mode::Classify) />
-            <TeachPanel model=studio.model active=showing(Mode::Teach) />
+            <TeachPanel model=studio.model shared=studio.shared.get_value() active=showing(Mode::Teach) />
         </main>
     }
 }

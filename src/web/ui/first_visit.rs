@@ -7,7 +7,6 @@
 use leptos::prelude::*;
 
 use super::format::{announced_size, megabytes};
-use super::share_address::shared_in_address;
 use super::sources::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
 use super::status::{ModelStatus, Provenance};
 use super::studio::{Notice, Studio};
@@ -27,7 +26,8 @@ impl Studio {
         };
         self.manifest.set(Some(manifest.clone()));
         self.refresh_cached().await;
-        if let Some(entry) = shared_backbone(&manifest) {
+        let shared = self.shared.with_value(|shared| shared.as_ref().and_then(|s| s.as_ref().ok()).map(|s| s.backbone.clone()));
+        if let Some(entry) = shared.and_then(|backbone| manifest.models.iter().find(|m| m.sha256.as_deref() == Some(backbone.as_str()))) {
             if entry == manifest.default_entry() {
                 return self.load_default(&manifest, false).await;
             }
@@ -97,12 +97,6 @@ impl Studio {
         let Some(manifest) = self.manifest.get_untracked() else { return };
         leptos::task::spawn_local(async move { self.load_default(&manifest, true).await });
     }
-}
-
-/// The manifest's model with the backbone a share link in the address names, if any.
-fn shared_backbone(manifest: &Manifest) -> Option<&ModelEntry> {
-    let shared = shared_in_address()?.ok()?;
-    manifest.models.iter().find(|m| m.sha256.as_deref() == Some(shared.backbone.as_str()))
 }
 
 /// "ResNet50 · torchvision V1 (…): ≈ 102.0 MB download once, kept as a 25.7 MB int8 copy for

@@ -10,13 +10,12 @@ use wasm_bindgen::prelude::*;
 use super::status::ModelStatus;
 use super::studio::Studio;
 use crate::web::platform::remembered::first_in_session;
-use crate::web::platform::scope::navigator;
+use crate::web::platform::scope::{cross_origin_isolated, navigator};
 
 /// Watches for the moment a reload would isolate the page and the CPU path would gain threads.
 pub fn reload_once_isolated(studio: Studio) {
-    let isolated = Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy());
     let Some(workers) = Reflect::get(&navigator(), &"serviceWorker".into()).ok().filter(JsValue::is_object) else { return };
-    if isolated {
+    if cross_origin_isolated() {
         return;
     }
     let controlled = RwSignal::new(Reflect::get(&workers, &"controller".into()).is_ok_and(|c| c.is_object()));

@@ -6,8 +6,10 @@ use leptos::task::spawn_local;
 use web_time::Instant;
 
 use super::device_choice;
+use super::share_address::shared_in_address;
 use super::status::{ModelStatus, Provenance};
 use crate::engine::TOP_K;
+use crate::export::share::SharedHead;
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
 use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
@@ -48,6 +50,8 @@ pub struct Studio {
     pub manifest: RwSignal<Option<Manifest>>,
     /// What the first visit is doing, or why the demo runs instead.
     pub notice: RwSignal<Option<Notice>>,
+    /// The head a share link in the address carries (or why it cannot be read), read at opening.
+    pub shared: StoredValue<Option<Result<SharedHead, String>>>,
     /// The status of the model in use, restored when loading another one fails.
     last_ready: StoredValue<Option<ModelStatus>>,
     /// The model last asked for from a source (not a file), loaded again after a restart.
@@ -73,6 +77,7 @@ impl Studio {
             cached: RwSignal::new(Vec::new()),
             manifest: RwSignal::new(None),
             notice: RwSignal::new(None),
+            shared: StoredValue::new(shared_in_address()),
             last_ready: StoredValue::new(None),
             last_source: StoredValue::new(None),
             restarts: StoredValue::new(0),

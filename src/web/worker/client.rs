@@ -1,7 +1,9 @@
 //! The page's end of the model worker: starts a worker on this app's own compiled wasm
 //! module (no second download or compile) and turns each request into a future of its answer.
 //! Where that worker picks the CPU path and the page can share memory, the calls go to the
-//! threaded worker instead, started then; the first stays on standby until it is ready.
+//! threaded worker instead, started then; the first stays on standby until it is ready. Where
+//! the user chose the CPU, the page starts the threaded worker first, and the one-thread
+//! worker only if it fails.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,7 +15,7 @@ use serde_bytes::ByteBuf;
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, BlobPropertyBag, ErrorEvent, MessageEvent, Url, Worker, WorkerOptions, WorkerType};
 
-use super::device_request::DeviceRequest;
+use super::device_request::{CPU_CHOSEN, DevicePreference, DeviceRequest};
 use super::error::WorkerError;
 use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
@@ -49,8 +51,12 @@ struct InFlight {
 struct State {
     /// The worker calls go to.
     worker: Worker,
-    /// The one-thread worker and the device it picked, while the threaded one starts.
-    standby: Option<(Worker, BackendInfo)>,
+    /// What takes over if the threaded worker, starting, fails.
+    fallback: Option<Fallback>,
+    /// Whether the threaded worker was started or found impossible here (it is tried once).
+    threaded_tried: bool,
+    /// Why the CPU path runs on one thread, where it does.
+    one_thread_because: Option<String>,
     request: DeviceRequest,
     /// The message and error handlers, for the threaded worker too.
     handlers: Option<(Function, Function)>,
@@ -60,6 +66,14 @@ struct State {
     pending: HashMap<u32, InFlight>,
     /// Why the worker no longer answers, once it has failed.
     stopped: Option<WorkerError>,
+}
+
+/// The one-thread worker, should the threaded one fail to start.
+enum Fallback {
+    /// Started first, it picked the CPU path (this device), and waits.
+    Standby(Worker, BackendInfo),
+    /// Not started: the user chose the CPU, so the page went straight to the threaded worker.
+    Start,
 }
 
 /// What the page hears: the device once picked, and why the worker stopped answering.
@@ -80,11 +94,29 @@ impl ModelWorker {
     /// picked, `on_stop` why it stopped answering (it died, or spoke nonsense).
     pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static, on_stop: impl Fn(WorkerError) + 'static) -> Result<Self, WorkerError> {
         let glue = GLUE_URL.with(|url| url.clone());
-        let worker = spawn(request, &glue, &wasm_bindgen::module())?;
+        let (mut threaded_tried, mut one_thread_because, mut fallback) = (false, None, None);
+        let mut worker = None;
+        if request.preference == DevicePreference::Cpu {
+            threaded_tried = true;
+            match threaded_files::locate(&glue) {
+                Ok((threaded_glue, module)) => {
+                    let threaded = DeviceRequest { cpu_reason: Some(CPU_CHOSEN.into()), ..request.clone() };
+                    worker = Some(spawn(&threaded, &threaded_glue, &module.into())?);
+                    fallback = Some(Fallback::Start);
+                }
+                Err(reason) => one_thread_because = Some(reason),
+            }
+        }
+        let worker = match worker {
+            Some(worker) => worker,
+            None => spawn(request, &glue, &wasm_bindgen::module())?,
+        };
         let listeners = Rc::new(Listeners { on_ready: Box::new(on_ready), on_stop: Box::new(on_stop) });
         let state = Rc::new(RefCell::new(State {
             worker: worker.clone(),
-            standby: None,
+            fallback,
+            threaded_tried,
+            one_thread_because,
             request: request.clone(),
             handlers: None,
             next_id: 0,
@@ -135,6 +167,11 @@ impl ModelWorker {
         Ok(answered)
     }
 
+    /// Says on `backend` why the CPU path computes on one thread, where it does.
+    pub fn explain_threads(&self, backend: &mut BackendInfo) {
+        explain(&self.state.borrow().one_thread_because, backend);
+    }
+
     /// Stops the model download in progress; its load then fails with the reason.
     pub fn cancel_download(&self) {
         post(&self.state.borrow().worker, &Array::of1(&JsValue::from_str(CANCEL)));
@@ -148,7 +185,7 @@ impl Drop for ModelWorker {
     fn drop(&mut self) {
         let state = self.state.borrow();
         state.worker.terminate();
-        if let Some((standby, _)) = &state.standby {
+        if let Some(Fallback::Standby(standby, _)) = &state.fallback {
             standby.terminate();
         }
     }
@@ -195,15 +232,18 @@ fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> 
     let bytes = data.dyn_into::<Uint8Array>().map_err(|_| WorkerError::Malformed("not a message's bytes".into()))?;
     let message = decode::<Message>(&bytes.to_vec())?;
     match message {
-        Message::Ready(mut backend) => {
-            let standby = state.borrow_mut().standby.take();
-            match standby {
-                Some((first, _)) => first.terminate(),
-                None if !backend.is_webgpu() && backend.threads <= 1 => match start_threaded(state, &backend) {
+        Message::Ready(backend) => {
+            let (fallback, tried) = {
+                let mut state = state.borrow_mut();
+                (state.fallback.take(), std::mem::replace(&mut state.threaded_tried, true))
+            };
+            if let Some(Fallback::Standby(first, _)) = fallback {
+                first.terminate();
+            } else if !tried && !backend.is_webgpu() && backend.threads <= 1 {
+                match start_threaded(state, &backend) {
                     Ok(()) => return Ok(()),
-                    Err(reason) => backend.one_thread_because = Some(reason),
-                },
-                None => {}
+                    Err(reason) => state.borrow_mut().one_thread_because = Some(reason),
+                }
             }
             ready(state, backend, listeners);
         }
@@ -239,28 +279,53 @@ fn start_threaded(state: &Rc<RefCell<State>>, backend: &BackendInfo) -> Result<(
         listen(&threaded, handlers);
     }
     let first = std::mem::replace(&mut state.worker, threaded);
-    state.standby = Some((first, backend.clone()));
+    state.fallback = Some(Fallback::Standby(first, backend.clone()));
     Ok(())
 }
 
 /// The worker is ready: the calls waiting go to it, and the page hears its device.
-fn ready(state: &Rc<RefCell<State>>, backend: BackendInfo, listeners: &Listeners) {
+fn ready(state: &Rc<RefCell<State>>, mut backend: BackendInfo, listeners: &Listeners) {
     {
         let mut state = state.borrow_mut();
+        explain(&state.one_thread_because, &mut backend);
         let waiting = state.waiting.take().unwrap_or_default();
         waiting.iter().for_each(|parts| post(&state.worker, parts));
     }
     (listeners.on_ready)(backend);
 }
 
-/// A worker failed: the threaded one, while starting, hands back to the one on standby (with
-/// the reason); otherwise every call fails (see [`stop`]).
+/// Puts `because` on a CPU path `backend` that computes on one thread.
+fn explain(because: &Option<String>, backend: &mut BackendInfo) {
+    if !backend.is_webgpu() && backend.threads <= 1 {
+        backend.one_thread_because = because.clone();
+    }
+}
+
+/// A worker failed: the threaded one, while starting, hands over to a one-thread worker
+/// (saying why); otherwise every call fails (see [`stop`]).
 fn failed(state: &Rc<RefCell<State>>, reason: WorkerError, listeners: &Listeners) {
-    let standby = state.borrow_mut().standby.take();
-    let Some((first, mut backend)) = standby else { return stop(state, reason, &*listeners.on_stop) };
-    std::mem::replace(&mut state.borrow_mut().worker, first).terminate();
-    backend.one_thread_because = Some(format!("the threaded worker did not start: {reason}"));
-    ready(state, backend, listeners);
+    let fallback = state.borrow_mut().fallback.take();
+    let first = match fallback {
+        None => return stop(state, reason, &*listeners.on_stop),
+        Some(Fallback::Standby(first, backend)) => Ok((first, Some(backend))),
+        Some(Fallback::Start) => spawn(&state.borrow().request, &GLUE_URL.with(|url| url.clone()), &wasm_bindgen::module()).map(|first| (first, None)),
+    };
+    let (first, backend) = match first {
+        Ok(first) => first,
+        Err(error) => return stop(state, error, &*listeners.on_stop),
+    };
+    {
+        let mut state = state.borrow_mut();
+        std::mem::replace(&mut state.worker, first.clone()).terminate();
+        state.one_thread_because = Some(format!("the threaded worker did not start: {reason}"));
+        if let Some(handlers) = &state.handlers {
+            listen(&first, handlers);
+        }
+    }
+    // A worker started now says it is ready itself.
+    if let Some(backend) = backend {
+        ready(state, backend, listeners);
+    }
 }
 
 /// Fails every call waiting for an answer, and every later one, with `reason`; `on_stop`

@@ -1,25 +1,15 @@
 //! Picks the compute device, as the user prefers: WebGPU, the CPU (burn's CPU backend in
 //! wasm), or — by default — whichever a timed probe finds faster here (measured once per
 //! adapter: the page keeps the result), with the reason in words. Runs in the worker (and
-//! the benchmark page).
+//! the benchmark page); the WebGPU side is `webgpu_device`.
 
 use burn::tensor::Device;
-#[cfg(feature = "webgpu")]
-use burn::tensor::Tensor;
-#[cfg(feature = "webgpu")]
-use js_sys::{Promise, Reflect};
-#[cfg(feature = "webgpu")]
-use wasm_bindgen::{JsCast, JsValue};
-#[cfg(feature = "webgpu")]
-use wasm_bindgen_futures::JsFuture;
 
-#[cfg(feature = "webgpu")]
-use super::device_request::DevicePreference;
-use super::device_request::{DeviceRequest, Probe};
+#[cfg(not(feature = "webgpu"))]
+use super::device_request::DeviceRequest;
+use super::device_request::Probe;
 use super::protocol::BackendInfo;
 use crate::model::precision::Precision;
-#[cfg(feature = "webgpu")]
-use crate::web::platform::scope::{describe, navigator};
 
 /// The device in use and how to describe it to the user.
 #[derive(Clone)]
@@ -69,92 +59,4 @@ impl ComputeDevice {
 pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
     let reason = request.cpu_reason.unwrap_or_else(|| "this worker runs the CPU path only".into());
     ComputeDevice { probe: request.known, ..ComputeDevice::cpu(reason) }
-}
-
-/// The device `request` asks for: WebGPU if an adapter and a device can be had (when
-/// automatic, only if the probe — measured now, or on an earlier visit with the same
-/// adapter — does not find the CPU path faster), else the CPU fallback. On WebGPU, f16 where
-/// the adapter has `shader-f16` and the probe found it faster than f32 there.
-#[cfg(feature = "webgpu")]
-pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
-    if request.preference == DevicePreference::Cpu {
-        return ComputeDevice::cpu("you chose the CPU path (Device, in the header)".into());
-    }
-    let adapter = match webgpu_adapter_info().await {
-        Ok(info) => info,
-        Err(reason) => return ComputeDevice::cpu(reason),
-    };
-    let webgpu = match Device::wgpu_options().init_async().await {
-        Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None, probe: None, precision: Precision::F32 },
-        Err(err) => return ComputeDevice::cpu(format!("WebGPU initialisation failed: {err}")),
-    };
-    let known = request.known.filter(|known| known.adapter == webgpu.adapter);
-    if request.preference == DevicePreference::WebGpu {
-        // f16 only where a probe on this adapter found it faster.
-        let precision = known.as_ref().map_or(Precision::F32, Probe::webgpu_precision);
-        return ComputeDevice { precision, ..webgpu };
-    }
-    let (probe, when) = match known {
-        Some(known) => (known, "on an earlier visit"),
-        None => match (probe_ms(&webgpu.device, Precision::F32).await, probe_ms(&Device::flex(), Precision::F32).await) {
-            (Ok(webgpu_ms), Ok(cpu_ms)) => {
-                let webgpu_f16_ms = match Precision::half_if_supported(&webgpu.device) {
-                    Precision::F16 => probe_ms(&webgpu.device, Precision::F16).await.ok(),
-                    Precision::F32 => None,
-                };
-                (Probe { adapter: webgpu.adapter.clone(), cpu_ms, webgpu_ms, webgpu_f16_ms }, "just now")
-            }
-            (Err(reason), _) => return ComputeDevice::cpu(format!("WebGPU failed a test layer: {reason}")),
-            (_, Err(_)) => return webgpu,
-        },
-    };
-    if !probe.cpu_faster() {
-        return ComputeDevice { precision: probe.webgpu_precision(), probe: Some(probe), ..webgpu };
-    }
-    let reason = format!(
-        "your browser's WebGPU runs on the CPU here ({}); the CPU path is faster (a test layer took {:.0} ms on the CPU path, {:.0} ms on WebGPU, {when})",
-        probe.adapter, probe.cpu_ms, probe.webgpu_ms
-    );
-    ComputeDevice { probe: Some(probe), ..ComputeDevice::cpu(reason) }
-}
-
-/// Side of the probe's activations and its channels: two of ResNet50's 1×1 convolutions at
-/// stage 1 (56×56 positions, 256 channels) as matrix products, ≈ 0.8 GFLOP.
-#[cfg(feature = "webgpu")]
-const PROBE_POSITIONS: usize = 56 * 56;
-#[cfg(feature = "webgpu")]
-const PROBE_CHANNELS: usize = 256;
-
-/// Milliseconds for the probe on `device` in `precision`, read back, after one untimed run
-/// that compiles its kernels.
-#[cfg(feature = "webgpu")]
-async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, String> {
-    let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device).cast(precision.dtype());
-    let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32).cast(precision.dtype());
-    let run = || x.clone().matmul(w.clone()).matmul(w.clone()).sum();
-    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
-    let started = web_time::Instant::now();
-    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
-    Ok(started.elapsed().as_secs_f64() * 1e3)
-}
-
-#[cfg(feature = "webgpu")]
-async fn webgpu_adapter_info() -> Result<String, String> {
-    let gpu = Reflect::get(&navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
-    if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
-    }
-    let request = Reflect::get(&gpu, &"requestAdapter".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or("navigator.gpu.requestAdapter is missing")?;
-    let promise: Promise = request.call0(&gpu).map_err(describe)?.dyn_into().map_err(describe)?;
-    let adapter = JsFuture::from(promise).await.map_err(describe)?;
-    if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU is present but no GPU adapter is available".into());
-    }
-    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
-    let field = |name: &str| Reflect::get(&info, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
-    let parts: Vec<String> = ["vendor", "architecture", "description"].into_iter().filter_map(field).collect();
-    Ok(if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" · ") })
 }

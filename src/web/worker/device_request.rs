@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::precision::Precision;
 
+/// Why the CPU path runs, when the user chose it.
+pub const CPU_CHOSEN: &str = "you chose the CPU path (Device, in the header)";
+
 /// Which device the user wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum DevicePreference {

@@ -156,8 +156,9 @@ impl ModelHandle {
     }
 
     fn adopt(self, mut loaded: LoadedModel) -> LoadedModel {
-        // Why the CPU path runs on one thread is the page's knowledge, not the worker's.
-        loaded.backend.one_thread_because = self.backend.get_untracked().and_then(|b| b.one_thread_because);
+        if let Some(worker) = self.worker.get_value() {
+            worker.explain_threads(&mut loaded.backend);
+        }
         self.backend.set(Some(loaded.backend.clone()));
         self.loaded.set(Some(loaded.clone()));
         self.memory.set(Some(loaded.memory));

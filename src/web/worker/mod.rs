@@ -3,7 +3,7 @@
 //!
 //! Both ends live here. On the page: [`ModelHandle`] (typed calls) over `client` (starts the
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
-//! loop) and `state` (the answers), with `device` (WebGPU or CPU), `sources` (a model's
+//! loop) and `state` (the answers), with `device` (WebGPU or CPU; `webgpu_device` the WebGPU side), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
 //! `device_watch` (hears a lost GPU device), `blob_reader` (a dataset zip read in place),
 //! `exports` (the classifier written for other tools, from the model's bytes read again). Between them:
@@ -31,14 +31,15 @@ mod state;
 #[cfg(feature = "web")]
 mod threaded_files;
 mod threads;
+#[cfg(feature = "webgpu")]
+mod webgpu_device;
 
-pub use serve::serve;
 /// Also used by the benchmark, which runs the engine without the worker's calls.
-pub use {
-    device::pick_device,
-    device_request::{DevicePreference, DeviceRequest},
-    threads::count as thread_count,
-};
+#[cfg(not(feature = "webgpu"))]
+pub use device::pick_device;
+pub use serve::serve;
+#[cfg(feature = "webgpu")]
+pub use webgpu_device::pick_device;
 /// What the page uses.
 #[cfg(feature = "web")]
 pub use {
@@ -49,4 +50,8 @@ pub use {
     model_cache::{CachedFile, delete as delete_cached, list as list_cached},
     protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures},
     sources::{ModelSource, Stage, cache_key},
+};
+pub use {
+    device_request::{DevicePreference, DeviceRequest},
+    threads::count as thread_count,
 };

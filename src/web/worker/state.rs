@@ -5,7 +5,9 @@ use serde_bytes::ByteBuf;
 use web_sys::Blob;
 
 use super::blob_reader::{BlobReader, read_whole};
-use super::device::{ComputeDevice, pick_device};
+use super::device::ComputeDevice;
+#[cfg(not(feature = "webgpu"))]
+use super::device::pick_device;
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::exports::{self, Export, Exported};
@@ -14,6 +16,8 @@ use super::protocol::{
     Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
+#[cfg(feature = "webgpu")]
+use super::webgpu_device::pick_device;
 use super::{memory, model_cache};
 use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};

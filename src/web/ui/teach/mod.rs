@@ -87,7 +87,7 @@ pub struct Teach {
 
 impl Teach {
     /// The state, with the saved project loaded in the background.
-    pub fn new(model: ModelHandle) -> Self {
+    pub fn new(model: ModelHandle, shared: Option<Result<SharedHead, String>>) -> Self {
         let teach = Self {
             project: RwSignal::new(Project::default()),
             storage: Storage::new(),
@@ -114,7 +114,7 @@ impl Teach {
             }
         });
         spawn_local(teach.open_storage());
-        teach.receive_shared();
+        teach.receive_shared(shared);
         teach
     }
 

@@ -17,14 +17,15 @@ use super::saved_state::SavedState;
 use super::share_panel::SharePanel;
 use super::shared_arrival::SharedArrivalCard;
 use super::training_panel::TrainingPanel;
+use crate::export::share::SharedHead;
 use crate::web::platform::files::take_files;
 use crate::web::ui::webcam::WebcamControls;
 use crate::web::worker::ModelHandle;
 
 /// Teach mode's section; hidden (and its camera released) while `active` is off.
 #[component]
-pub fn TeachPanel(model: ModelHandle, active: Signal<bool>) -> impl IntoView {
-    let teach = Teach::new(model);
+pub fn TeachPanel(model: ModelHandle, shared: Option<Result<SharedHead, String>>, active: Signal<bool>) -> impl IntoView {
+    let teach = Teach::new(model, shared);
     teach.webcam.release_unless(active);
     let new_class = RwSignal::new(String::new());
     view! {

@@ -29,17 +29,43 @@ struct Made {
 fn make(project: &Project) -> Result<Made, String> {
     let link = |bits| SharedHead::from_project(project, bits).map(|shared| share_url(&shared)).map_err(|e| format!("no link can be made: {e}"));
     let classes = project.current_head().map_or(0, |h| h.record.class_ids.len());
-    let links = [Bits::Sixteen, Bits::Eight, Bits::Four].map(|bits| link(bits).map(|url| (url, bits)));
-    let [sixteen, eight, four] = links;
-    let (sixteen, eight, four) = (sixteen?, eight?, four?);
-    let Some((url, bits)) = [sixteen.clone(), eight.clone()].into_iter().find(|(url, _)| url.len() <= LINK_LIMIT) else {
+    // Coarser links are written only where the finer ones do not fit.
+    let mut links = Vec::new();
+    let Some((url, bits)) = finest_fitting(&mut links, &link, LINK_LIMIT, Bits::Eight)? else {
+        let longest = links.last().map_or(0, |(url, _): &(String, Bits)| url.len());
         return Err(format!(
-            "{classes} classes make a link of {} characters, past the {LINK_LIMIT} browsers keep in an address: share the project file or an export above instead.",
-            eight.0.len()
+            "{classes} classes make a link of {longest} characters, past the {LINK_LIMIT} browsers keep in an address: share the project file or an export above instead."
         ));
     };
-    let qr = [sixteen, eight, four].into_iter().find(|(text, _)| text.len() <= QR_LIMIT).and_then(|(text, bits)| Some((qr_svg(&text)?, text, bits)));
+    let qr = finest_fitting(&mut links, &link, QR_LIMIT, Bits::Four)?.and_then(|(text, bits)| Some((qr_svg(&text)?, text, bits)));
     Ok(Made { url, bits, classes, qr })
+}
+
+/// The finest link, down to `coarsest`, of at most `limit` characters; `links` keeps those
+/// already written.
+fn finest_fitting(
+    links: &mut Vec<(String, Bits)>,
+    link: &dyn Fn(Bits) -> Result<String, String>,
+    limit: usize,
+    coarsest: Bits,
+) -> Result<Option<(String, Bits)>, String> {
+    for bits in [Bits::Sixteen, Bits::Eight, Bits::Four] {
+        let url = match links.iter().find(|(_, made)| *made == bits) {
+            Some((url, _)) => url.clone(),
+            None => {
+                let url = link(bits)?;
+                links.push((url.clone(), bits));
+                url
+            }
+        };
+        if url.len() <= limit {
+            return Ok(Some((url, bits)));
+        }
+        if bits == coarsest {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 fn bits_word(bits: Bits) -> &'static str {

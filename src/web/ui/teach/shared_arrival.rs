@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::Teach;
 use crate::export::share::SharedHead;
-use crate::web::ui::share_address::{forget_shared_address, shared_in_address};
+use crate::web::ui::share_address::forget_shared_address;
 
 /// Where an arriving head stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,9 +22,9 @@ enum Arrival {
 }
 
 impl Teach {
-    /// Takes the head the address carries, if any, and opens it when it can.
-    pub(super) fn receive_shared(self) {
-        match shared_in_address() {
+    /// Takes the head the address carried at opening, if any, and opens it when it can.
+    pub(super) fn receive_shared(self, shared: Option<Result<SharedHead, String>>) {
+        match shared {
             None => return,
             Some(Err(error)) => {
                 self.message.set(Some(format!("The share link could not be opened: {error}. Ask for the link again, or for the project file.")));
