@@ -2,6 +2,7 @@
 
 pub mod arch;
 pub mod container;
+pub mod conv;
 pub mod demo;
 pub mod digest;
 pub mod fold;

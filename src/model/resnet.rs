@@ -10,8 +10,7 @@
 //! - [`ResNet50::classify`]: `[batch, 1000]` logits
 
 use burn::module::{Module, Param};
-use burn::nn::conv::Conv2d;
-use burn::nn::{Linear, PaddingConfig2d};
+use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
@@ -19,6 +18,7 @@ use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue};
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
 use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
+use super::conv::Conv;
 use super::fold::{FoldedConv, FoldedResNet50};
 use super::quant::{Int8ResNet50, QuantizedLayer};
 
@@ -26,13 +26,13 @@ use super::quant::{Int8ResNet50, QuantizedLayer};
 #[derive(Module, Debug)]
 pub struct Bottleneck {
     /// 1×1 down to the block's planes.
-    pub reduce: Conv2d,
+    pub reduce: Conv,
     /// 3×3, strided in the first block of a stage.
-    pub spatial: Conv2d,
+    pub spatial: Conv,
     /// 1×1 up to planes × 4.
-    pub expand: Conv2d,
+    pub expand: Conv,
     /// Projection shortcut, where the shape changes.
-    pub downsample: Option<Conv2d>,
+    pub downsample: Option<Conv>,
 }
 
 impl Bottleneck {
@@ -53,7 +53,7 @@ impl Bottleneck {
 #[derive(Module, Debug)]
 pub struct ResNet50 {
     /// 7×7, stride 2, 64 channels.
-    pub stem: Conv2d,
+    pub stem: Conv,
     /// The 16 bottlenecks in forward order.
     pub blocks: Vec<Bottleneck>,
     /// The ImageNet classifier, 2048 → 1000.
@@ -130,7 +130,7 @@ impl ResNet50 {
     /// Every weight and bias cast to `dtype` on the device (by hand rather than with a
     /// `ModuleMapper`, whose generic walk costs the wasm kilobytes).
     pub fn cast(self, dtype: FloatDType) -> Self {
-        let conv = |conv: Conv2d| Conv2d { weight: conv.weight.map(|w| w.cast(dtype)), bias: conv.bias.map(|b| b.map(|b| b.cast(dtype))), ..conv };
+        let conv = |conv: Conv| conv.cast(dtype);
         let blocks = self
             .blocks
             .into_iter()
@@ -147,22 +147,14 @@ impl ResNet50 {
 }
 
 /// One conv+BN pair, folded, as a module on `device`.
-pub(crate) fn folded_conv(spec: &ConvSpec, folded: FoldedConv, device: &Device) -> Conv2d {
+pub(crate) fn folded_conv(spec: &ConvSpec, folded: FoldedConv, device: &Device) -> Conv {
     let bias = vector(folded.bias, spec.channels_out, device);
-    conv_module(spec, Tensor::<4>::from_data(TensorData::new(folded.weight, folded.shape), device), bias)
+    Conv::new(spec, Tensor::<4>::from_data(TensorData::new(folded.weight, folded.shape), device), bias, device)
 }
 
-fn conv_module(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>) -> Conv2d {
-    debug_assert_eq!(weight.dims(), spec.weight_shape(), "{}", spec.conv);
-    Conv2d {
-        weight: Param::from_tensor(weight),
-        bias: Some(Param::from_tensor(bias)),
-        stride: [spec.stride; 2],
-        kernel_size: [spec.kernel; 2],
-        dilation: [1, 1],
-        groups: 1,
-        padding: PaddingConfig2d::Explicit(spec.padding, spec.padding, spec.padding, spec.padding),
-    }
+fn conv_module(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>) -> Conv {
+    let device = weight.device();
+    Conv::new(spec, weight, bias, &device)
 }
 
 fn vector(values: Vec<f32>, len: usize, device: &Device) -> Tensor<1> {
