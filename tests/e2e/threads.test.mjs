@@ -2,7 +2,8 @@
 // `trunk serve` sends) the model worker hands over to the threaded worker, whose pool the page
 // reports, and its answers match the CLI's. Without the headers, the service worker isolates
 // the page: the first visit runs on one thread, says why, and reloads once isolated; where no
-// service worker can run, one thread stays, with the reason.
+// service worker can run, one thread stays, with the reason. A user who chose the CPU gets the
+// threaded worker straight away.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -45,6 +46,23 @@ test('isolated page: the CPU path computes on a pool of threads and gives the CL
     assert.equal(seen.threads, Math.min(seen.cores, 8), seen.text);
     assert.match(seen.text, new RegExp(`${seen.threads} threads`));
     assert.equal(await studio.page.getByTestId('one-thread').count(), 0);
+    assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
+    assert.deepEqual(studio.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the CPU chosen: the threaded worker starts at once, even where WebGPU is offered', { timeout: 600_000 }, async () => {
+  const context = await launch({ webgpu: true });
+  try {
+    const studio = new StudioPage(await context.newPage());
+    await studio.open(`${isolated.url}?device=cpu`);
+    assert.equal(await studio.waitForModel(), 'ready');
+    const seen = await threads(studio);
+    assert.equal(await studio.backend().getAttribute('data-backend'), 'cpu', seen.text);
+    assert.equal(seen.threads, Math.min(seen.cores, 8), seen.text);
+    assert.match(seen.text, /you chose the CPU path/);
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
     assert.deepEqual(studio.errors, []);
   } finally {
