@@ -1,67 +1,70 @@
-//! A folded convolution as the model runs it. burn-flex (the CPU backend) splits a
-//! convolution's output into tiles of 512 positions, one per thread, and before each call
-//! lays the weights and the input out again on one thread; from 14×14 on, an output is one
-//! tile, so one thread. There, a convolution other than 1×1 with stride 1 runs here as one
-//! matrix product over patches gathered by strided slices, its weights kept as a
-//! `[out, kh·kw·in]` matrix: gemm splits that product over the pool. Larger outputs keep
-//! burn-flex's path, faster there in wasm (the patch gather is a generic strided copy).
-//! burn-flex hands 1×1 stride-1 convolutions straight to gemm already, and WebGPU keeps
-//! burn's kernels. Measured per layer and per pass in the README, *Benchmarks*.
+//! A folded convolution as the model runs it. WebGPU keeps burn's kernels, and so do 1×1
+//! stride-1 convolutions on the CPU: burn-flex hands those straight to gemm. burn-flex runs
+//! other convolutions in tiles of 512 output positions, one per thread, laying weights and
+//! input out again on one thread before each call; from 14×14 on an output is one tile,
+//! so one thread. Instead, on the CPU:
+//! - k×k convolutions run as shifted matrix products over the padded input
+//!   (`shifted_conv.rs`), which gemm splits over the pool; except where the input has too
+//!   few channels to fill a product (the RGB stem), which keeps burn's;
+//! - strided 1×1 convolutions subsample the input, then run as one matrix product.
+//!
+//! Measured per layer and per pass in the README, *Benchmarks*.
 
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, FloatDType, Tensor, s};
 
 use super::arch::ConvSpec;
+use super::shifted_conv::ShiftedConv;
 
-/// Output positions in one of burn-flex's convolution tiles.
-const FLEX_TILE: usize = 512;
+/// Below this many input channels, a shifted product's inner dimension is too short: the
+/// stem's 3 made it 1.5× slower than burn's in wasm.
+const SHIFTED_MIN_INPUT: usize = 16;
 
 /// A convolution with its bias, in the form its device runs fastest.
 #[derive(Module, Debug)]
 pub enum Conv {
-    /// burn's layer (WebGPU; 1×1 stride-1 on the CPU).
+    /// burn's layer (WebGPU; on the CPU 1×1 stride-1 and the stem).
     Layer(Conv2d),
-    /// The patch-matrix form (the CPU path's other convolutions).
-    Patches(PatchConv),
+    /// Shifted matrix products (the CPU path's k×k convolutions).
+    Shifted(ShiftedConv),
+    /// A strided 1×1 convolution on the CPU.
+    Subsampled(SubsampledPointwise),
 }
 
-/// Weights as a `[out, kh·kw·in]` matrix (kernel row, column, then input channel), bias `[1, out, 1, 1]`.
+/// A 1×1 convolution with stride > 1 as the `[out, in]` weights times every s-th position.
 #[derive(Module, Debug)]
-pub struct PatchConv {
+pub struct SubsampledPointwise {
     weight: Param<Tensor<2>>,
     bias: Param<Tensor<4>>,
-    kernel: usize,
     stride: usize,
-    padding: usize,
 }
 
 impl Conv {
     /// `weight` `[out, in, k, k]` and `bias` `[out]` as `spec` says, on `device`.
     pub fn new(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>, device: &Device) -> Self {
         debug_assert_eq!(weight.dims(), spec.weight_shape(), "{}", spec.conv);
-        let pointwise = spec.kernel == 1 && spec.stride == 1 && spec.padding == 0;
-        if *device != Device::flex() || pointwise {
-            return Self::Layer(Conv2d {
-                weight: Param::from_tensor(weight),
-                bias: Some(Param::from_tensor(bias)),
-                stride: [spec.stride; 2],
-                kernel_size: [spec.kernel; 2],
-                dilation: [1, 1],
-                groups: 1,
-                padding: PaddingConfig2d::Explicit(spec.padding, spec.padding, spec.padding, spec.padding),
+        let cpu = *device == Device::flex();
+        if cpu && spec.kernel == 1 && spec.stride > 1 && spec.padding == 0 {
+            let [out, input, _, _] = weight.dims();
+            return Self::Subsampled(SubsampledPointwise {
+                weight: Param::from_tensor(weight.reshape([out, input])),
+                bias: Param::from_tensor(bias.reshape([1, out, 1, 1])),
+                stride: spec.stride,
             });
         }
-        let [out, input, k, _] = weight.dims();
-        Self::Patches(PatchConv {
-            weight: Param::from_tensor(weight.permute([0, 2, 3, 1]).reshape([out, k * k * input])),
-            bias: Param::from_tensor(bias.reshape([1, out, 1, 1])),
-            kernel: spec.kernel,
-            stride: spec.stride,
-            padding: spec.padding,
+        if cpu && spec.kernel > 1 && spec.channels_in >= SHIFTED_MIN_INPUT {
+            return Self::Shifted(ShiftedConv::new(weight, bias, spec.stride, spec.padding));
+        }
+        Self::Layer(Conv2d {
+            weight: Param::from_tensor(weight),
+            bias: Some(Param::from_tensor(bias)),
+            stride: [spec.stride; 2],
+            kernel_size: [spec.kernel; 2],
+            dilation: [1, 1],
+            groups: 1,
+            padding: PaddingConfig2d::Explicit(spec.padding, spec.padding, spec.padding, spec.padding),
         })
     }
 
@@ -69,40 +72,29 @@ impl Conv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Self::Layer(layer) => layer.forward(x),
-            Self::Patches(patches) => patches.forward(x),
+            Self::Shifted(shifted) => shifted.forward(x),
+            Self::Subsampled(subsampled) => subsampled.forward(x),
         }
     }
 
-    /// Weights and bias cast to `dtype`.
+    /// Weights and bias cast to `dtype` (a GPU's; the CPU forms compute in f32).
     pub fn cast(self, dtype: FloatDType) -> Self {
         match self {
             Self::Layer(c) => Self::Layer(Conv2d { weight: c.weight.map(|w| w.cast(dtype)), bias: c.bias.map(|b| b.map(|b| b.cast(dtype))), ..c }),
-            Self::Patches(p) => Self::Patches(PatchConv { weight: p.weight.map(|w| w.cast(dtype)), bias: p.bias.map(|b| b.cast(dtype)), ..p }),
+            cpu => cpu,
         }
     }
 }
 
-impl PatchConv {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let [batch, channels, height, width] = x.dims();
-        let (k, stride, pad) = (self.kernel, self.stride, self.padding);
-        let (out_h, out_w) = ((height + 2 * pad - k) / stride + 1, (width + 2 * pad - k) / stride + 1);
-        let [out, cells] = self.weight.dims();
-        if out_h * out_w > FLEX_TILE {
-            let weight = self.weight.val().reshape([out, k, k, channels]).permute([0, 3, 1, 2]);
-            let options = ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
-            return conv2d(x, weight, Some(self.bias.val().reshape([out])), options);
-        }
-        let x = if pad > 0 { x.pad((pad, pad, pad, pad), 0.0) } else { x };
-        let step = stride as isize;
-        // One slice per kernel cell: `[b, in, h', w']` each, stacked as `[b, k·k·in, h'·w']`.
-        let slices = (0..k * k).map(|cell| {
-            let (i, j) = (cell / k, cell % k);
-            x.clone().slice(s![.., .., i..i + (out_h - 1) * stride + 1;step, j..j + (out_w - 1) * stride + 1;step])
-        });
-        let patches = Tensor::cat(slices.collect(), 1).reshape([batch, k * k * channels, out_h * out_w]);
-        let product = self.weight.val().unsqueeze::<3>().expand([batch, out, cells]).matmul(patches); // [b, out, h'·w']
-        product.reshape([batch, out, out_h, out_w]) + self.bias.val()
+impl SubsampledPointwise {
+    /// A strided 1×1 convolution in ResNet50 (the downsampling shortcuts).
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let step = self.stride as isize;
+        let x = x.slice(s![.., .., ..;step, ..;step]);
+        let [batch, input, height, width] = x.dims();
+        let [out, _] = self.weight.dims();
+        let product = self.weight.val().unsqueeze::<3>().expand([batch, out, input]).matmul(x.reshape([batch, input, height * width]));
+        product.reshape([batch, out, height, width]) + self.bias.val()
     }
 }
 
@@ -150,9 +142,19 @@ mod tests {
     #[test]
     fn every_form_computes_the_convolution() {
         let device = Device::flex();
-        // (batch, in, out, kernel, stride, side): patches (≤ 512 output positions, strided
-        // or not, 1×1 strided), burn's layer (1×1 stride 1) and burn-flex's path (> 512).
-        for (batch, cin, cout, k, stride, side) in [(2, 3, 4, 3, 1, 9), (1, 5, 6, 3, 2, 13), (1, 4, 5, 1, 2, 10), (1, 6, 3, 1, 1, 7), (1, 2, 3, 7, 2, 47)] {
+        // (batch, in, out, kernel, stride, side, form): shifted products (stride 1, 2 and 3,
+        // odd and even sides, batch 2), a subsampled 1×1, burn's layer (1×1 stride 1, and a
+        // 7×7 stem on too few input channels).
+        let cases = [
+            (2, 16, 4, 3, 1, 9, "shifted"),
+            (1, 17, 6, 3, 2, 13, "shifted"),
+            (1, 16, 3, 7, 2, 12, "shifted"),
+            (1, 16, 5, 3, 3, 11, "shifted"),
+            (2, 4, 5, 1, 2, 11, "subsampled"),
+            (1, 6, 3, 1, 1, 7, "layer"),
+            (1, 2, 3, 7, 2, 47, "layer"),
+        ];
+        for (batch, cin, cout, k, stride, side, form) in cases {
             let pad = k / 2;
             let spec = ConvSpec { conv: "c".into(), bn: "bn".into(), channels_in: cin, channels_out: cout, kernel: k, stride, padding: pad };
             let (x, w, b) = (values(batch * cin * side * side, 1), values(cout * cin * k * k, 2), values(cout, 3));
@@ -162,6 +164,12 @@ mod tests {
                 Tensor::from_data(TensorData::new(b.clone(), [cout]), &device),
                 &device,
             );
+            let chosen = match conv {
+                Conv::Layer(_) => "layer",
+                Conv::Shifted(_) => "shifted",
+                Conv::Subsampled(_) => "subsampled",
+            };
+            assert_eq!(chosen, form, "{spec:?}");
             let got = conv.forward(Tensor::from_data(TensorData::new(x.clone(), [batch, cin, side, side]), &device)).into_data().try_to_vec::<f32>().unwrap();
             let want = direct(&x, &w, &b, [batch, cin, side], cout, k, stride, pad);
             assert_eq!(got.len(), want.len(), "{spec:?}");

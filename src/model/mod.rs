@@ -14,5 +14,6 @@ pub mod precision;
 pub mod pth;
 pub mod quant;
 pub mod resnet;
+pub mod shifted_conv;
 pub mod timm;
 pub mod weights;

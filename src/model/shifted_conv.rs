@@ -1,0 +1,135 @@
+//! A convolution on burn's CPU backend as k² "shifted" matrix products over the zero-padded
+//! NCHW input, without im2col: kernel cell (i, j)'s `[out, in]` weights times the input
+//! plane read from offset (i, j), accumulated in place. Each product covers whole padded
+//! rows, so the columns that run past a row's end are computed and dropped (2·pad of every
+//! row). A stride-s convolution first splits the padded input into its s² phases (rows and
+//! columns by their remainder mod s): a cell then reads one phase with stride 1. gemm
+//! packs its operands itself and splits every product over the thread pool.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Weights per kernel cell `[k·k][out][in]` and bias `[out]`, f32 on the CPU.
+#[derive(Module, Debug)]
+pub struct ShiftedConv {
+    #[module(skip)]
+    cells: Vec<f32>,
+    #[module(skip)]
+    bias: Vec<f32>,
+    #[module(skip)]
+    shape: Shape,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    out: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+}
+
+/// The s² phases of one padded image, `[s·s][in][rows][cols]`, with a tail that the
+/// dropped columns of the last product may read.
+struct Phases {
+    data: Vec<f32>,
+    rows: usize,
+    cols: usize,
+}
+
+impl ShiftedConv {
+    /// From `weight` `[out, in, k, k]` and `bias` `[out]`.
+    pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize) -> Self {
+        let [out, _, kernel, _] = weight.dims();
+        let floats = |data: TensorData| data.convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        Self { cells: floats(weight.permute([2, 3, 0, 1]).into_data()), bias: floats(bias.into_data()), shape: Shape { out, kernel, stride, padding } }
+    }
+
+    /// `[b, in, h, w]` → `[b, out, h', w']`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let device: Device = x.device();
+        let [batch, input, height, width] = x.dims();
+        let Shape { out, kernel: k, stride: s, padding: pad } = self.shape;
+        let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
+        let data = x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        let mut y = Vec::with_capacity(batch * out * out_h * out_w);
+        for image in data.chunks_exact(input * height * width) {
+            let phases = Phases::of(image, [input, height, width], self.shape);
+            let n = out_h * phases.cols;
+            let mut wide = vec![0.0f32; out * n];
+            for cell in 0..k * k {
+                let (i, j) = (cell / k, cell % k);
+                let phase = (i % s * s + j % s) * input * phases.rows * phases.cols;
+                let from = phase + (i / s) * phases.cols + j / s;
+                // SAFETY: `wide` is [out, n] with row stride n; the cell's weights are
+                // [out, input] with row stride `input`; the phase read is [input, n] from
+                // `from` with row stride rows·cols: its last element lies in the tail
+                // `Phases::of` leaves for the dropped columns.
+                unsafe {
+                    gemm::gemm(
+                        out,
+                        n,
+                        input,
+                        wide.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        cell > 0,
+                        self.cells[cell * out * input..].as_ptr(),
+                        1,
+                        input as isize,
+                        phases.data[from..].as_ptr(),
+                        1,
+                        (phases.rows * phases.cols) as isize,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        parallelism(),
+                    );
+                }
+            }
+            for (rows, bias) in wide.chunks_exact(n).zip(&self.bias) {
+                for row in rows.chunks_exact(phases.cols) {
+                    y.extend(row[..out_w].iter().map(|v| v + bias));
+                }
+            }
+        }
+        Tensor::from_data(TensorData::new(y, [batch, out, out_h, out_w]), &device)
+    }
+}
+
+impl Phases {
+    /// `image` `[in, h, w]` padded with zeros and split by row and column remainder mod s.
+    fn of(image: &[f32], [input, height, width]: [usize; 3], shape: Shape) -> Self {
+        let Shape { kernel: k, stride: s, padding: pad, .. } = shape;
+        let (rows, cols) = ((height + 2 * pad).div_ceil(s), (width + 2 * pad).div_ceil(s));
+        let plane = rows * cols;
+        let mut data = vec![0.0f32; s * s * input * plane + k * cols];
+        // Only the phases some kernel cell reads: a 1×1 stride-2 convolution reads one of four.
+        let used = k.min(s);
+        for (c, channel) in image.chunks_exact(height * width).enumerate() {
+            for (r, line) in channel.chunks_exact(width).enumerate().filter(|(r, _)| (r + pad) % s < used) {
+                let row = r + pad;
+                for phase_col in 0..used {
+                    // The input columns whose padded column is phase_col mod s, and where the first lands.
+                    let first = (phase_col + s - pad % s) % s;
+                    let to = ((row % s * s + phase_col) * input + c) * plane + row / s * cols + (first + pad) / s;
+                    for (slot, v) in data[to..].iter_mut().zip(line.iter().skip(first).step_by(s)) {
+                        *slot = *v;
+                    }
+                }
+            }
+        }
+        Self { data, rows, cols }
+    }
+}
+
+#[cfg(any(feature = "cli", feature = "threads"))]
+fn parallelism() -> gemm::Parallelism {
+    gemm::Parallelism::Rayon(0)
+}
+
+#[cfg(not(any(feature = "cli", feature = "threads")))]
+fn parallelism() -> gemm::Parallelism {
+    gemm::Parallelism::None
+}
