@@ -37,7 +37,7 @@ addEventListener('message', async ({ data }) => {
       self.model = await self.glue.BenchModel.load(data.weights, false);
       postMessage({ precision: self.model.precision, threads: self.model.threads });
     } else if (data.run) {
-      postMessage({ ms: await self.model.run() });
+      postMessage({ ms: await self.model.run(data.images) });
     }
   } catch (error) {
     postMessage({ error: String(error && error.message || error) });
@@ -46,14 +46,15 @@ addEventListener('message', async ({ data }) => {
 
 /**
  * A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`.
- * onnxruntime-web's wasm runs on `ortThreads` threads (the page is cross-origin isolated).
+ * onnxruntime-web's wasm runs on `ortThreads` threads (the page is cross-origin isolated);
+ * every engine's pass is one batch of `images` copies of the input.
  */
-export async function benchPage(context, site, { ortThreads = 1 } = {}) {
+export async function benchPage(context, site, { ortThreads = 1, images = 1 } = {}) {
   const page = await context.newPage();
   await page.goto(`${site.url}index.html?bench`);
   await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
   await page.addScriptTag({ url: '/extra/ort.all.min.js' });
-  await page.evaluate(([threadedBench, ortThreads]) => {
+  await page.evaluate(([threadedBench, ortThreads, images]) => {
     window.engines = {};
     const side = 224;
     // The same smooth ramp in [-1, 1] that BenchModel feeds.
@@ -79,20 +80,22 @@ export async function benchPage(context, site, { ortThreads = 1 } = {}) {
         ({ precision, threads } = await loaded);
         pass = async () => {
           const answer = next();
-          worker.postMessage({ run: true });
+          worker.postMessage({ run: true, images });
           return (await answer).ms;
         };
       } else if (name.startsWith('ours')) {
         const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
         const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
-        pass = () => model.run();
+        pass = () => model.run(images);
         precision = model.precision; // f16 where WebGPU has shader-f16
       } else {
         ort.env.wasm.wasmPaths = '/extra/';
         ort.env.wasm.numThreads = ortThreads; // read once, at the first session
         threads = ortThreads;
         const session = await ort.InferenceSession.create('/extra/seeded.onnx', { executionProviders: [name === 'ort-webgpu' ? 'webgpu' : 'wasm'] });
-        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', ramp, [1, 3, side, side]) };
+        const batch = new Float32Array(images * ramp.length);
+        for (let i = 0; i < images; i++) batch.set(ramp, i * ramp.length);
+        const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', batch, [images, 3, side, side]) };
         pass = async () => {
           const outputs = await session.run(feeds);
           return outputs[session.outputNames[0]].data.length; // logits on the CPU, as ours
@@ -108,7 +111,7 @@ export async function benchPage(context, site, { ortThreads = 1 } = {}) {
       window.engines[name] = timed;
       return { loadMs, firstMs, precision, threads };
     };
-  }, [THREADED_BENCH, ortThreads]);
+  }, [THREADED_BENCH, ortThreads, images]);
   return page;
 }
 

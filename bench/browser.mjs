@@ -1,17 +1,20 @@
-// ResNet50 batch-1 latency in the browser, side by side in one page: ours (burn on WebGPU
-// and on the CPU fallback, through the app's `BenchModel`) and onnxruntime-web (webgpu and
-// wasm execution providers) on the ONNX export of the same seeded weights
-// (tests/reference/make_golden.py). After each engine's load and first prediction, runs are
-// interleaved: one pass of every engine per round. Peak memory is measured apart, one fresh
-// browser per engine: the peak resident memory of all its processes, less that of a browser
-// that loaded no engine.
+// ResNet50 batch-1 latency (with --batch N: a batch's, and images/s) in the browser, side by
+// side in one page: ours (burn on WebGPU and on the CPU fallback, through the app's
+// `BenchModel`) and onnxruntime-web (webgpu and wasm execution providers) on the ONNX export
+// of the same seeded weights (tests/reference/make_golden.py). After each engine's load and
+// first prediction, runs are interleaved: one pass of every engine per round. Peak memory is
+// measured apart, one fresh browser per engine: the peak resident memory of all its
+// processes, less that of a browser that loaded no engine.
 //
 //   node bench/browser.mjs [--runs 20] [--warmup 2] [--engines ours-webgpu,ours-cpu,ort-webgpu,ort-wasm]
-//     [--ort-threads 1] [--json FILE] [--real-gpu]   (after `trunk build --release` and tests/reference/make_golden.py)
+//     [--ort-threads 1] [--batch 1] [--json FILE] [--real-gpu]   (after `trunk build --release` and tests/reference/make_golden.py)
 //
 // Engines: ours-webgpu, ours-cpu (one thread, on the page), ours-threads (the threaded
 // worker's pool: navigator.hardwareConcurrency threads, at most 8), ort-webgpu, ort-wasm (on
 // --ort-threads threads; the page is cross-origin isolated).
+//
+// --batch N: every pass is one batch of N copies of the input (ours: one forward of the
+// batch; onnxruntime-web: the ONNX graph's dynamic batch), reported as images/s too.
 //
 // --real-gpu: Chromium is started to use the machine's GPU (Vulkan, no blocklist), and the
 // run stops if WebGPU's adapter is a software one (SwiftShader, llvmpipe/lavapipe), so a
@@ -28,6 +31,7 @@ const warmup = Number(option('--warmup', 2));
 const engines = option('--engines', 'ours-webgpu,ours-cpu,ort-webgpu,ort-wasm').split(',');
 const realGpu = process.argv.includes('--real-gpu');
 const ortThreads = Number(option('--ort-threads', 1));
+const images = Number(option('--batch', 1));
 const browserArgs = realGpu ? GPU_FLAGS : [];
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 const site = await benchSite();
@@ -45,7 +49,7 @@ const median = (values) => {
 async function peakMemory(engine) {
   const context = await launch({ webgpu: true, args: browserArgs });
   try {
-    const page = await benchPage(context, site, { ortThreads });
+    const page = await benchPage(context, site, { ortThreads, images });
     if (engine) {
       await page.evaluate((name) => window.loadEngine(name), engine);
       for (let i = 0; i < 2; i++) await page.evaluate((name) => window.engines[name](), engine);
@@ -60,7 +64,7 @@ const results = Object.fromEntries(engines.map((name) => [name, { times: [] }]))
 const context = await launch({ webgpu: true, args: browserArgs });
 let adapter;
 try {
-  const page = await benchPage(context, site, { ortThreads });
+  const page = await benchPage(context, site, { ortThreads, images });
   adapter = await adapterName(page);
   console.error(`WebGPU adapter: ${adapter}`);
   if (realGpu && (adapter === 'none' || SOFTWARE_ADAPTER.test(adapter))) {
@@ -91,14 +95,14 @@ site.close();
 
 const chromium = (await import('node:child_process')).execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
 const burn = /name = "burn"\nversion = "([^"]+)"/.exec(readFileSync(join(REPO, 'Cargo.lock'), 'utf8'))?.[1];
-const meta = { date: new Date().toISOString().slice(0, 10), chromium, adapter, burn, onnxruntimeWeb: ortVersion, runs, warmup, cpus: (await import('node:os')).cpus().length };
+const meta = { date: new Date().toISOString().slice(0, 10), chromium, adapter, burn, onnxruntimeWeb: ortVersion, runs, warmup, batch: images, cpus: (await import('node:os')).cpus().length };
 const ratio = (a, b) => (results[a] && results[b] ? (results[a].median / results[b].median).toFixed(2) : 'n/a');
 const ms = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`);
-console.log(`\nResNet50 batch 1 in the browser — ${meta.date}, ${meta.chromium}, adapter: ${adapter}, ${meta.cpus} CPUs, burn ${burn}, onnxruntime-web ${ortVersion}; median and p90 of ${runs} interleaved runs after ${warmup} warm-up passes`);
-console.log('| engine | threads | median | p90 | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- | --- |');
+console.log(`\nResNet50 batch ${images} in the browser — ${meta.date}, ${meta.chromium}, adapter: ${adapter}, ${meta.cpus} CPUs, burn ${burn}, onnxruntime-web ${ortVersion}; median and p90 of ${runs} interleaved runs after ${warmup} warm-up passes`);
+console.log('| engine | threads | median | p90 | images/s | load | first prediction | peak memory (RSS over an empty page) |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const name of engines) {
   const r = results[name];
-  console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${r.threads} | ${ms(r.median)} | ${ms(r.p90)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
+  console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${r.threads} | ${ms(r.median)} | ${ms(r.p90)} | ${((images * 1000) / r.median).toFixed(2)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
 }
 console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5); ours-threads / ort-wasm = ${ratio('ours-threads', 'ort-wasm')}; ours-cpu / ours-threads = ${ratio('ours-cpu', 'ours-threads')} (speed-up of the pool)`);
 const json = option('--json');

@@ -169,7 +169,12 @@ impl Classifier {
 
     /// Logits for one preprocessed `[3, crop, crop]` input.
     pub async fn logits(&self, input: Vec<f32>) -> Result<Vec<f32>, EngineError> {
-        read(self.model.forward(self.batch(vec![input]))).await
+        self.batch_logits(vec![input]).await
+    }
+
+    /// Logits for preprocessed `[3, crop, crop]` inputs, run as one batch: `inputs.len() × 1000` values.
+    pub async fn batch_logits(&self, inputs: Vec<Vec<f32>>) -> Result<Vec<f32>, EngineError> {
+        read(self.model.forward(self.batch(inputs))).await
     }
 
     /// Pooled 2048-d features of preprocessed `[3, crop, crop]` inputs, run as one batch:

@@ -1,6 +1,7 @@
 //! A JS-facing handle for the browser benchmark (`bench/browser.mjs`): the same engine the
-//! page uses, loaded on WebGPU or the CPU fallback, timed one batch-1 pass at a time, so
-//! peers (onnxruntime-web) can run interleaved with it in the same page.
+//! page uses, loaded on WebGPU or the CPU fallback, timed one pass at a time (batch 1, or a
+//! batch of copies of the input), so peers (onnxruntime-web) can run interleaved with it in
+//! the same page.
 
 use burn::tensor::Device;
 use wasm_bindgen::prelude::*;
@@ -47,10 +48,11 @@ impl BenchModel {
         thread_count()
     }
 
-    /// One pass, logits read back: milliseconds.
-    pub async fn run(&self) -> Result<f64, JsError> {
+    /// One pass of a batch of `images` copies of the input, logits read back: milliseconds.
+    pub async fn run(&self, images: u32) -> Result<f64, JsError> {
+        let batch = vec![self.input.clone(); images.max(1) as usize];
         let started = web_time::Instant::now();
-        self.classifier.logits(self.input.clone()).await.map_err(|e| JsError::new(&e.to_string()))?;
+        self.classifier.batch_logits(batch).await.map_err(|e| JsError::new(&e.to_string()))?;
         Ok(started.elapsed().as_secs_f64() * 1e3)
     }
 }
