@@ -45,6 +45,29 @@ addEventListener('message', async ({ data }) => {
 });`;
 
 /**
+ * One of the page's own one-thread modules in a worker (`ours-workers`): the app's glue, whose
+ * `main` serves the app's worker protocol beside it (arrays of bytes; these are objects).
+ */
+const WORKER_BENCH = `
+addEventListener('message', async ({ data }) => {
+  if (!data?.bench) return;
+  try {
+    if (data.glue) {
+      self.glue = await import(data.glue);
+      await self.glue.default({ module_or_path: data.module });
+      postMessage({ bench: 'ready' });
+    } else if (data.weights) {
+      self.model = await self.glue.BenchModel.load(data.weights, false);
+      postMessage({ bench: 'loaded', precision: self.model.precision });
+    } else if (data.run) {
+      postMessage({ bench: 'ran', ms: await self.model.run(data.images) });
+    }
+  } catch (error) {
+    postMessage({ bench: 'error', error: String(error && error.message || error) });
+  }
+});`;
+
+/**
  * A page of the app with no UI (`?bench`), onnxruntime-web beside it, and `loadEngine`.
  * onnxruntime-web's wasm runs on `ortThreads` threads (the page is cross-origin isolated);
  * every engine's pass is one batch of `images` copies of the input.
@@ -54,7 +77,7 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
   await page.goto(`${site.url}index.html?bench`);
   await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
   await page.addScriptTag({ url: '/extra/ort.all.min.js' });
-  await page.evaluate(([threadedBench, ortThreads, images]) => {
+  await page.evaluate(([threadedBench, workerBench, ortThreads, images]) => {
     window.engines = {};
     const side = 224;
     // The same smooth ramp in [-1, 1] that BenchModel feeds.
@@ -83,6 +106,35 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
           worker.postMessage({ run: true, images });
           return (await answer).ms;
         };
+      } else if (name === 'ours-workers') {
+        // One-thread workers, one per core (at most 4), each with its own model; a batch is
+        // split between them, a pass lasts until the last share is done.
+        threads = Math.min(navigator.hardwareConcurrency || 1, 4);
+        const glue = document.querySelector('link[rel=modulepreload][href*="app-"]').href;
+        const module = document.querySelector('link[rel=preload][href$="_bg.wasm"]').href;
+        const weights = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
+        const workers = await Promise.all(Array.from({ length: threads }, async () => {
+          const worker = new Worker(URL.createObjectURL(new Blob([workerBench], { type: 'text/javascript' })), { type: 'module' });
+          const next = () => new Promise((resolve, reject) => worker.addEventListener('message', function heard({ data }) {
+            if (!data?.bench) return;
+            worker.removeEventListener('message', heard);
+            return data.bench === 'error' ? reject(new Error(data.error)) : resolve(data);
+          }));
+          let answer = next();
+          worker.postMessage({ bench: true, glue, module });
+          await answer;
+          answer = next();
+          worker.postMessage({ bench: true, weights });
+          ({ precision } = await answer);
+          return { worker, next };
+        }));
+        pass = () => Promise.all(workers.map(({ worker, next }, i) => {
+          const share = Math.floor(images / workers.length) + (i < images % workers.length ? 1 : 0);
+          if (!share) return null;
+          const answer = next();
+          worker.postMessage({ bench: true, run: true, images: share });
+          return answer;
+        }));
       } else if (name.startsWith('ours')) {
         const bytes = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
         const model = await window.wasmBindings.BenchModel.load(bytes, name === 'ours-webgpu');
@@ -111,7 +163,7 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
       window.engines[name] = timed;
       return { loadMs, firstMs, precision, threads };
     };
-  }, [THREADED_BENCH, ortThreads, images]);
+  }, [THREADED_BENCH, WORKER_BENCH, ortThreads, images]);
   return page;
 }
 
