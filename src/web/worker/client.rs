@@ -51,10 +51,8 @@ struct InFlight {
 struct State {
     /// The worker calls go to.
     worker: Worker,
-    /// What takes over if the threaded worker, starting, fails.
-    fallback: Option<Fallback>,
-    /// Whether the threaded worker was started or found impossible here (it is tried once).
-    threaded_tried: bool,
+    /// Where the hand-over to the threaded worker stands (it is tried once).
+    handover: Handover,
     /// Why the CPU path runs on one thread, where it does.
     one_thread_because: Option<String>,
     request: DeviceRequest,
@@ -66,6 +64,17 @@ struct State {
     pending: HashMap<u32, InFlight>,
     /// Why the worker no longer answers, once it has failed.
     stopped: Option<WorkerError>,
+}
+
+/// The hand-over from a one-thread worker to the threaded one.
+enum Handover {
+    /// Not tried: when the first worker is ready on the CPU path on one thread, the threaded
+    /// worker is started.
+    Untried,
+    /// The threaded worker is starting; if it fails, the fallback takes over.
+    Starting(Fallback),
+    /// Settled: the worker that calls go to stays.
+    Done,
 }
 
 /// The one-thread worker, should the threaded one fail to start.
@@ -94,15 +103,14 @@ impl ModelWorker {
     /// picked, `on_stop` why it stopped answering (it died, or spoke nonsense).
     pub fn start(request: &DeviceRequest, on_ready: impl Fn(BackendInfo) + 'static, on_stop: impl Fn(WorkerError) + 'static) -> Result<Self, WorkerError> {
         let glue = GLUE_URL.with(|url| url.clone());
-        let (mut threaded_tried, mut one_thread_because, mut fallback) = (false, None, None);
-        let mut worker = None;
+        let (mut handover, mut one_thread_because, mut worker) = (Handover::Untried, None, None);
         if request.preference == DevicePreference::Cpu {
-            threaded_tried = true;
+            handover = Handover::Done;
             match threaded_files::locate(&glue) {
                 Ok((threaded_glue, module)) => {
                     let threaded = DeviceRequest { cpu_reason: Some(CPU_CHOSEN.into()), ..request.clone() };
                     worker = Some(spawn(&threaded, &threaded_glue, &module.into())?);
-                    fallback = Some(Fallback::Start);
+                    handover = Handover::Starting(Fallback::Start);
                 }
                 Err(reason) => one_thread_because = Some(reason),
             }
@@ -114,8 +122,7 @@ impl ModelWorker {
         let listeners = Rc::new(Listeners { on_ready: Box::new(on_ready), on_stop: Box::new(on_stop) });
         let state = Rc::new(RefCell::new(State {
             worker: worker.clone(),
-            fallback,
-            threaded_tried,
+            handover,
             one_thread_because,
             request: request.clone(),
             handlers: None,
@@ -185,7 +192,7 @@ impl Drop for ModelWorker {
     fn drop(&mut self) {
         let state = self.state.borrow();
         state.worker.terminate();
-        if let Some(Fallback::Standby(standby, _)) = &state.fallback {
+        if let Handover::Starting(Fallback::Standby(standby, _)) = &state.handover {
             standby.terminate();
         }
     }
@@ -233,17 +240,14 @@ fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> 
     let message = decode::<Message>(&bytes.to_vec())?;
     match message {
         Message::Ready(backend) => {
-            let (fallback, tried) = {
-                let mut state = state.borrow_mut();
-                (state.fallback.take(), std::mem::replace(&mut state.threaded_tried, true))
-            };
-            if let Some(Fallback::Standby(first, _)) = fallback {
-                first.terminate();
-            } else if !tried && !backend.is_webgpu() && backend.threads <= 1 {
-                match start_threaded(state, &backend) {
+            let handover = std::mem::replace(&mut state.borrow_mut().handover, Handover::Done);
+            match handover {
+                Handover::Starting(Fallback::Standby(first, _)) => first.terminate(),
+                Handover::Untried if !backend.is_webgpu() && backend.threads <= 1 => match start_threaded(state, &backend) {
                     Ok(()) => return Ok(()),
                     Err(reason) => state.borrow_mut().one_thread_because = Some(reason),
-                }
+                },
+                _ => {}
             }
             ready(state, backend, listeners);
         }
@@ -279,7 +283,7 @@ fn start_threaded(state: &Rc<RefCell<State>>, backend: &BackendInfo) -> Result<(
         listen(&threaded, handlers);
     }
     let first = std::mem::replace(&mut state.worker, threaded);
-    state.fallback = Some(Fallback::Standby(first, backend.clone()));
+    state.handover = Handover::Starting(Fallback::Standby(first, backend.clone()));
     Ok(())
 }
 
@@ -304,11 +308,13 @@ fn explain(because: &Option<String>, backend: &mut BackendInfo) {
 /// A worker failed: the threaded one, while starting, hands over to a one-thread worker
 /// (saying why); otherwise every call fails (see [`stop`]).
 fn failed(state: &Rc<RefCell<State>>, reason: WorkerError, listeners: &Listeners) {
-    let fallback = state.borrow_mut().fallback.take();
-    let first = match fallback {
-        None => return stop(state, reason, &*listeners.on_stop),
-        Some(Fallback::Standby(first, backend)) => Ok((first, Some(backend))),
-        Some(Fallback::Start) => spawn(&state.borrow().request, &GLUE_URL.with(|url| url.clone()), &wasm_bindgen::module()).map(|first| (first, None)),
+    let handover = std::mem::replace(&mut state.borrow_mut().handover, Handover::Done);
+    let first = match handover {
+        Handover::Untried | Handover::Done => return stop(state, reason, &*listeners.on_stop),
+        Handover::Starting(Fallback::Standby(first, backend)) => Ok((first, Some(backend))),
+        Handover::Starting(Fallback::Start) => {
+            spawn(&state.borrow().request, &GLUE_URL.with(|url| url.clone()), &wasm_bindgen::module()).map(|first| (first, None))
+        }
     };
     let (first, backend) = match first {
         Ok(first) => first,

@@ -34,7 +34,8 @@ mod threads;
 #[cfg(feature = "webgpu")]
 mod webgpu_device;
 
-/// Also used by the benchmark, which runs the engine without the worker's calls.
+// The device a request asks for, picked in one place for the worker and the benchmark:
+// WebGPU's pick where the build has it, else the CPU's.
 #[cfg(not(feature = "webgpu"))]
 pub use device::pick_device;
 pub use serve::serve;

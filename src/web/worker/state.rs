@@ -6,8 +6,6 @@ use web_sys::Blob;
 
 use super::blob_reader::{BlobReader, read_whole};
 use super::device::ComputeDevice;
-#[cfg(not(feature = "webgpu"))]
-use super::device::pick_device;
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::exports::{self, Export, Exported};
@@ -16,9 +14,7 @@ use super::protocol::{
     Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
-#[cfg(feature = "webgpu")]
-use super::webgpu_device::pick_device;
-use super::{memory, model_cache};
+use super::{memory, model_cache, pick_device};
 use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};
 use crate::model::precision::Precision;
