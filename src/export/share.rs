@@ -15,10 +15,9 @@ use half::f16;
 use serde::{Deserialize, Serialize};
 
 use crate::model::arch::FEATURE_DIM;
-use crate::train::calibration::{BANDS, Band, Calibration};
 use crate::train::head::HeadWeights;
 use crate::train::project::{ClassInfo, Project, TrainedHead, TrainingRecord};
-use crate::train::trainer::{Evaluation, TrainSettings};
+use crate::train::trainer::TrainSettings;
 
 /// Weights that share a scale: a trained head's rows are heavy-tailed, so one scale a row
 /// would leave most of its weights a level or two.
@@ -140,23 +139,15 @@ impl SharedHead {
     /// A project holding the shared head: its classes, no examples, the backbone named.
     pub fn project(&self) -> Project {
         let classes: Vec<ClassInfo> = self.classes.iter().zip(0..).map(|(name, id)| ClassInfo { id, name: name.clone() }).collect();
-        let calibration = Calibration {
-            temperature: 1.0,
-            not_sure_below: self.not_sure_below,
-            target_reached: false,
-            examples: 0,
-            error_before: 0.0,
-            error_after: 0.0,
-            bands: vec![Band { confidence: 0.0, accuracy: 0.0, count: 0 }; BANDS],
-        };
         let record = TrainingRecord {
             class_ids: classes.iter().map(|c| c.id).collect(),
             settings: TrainSettings::default(),
             validation_ids: Vec::new(),
             history: Vec::new(),
-            evaluation: Some(Evaluation { confusion: vec![vec![0; classes.len()]; classes.len()], calibration: Some(calibration) }),
+            evaluation: None,
             few_shot: false,
             from_link: true,
+            not_sure_below: Some(self.not_sure_below),
         };
         Project {
             classes,

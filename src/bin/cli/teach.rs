@@ -82,6 +82,7 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
         evaluation: trainer.evaluation().cloned(),
         few_shot: trainer.is_few_shot(),
         from_link: false,
+        not_sure_below: None,
     };
     drop(trainer);
     drop(examples);

@@ -82,6 +82,10 @@ pub struct TrainingRecord {
     /// The head came from a share link: trained elsewhere, on examples this project lacks.
     #[serde(default)]
     pub from_link: bool,
+    /// The "not sure" threshold of a head that came without its calibration (a shared
+    /// head's, chosen where it was trained); a calibrated head keeps it in its calibration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_sure_below: Option<f32>,
 }
 
 /// A trained head and how it was trained.
@@ -96,7 +100,8 @@ pub struct TrainedHead {
 impl TrainedHead {
     /// Top probabilities below this are answered "not sure" (0 without a calibration).
     pub fn not_sure_below(&self) -> f32 {
-        self.record.evaluation.as_ref().and_then(|e| e.calibration.as_ref()).map_or(0.0, |c| c.not_sure_below)
+        let calibrated = self.record.evaluation.as_ref().and_then(|e| e.calibration.as_ref()).map(|c| c.not_sure_below);
+        calibrated.or(self.record.not_sure_below).unwrap_or(0.0)
     }
 }
 

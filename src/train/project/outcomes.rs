@@ -75,6 +75,7 @@ mod tests {
             evaluation: None,
             few_shot: false,
             from_link: false,
+            not_sure_below: None,
         };
         project.head = Some(TrainedHead { weights, record });
         let outcomes = project.validation_outcomes();

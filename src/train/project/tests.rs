@@ -29,6 +29,7 @@ fn sample() -> Project {
         evaluation: Some(Evaluation { confusion: vec![vec![0, 0], vec![0, 1]], calibration: Some(calibration()) }),
         few_shot: true,
         from_link: false,
+        not_sure_below: None,
     };
     project.head = Some(TrainedHead { weights, record });
     project

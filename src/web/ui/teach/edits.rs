@@ -29,10 +29,13 @@ impl Teach {
 
     /// Moves the "not sure" threshold of the trained head (a top probability, 0 to 1).
     pub fn set_not_sure_below(self, threshold: f32) {
+        let threshold = threshold.clamp(0.0, 1.0);
         self.project.update(|p| {
-            let calibration = p.head.as_mut().and_then(|h| h.record.evaluation.as_mut()).and_then(|e| e.calibration.as_mut());
-            if let Some(calibration) = calibration {
-                calibration.not_sure_below = threshold.clamp(0.0, 1.0);
+            let Some(record) = p.head.as_mut().map(|h| &mut h.record) else { return };
+            match record.evaluation.as_mut().and_then(|e| e.calibration.as_mut()) {
+                Some(calibration) => calibration.not_sure_below = threshold,
+                None if record.not_sure_below.is_some() => record.not_sure_below = Some(threshold),
+                None => {}
             }
         });
         spawn_local(self.save_info());

@@ -102,6 +102,7 @@ impl Teach {
                 evaluation: trained.evaluation,
                 few_shot: trained.few_shot,
                 from_link: false,
+                not_sure_below: None,
             };
             self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
             self.training.state.set(TrainingState::Finished);
