@@ -83,6 +83,7 @@ fn project() -> impl Strategy<Value = Project> {
                     evaluation: Some(Evaluation { confusion: vec![vec![seed as u32; k]; k], calibration: None }),
                     few_shot: seed % 2 == 0,
                     from_link: seed % 3 == 0,
+                    not_sure_below: (seed % 5 == 0).then_some(0.5),
                 };
                 project.head = Some(TrainedHead { weights, record });
             }
