@@ -52,10 +52,13 @@ impl ShiftedConv {
         let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
         let data = x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
         let mut y = Vec::with_capacity(batch * out * out_h * out_w);
+        // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
+        // the first cell's product overwrites `wide`.
+        let mut phases = Phases::zeros([input, height, width], self.shape);
+        let n = out_h * phases.cols;
+        let mut wide = vec![0.0f32; out * n];
         for image in data.chunks_exact(input * height * width) {
-            let phases = Phases::of(image, [input, height, width], self.shape);
-            let n = out_h * phases.cols;
-            let mut wide = vec![0.0f32; out * n];
+            phases.fill(image, [input, height, width], self.shape);
             for cell in 0..k * k {
                 let (i, j) = (cell / k, cell % k);
                 let phase = (i % s * s + j % s) * input * phases.rows * phases.cols;
@@ -63,7 +66,7 @@ impl ShiftedConv {
                 // SAFETY: `wide` is [out, n] with row stride n; the cell's weights are
                 // [out, input] with row stride `input`; the phase read is [input, n] from
                 // `from` with row stride rows·cols: its last element lies in the tail
-                // `Phases::of` leaves for the dropped columns.
+                // `Phases::zeros` leaves for the dropped columns.
                 unsafe {
                     gemm::gemm(
                         out,
@@ -99,12 +102,17 @@ impl ShiftedConv {
 }
 
 impl Phases {
-    /// `image` `[in, h, w]` padded with zeros and split by row and column remainder mod s.
-    fn of(image: &[f32], [input, height, width]: [usize; 3], shape: Shape) -> Self {
+    /// The zero-padded phases of an `[in, h, w]` image, every value zero.
+    fn zeros([input, height, width]: [usize; 3], shape: Shape) -> Self {
         let Shape { kernel: k, stride: s, padding: pad, .. } = shape;
         let (rows, cols) = ((height + 2 * pad).div_ceil(s), (width + 2 * pad).div_ceil(s));
-        let plane = rows * cols;
-        let mut data = vec![0.0f32; s * s * input * plane + k * cols];
+        Self { data: vec![0.0f32; s * s * input * rows * cols + k * cols], rows, cols }
+    }
+
+    /// Writes `image` `[in, h, w]` inside the padding, split by row and column remainder mod s.
+    fn fill(&mut self, image: &[f32], [input, height, width]: [usize; 3], shape: Shape) {
+        let Shape { kernel: k, stride: s, padding: pad, .. } = shape;
+        let (plane, cols) = (self.rows * self.cols, self.cols);
         // Only the phases some kernel cell reads: a 1×1 stride-2 convolution reads one of four.
         let used = k.min(s);
         for (c, channel) in image.chunks_exact(height * width).enumerate() {
@@ -114,13 +122,12 @@ impl Phases {
                     // The input columns whose padded column is phase_col mod s, and where the first lands.
                     let first = (phase_col + s - pad % s) % s;
                     let to = ((row % s * s + phase_col) * input + c) * plane + row / s * cols + (first + pad) / s;
-                    for (slot, v) in data[to..].iter_mut().zip(line.iter().skip(first).step_by(s)) {
+                    for (slot, v) in self.data[to..].iter_mut().zip(line.iter().skip(first).step_by(s)) {
                         *slot = *v;
                     }
                 }
             }
         }
-        Self { data, rows, cols }
     }
 }
 
