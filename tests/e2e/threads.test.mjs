@@ -3,18 +3,27 @@
 // reports, and its answers match the CLI's. Without the headers, the service worker isolates
 // the page: the first visit runs on one thread, says why, and reloads once isolated; where no
 // service worker can run, one thread stays, with the reason. A user who chose the CPU gets the
-// threaded worker straight away.
+// threaded worker straight away. Where threads cannot run, a batch spreads over one-thread
+// helper workers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './support/site.mjs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5, readSafetensors } from './support/site.mjs';
+import { TeachPage } from './support/teach_page.mjs';
 
 const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
 const WEIGHTS = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
 
+const CLI = process.env.CLI ?? join(REPO, 'target/debug/transfer-studio');
+
 let isolated;
 let plain;
+let work;
 before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'ts-threads-'));
   isolated = await serveDist();
   plain = await serveDist({}, { isolate: false });
 });
@@ -92,7 +101,7 @@ test('no headers: one thread on the first visit, saying why; the service worker 
   }
 });
 
-test('no headers and no service worker: one thread, and the page says why', { timeout: 600_000 }, async () => {
+test('no headers and no service worker: one thread, saying why; batches and a dataset import spread over one-thread helper workers, answering as the CLI does', { timeout: 900_000 }, async () => {
   const context = await launch({ webgpu: false, serviceWorkers: 'block' });
   try {
     const studio = new StudioPage(await context.newPage());
@@ -105,8 +114,72 @@ test('no headers and no service worker: one thread, and the page says why', { ti
     await studio.page.getByTestId('device-summary').click();
     assert.match(await studio.page.getByTestId('one-thread').textContent(), /One thread: this page is not cross-origin isolated/);
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
+
+    const workers = studio.page.getByTestId('batch-workers');
+    const batch = async (photos) => {
+      await studio.choose(photos);
+      await studio.page.locator('[data-testid="batch-status"][data-running="false"]').waitFor({ timeout: 600_000 });
+      const rows = await studio.page.getByTestId('batch-row').evaluateAll((rows) => rows.map((r) => ({
+        file: r.dataset.file,
+        failed: r.dataset.failed === 'true',
+        top: [...r.querySelectorAll('.batch-top li')].map((li) => ({ index: Number(li.dataset.index), prob: Number(li.dataset.prob) })),
+      })));
+      assert.deepEqual(rows.map((r) => r.file), photos.map((p) => p.split('/').pop()), 'rows in the order given');
+      for (const [i, photo] of photos.entries()) {
+        assert.equal(rows[i].failed, false, photo);
+        assertSameTop5(assert, rows[i].top, cliTop5(WEIGHTS, photo));
+      }
+    };
+    // The first batch starts the helpers (one a core, here); the second is spread over them.
+    await batch(['chelsea_1_256.png', 'coffee_0_256.png'].map((p) => join(REPO, 'tests/fixtures/photos', p)));
+    const expected = String(Math.min(seen.cores, 4));
+    await studio.page.locator(`[data-testid="batch-workers"][data-workers="${expected}"]`).waitFor({ state: 'attached', timeout: 300_000 });
+    await batch(['rocket_0_256.png', 'astronaut_1_256.png', 'coins_2_256.png', 'brick_0_256.png'].map((p) => join(REPO, 'tests/fixtures/photos', p)));
+    assert.match(await workers.textContent(), new RegExp(`spread over ${expected} one-thread workers`));
+    const answered = Number(await workers.getAttribute('data-helpers-answered'));
+    assert.ok(answered >= 1, 'a helper answered some of the batch');
+
+    // A dataset folder imported in Teach mode: its features are spread over the same workers,
+    // and each is the one the CLI computes for that photo.
+    const folders = {};
+    for (const name of ['brick', 'coins']) {
+      folders[name] = join(work, 'textures', name);
+      mkdirSync(folders[name], { recursive: true });
+      for (const i of [0, 1, 2]) copyFileSync(join(REPO, `tests/fixtures/photos/${name}_${i}_256.png`), join(folders[name], `${name}_${i}_256.png`));
+    }
+    const teach = new TeachPage(studio.page, work);
+    await teach.mode('teach');
+    await teach.page.getByTestId('augment').uncheck();
+    await teach.page.getByTestId('dataset-folder').setInputFiles(join(work, 'textures'));
+    await teach.page.locator('[data-testid="import-status"][data-source="textures"][data-state="finished"]').waitFor({ timeout: 600_000 });
+    assert.ok(Number(await workers.getAttribute('data-helpers-answered')) > answered, 'a helper computed some of the features');
+    const cli = join(work, 'cli.safetensors');
+    execFileSync(CLI, ['train', '--weights', WEIGHTS, '--class', `brick=${folders.brick}`, '--class', `coins=${folders.coins}`, '--out', cli]);
+    const page = featuresByClass(readFileSync(await teach.exportProject()));
+    const native = featuresByClass(readFileSync(cli));
+    for (const name of ['brick', 'coins']) {
+      assert.equal(page[name].length, 3, name);
+      for (const row of page[name]) {
+        const scale = Math.max(...row.map(Math.abs));
+        const nearest = Math.min(...native[name].map((other) => Math.max(...row.map((v, i) => Math.abs(v - other[i])))));
+        assert.ok(nearest <= 1e-3 * scale, `${name}: a page feature row is ${nearest} from the CLI's nearest (scale ${scale})`);
+      }
+    }
     assert.deepEqual(studio.errors, []);
   } finally {
     await context.close();
   }
 });
+
+/** A project file's feature rows (one view each), by class name, parsed independently of the app. */
+function featuresByClass(buffer) {
+  const { metadata, tensors } = readSafetensors(buffer);
+  const array = (Type, { bytes }) => new Type(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const names = Object.fromEntries(JSON.parse(metadata.project).classes.map((c) => [c.id, c.name]));
+  assert.ok(array(Uint32Array, tensors['example.views']).every((v) => v === 1), 'one view an example');
+  const features = array(Float32Array, tensors.features);
+  const width = tensors.features.shape[1];
+  const rows = {};
+  array(Uint32Array, tensors['example.class']).forEach((id, i) => (rows[names[id]] ??= []).push([...features.subarray(i * width, (i + 1) * width)]));
+  return rows;
+}

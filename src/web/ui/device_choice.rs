@@ -13,9 +13,20 @@ const PROBE_KEY: &str = "transfer-studio.device-probe";
 
 /// What the worker is asked for: the preference and the probe kept from earlier visits.
 pub fn request() -> DeviceRequest {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let expose_gpu_device = search.trim_start_matches('?').split('&').any(|pair| pair == "expose-gpu-device");
+    let expose_gpu_device = address_pairs().any(|pair| pair == "expose-gpu-device");
     DeviceRequest { preference: chosen(), known: remembered::recall::<Probe>(PROBE_KEY), expose_gpu_device, cpu_reason: None }
+}
+
+/// How many workers a batch may be spread over, where the address asks (`?workers=N`; only
+/// where the CPU path has one thread, see `worker/helpers.rs`).
+pub fn workers_asked() -> Option<usize> {
+    address_pairs().find_map(|pair| pair.strip_prefix("workers=")?.parse().ok())
+}
+
+/// The `name=value` pairs of the page's address.
+fn address_pairs() -> impl Iterator<Item = String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').map(str::to_string).collect::<Vec<_>>().into_iter()
 }
 
 /// Keeps the probe the worker measured (or used), for the next visits.
@@ -27,8 +38,7 @@ pub fn keep_probe(info: &BackendInfo) {
 
 /// The preference in effect for this page.
 pub fn chosen() -> DevicePreference {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let asked = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("device=")).and_then(DevicePreference::from_word);
+    let asked = address_pairs().find_map(|pair| pair.strip_prefix("device=").and_then(DevicePreference::from_word));
     asked.or_else(|| remembered::recall(DEVICE_KEY)).unwrap_or_default()
 }
 

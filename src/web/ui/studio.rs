@@ -66,7 +66,7 @@ const MAX_RESTARTS: u32 = 3;
 impl Studio {
     /// Starts the model worker; nothing loaded yet.
     pub fn new() -> Self {
-        let model = ModelHandle::start(&device_choice::request());
+        let model = ModelHandle::start(&device_choice::request(), device_choice::workers_asked());
         Effect::new(move || model.backend.with(|info| info.iter().for_each(device_choice::keep_probe)));
         let studio = Self {
             model,

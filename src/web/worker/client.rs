@@ -119,7 +119,20 @@ impl ModelWorker {
             Some(worker) => worker,
             None => spawn(request, &glue, &wasm_bindgen::module())?,
         };
-        let listeners = Rc::new(Listeners { on_ready: Box::new(on_ready), on_stop: Box::new(on_stop) });
+        Ok(Self::attach(worker, handover, one_thread_because, request, Listeners { on_ready: Box::new(on_ready), on_stop: Box::new(on_stop) }))
+    }
+
+    /// Starts a one-thread worker on the CPU path, with no hand-over: a helper for batches
+    /// (see `helpers`); `on_stop` hears why it stopped answering.
+    pub fn one_thread(on_stop: impl Fn(WorkerError) + 'static) -> Result<Self, WorkerError> {
+        let request = DeviceRequest { preference: DevicePreference::Cpu, ..DeviceRequest::default() };
+        let worker = spawn(&request, &GLUE_URL.with(|url| url.clone()), &wasm_bindgen::module())?;
+        Ok(Self::attach(worker, Handover::Done, None, &request, Listeners { on_ready: Box::new(|_| {}), on_stop: Box::new(on_stop) }))
+    }
+
+    /// Routes `worker`'s messages to the calls in flight and to `listeners`.
+    fn attach(worker: Worker, handover: Handover, one_thread_because: Option<String>, request: &DeviceRequest, listeners: Listeners) -> Self {
+        let listeners = Rc::new(listeners);
         let state = Rc::new(RefCell::new(State {
             worker: worker.clone(),
             handover,
@@ -149,7 +162,7 @@ impl ModelWorker {
         let handlers: (Function, Function) = (on_message.as_ref().clone().unchecked_into(), on_error.as_ref().clone().unchecked_into());
         listen(&worker, &handlers);
         state.borrow_mut().handlers = Some(handlers);
-        Ok(Self { state, _on_message: on_message, _on_error: on_error })
+        Self { state, _on_message: on_message, _on_error: on_error }
     }
 
     /// Sends `request` now (it is encoded before this returns), with `file` beside it;

@@ -12,6 +12,7 @@ use super::client::{Answer, ModelWorker};
 use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::exports::{Export, ExportFormat, Exported};
+use super::helpers::{Helpers, Replay, worker_gone};
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
     Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
@@ -61,16 +62,16 @@ impl Image {
 pub struct Pending<T> {
     answer: Result<Answer, WorkerError>,
     reply: PhantomData<T>,
-    /// Told when the reply says the worker's GPU device is lost.
-    stopped: RwSignal<Option<WorkerError>>,
+    /// Told when the reply says the worker's GPU device is lost (the main worker's calls).
+    stopped: Option<RwSignal<Option<WorkerError>>>,
 }
 
 impl<T: DeserializeOwned> Pending<T> {
     /// Waits for the reply.
     pub async fn reply(self) -> Result<T, WorkerError> {
         let bytes = self.answer?.await.unwrap_or(Err(WorkerError::Stopped)).inspect_err(|error| {
-            if matches!(error, WorkerError::DeviceLost(_)) {
-                self.stopped.set(Some(error.clone()));
+            if let (WorkerError::DeviceLost(_), Some(stopped)) = (error, self.stopped) {
+                stopped.set(Some(error.clone()));
             }
         })?;
         super::protocol::decode(&bytes)
@@ -83,6 +84,12 @@ pub struct ModelHandle {
     worker: StoredValue<Option<Rc<ModelWorker>>, LocalStorage>,
     /// Why there is no worker, if it could not start.
     failed: StoredValue<Option<WorkerError>>,
+    /// Helper workers for batches, where the CPU path has one thread.
+    helpers: StoredValue<Rc<Helpers>, LocalStorage>,
+    /// Workers a batch is spread over now (the main one and the helpers loaded).
+    pub workers: RwSignal<usize>,
+    /// Batch calls the helpers have answered since the model was loaded.
+    pub helpers_answered: RwSignal<usize>,
     /// The model the worker has loaded; `None` until the first load succeeds.
     pub loaded: RwSignal<Option<LoadedModel>>,
     /// The device the worker computes on; `None` until it has picked one.
@@ -94,11 +101,16 @@ pub struct ModelHandle {
 }
 
 impl ModelHandle {
-    /// Starts the worker (it picks its device as `request` asks and waits for a model).
-    pub fn start(request: &DeviceRequest) -> Self {
+    /// Starts the worker (it picks its device as `request` asks and waits for a model);
+    /// `workers_asked` is the address's `?workers=N`, if any.
+    pub fn start(request: &DeviceRequest, workers_asked: Option<usize>) -> Self {
+        let helpers = Helpers::new(workers_asked);
         let handle = Self {
             worker: StoredValue::new_local(None),
             failed: StoredValue::new(None),
+            workers: helpers.workers,
+            helpers_answered: helpers.answered,
+            helpers: StoredValue::new_local(helpers),
             loaded: RwSignal::new(None),
             backend: RwSignal::new(None),
             memory: RwSignal::new(None),
@@ -112,6 +124,7 @@ impl ModelHandle {
     /// fail (the old worker's answers are gone with it).
     pub fn restart(self, request: &DeviceRequest) {
         let (backend, stopped) = (self.backend, self.stopped);
+        self.helpers.with_value(|h| h.reset(None));
         self.worker.set_value(None);
         self.loaded.set(None);
         self.backend.set(None);
@@ -132,13 +145,42 @@ impl ModelHandle {
             Some(worker) => worker.send(request.into(), file.as_ref(), progress),
             None => Err(self.failed.get_value().unwrap_or(WorkerError::Stopped)),
         };
-        Pending { answer, reply: PhantomData, stopped: self.stopped }
+        Pending { answer, reply: PhantomData, stopped: Some(self.stopped) }
+    }
+
+    /// Starts helper workers for a batch where they help (the CPU path on one thread, a
+    /// model loaded); how many calls the batch may keep in flight.
+    pub fn widen(self) -> usize {
+        let one_thread = self.backend.get_untracked().is_some_and(|b| !b.is_webgpu() && b.threads <= 1);
+        match self.memory.get_untracked() {
+            Some(memory) if one_thread && self.loaded.get_untracked().is_some() => self.helpers.with_value(|h| h.widen(memory.wasm_heap)),
+            _ => 1,
+        }
+    }
+
+    /// Sends a batch call to the worker with the fewest in flight; should that be a helper
+    /// that is gone, the main worker answers instead.
+    async fn spread<R: Ask<'static> + Clone>(self, request: R, file: Option<Blob>) -> Result<R::Reply, WorkerError> {
+        let (helper, _busy) = self.helpers.with_value(|h| h.pick());
+        if let Some(helper) = helper {
+            let answer = helper.send(request.clone().into(), file.as_ref());
+            match (Pending { answer, reply: PhantomData, stopped: None }).reply().await {
+                Err(error) if worker_gone(&error) => self.helpers.with_value(|h| h.drop_out(&helper)),
+                reply => {
+                    self.helpers_answered.update(|n| *n += 1);
+                    return reply;
+                }
+            }
+        }
+        self.send(request, file, |_| {}).reply().await
     }
 
     /// Obtains and loads `source` in the worker (the current model stays if it fails).
     pub async fn load(self, mut source: ModelSource, progress: impl FnMut(Stage) + 'static) -> Result<LoadedModel, WorkerError> {
         source.url = absolute_url(&source.url);
-        let loaded = self.send(Load(source), None, progress).reply().await?;
+        self.helpers.with_value(|h| h.reset(None));
+        let loaded = self.send(Load(source.clone()), None, progress).reply().await?;
+        self.helpers.with_value(|h| h.reset(Some(Replay::Source(source))));
         Ok(self.adopt(loaded))
     }
 
@@ -151,7 +193,9 @@ impl ModelHandle {
 
     /// Loads weights from a file the user gave (read in the worker).
     pub async fn load_file(self, file: web_sys::File) -> Result<LoadedModel, WorkerError> {
-        let loaded = self.send(LoadFile { name: file.name() }, Some(file.into()), |_| {}).reply().await?;
+        self.helpers.with_value(|h| h.reset(None));
+        let loaded = self.send(LoadFile { name: file.name() }, Some(file.clone().into()), |_| {}).reply().await?;
+        self.helpers.with_value(|h| h.reset(Some(Replay::File(file))));
         Ok(self.adopt(loaded))
     }
 
@@ -168,7 +212,7 @@ impl ModelHandle {
     /// The top-`k` ImageNet classes of an image, with timings and activation maps.
     pub async fn classify(self, image: Image, k: usize) -> Result<ClassifiedImage, WorkerError> {
         let (picture, file) = image.into_picture();
-        let classified = self.send(Classify { picture, k }, file, |_| {}).reply().await?;
+        let classified = self.spread(Classify { picture, k }, file).await?;
         self.memory.set(Some(classified.memory));
         Ok(classified)
     }
@@ -176,7 +220,7 @@ impl ModelHandle {
     /// Features of an example's views and its JPEG thumbnail.
     pub async fn example_features(self, image: Image, augment: bool, seed: u64) -> Result<(Vec<f32>, Vec<u8>), WorkerError> {
         let (picture, file) = image.into_picture();
-        let Features { features, thumbnail } = self.send(ExampleFeatures { picture, augment, seed }, file, |_| {}).reply().await?;
+        let Features { features, thumbnail } = self.spread(ExampleFeatures { picture, augment, seed }, file).await?;
         Ok((features, thumbnail.into_vec()))
     }
 

@@ -6,7 +6,8 @@
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU; `webgpu_device` the WebGPU side), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
 //! `device_watch` (hears a lost GPU device), `blob_reader` (a dataset zip read in place),
-//! `exports` (the classifier written for other tools, from the model's bytes read again). Between them:
+//! `exports` (the classifier written for other tools, from the model's bytes read again); on the page
+//! also `helpers` (one-thread workers a batch is spread over where the CPU path has no threads). Between them:
 //! `protocol` (each request paired with its reply type), `device_request` (the device the
 //! page asks for, in the worker's name) and `error` (every failure, worded).
 //! `model_cache` is also read by the page, which lists and deletes cached models itself (so
@@ -22,6 +23,8 @@ mod error;
 mod exports;
 #[cfg(feature = "web")]
 mod handle;
+#[cfg(feature = "web")]
+mod helpers;
 mod memory;
 mod model_cache;
 mod protocol;

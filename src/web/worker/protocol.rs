@@ -92,7 +92,7 @@ pub struct LoadFile {
 }
 
 /// Top-`k` ImageNet classes, stage timings and each top class's activation map.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Classify {
     /// The image.
     pub picture: Picture,
@@ -101,7 +101,7 @@ pub struct Classify {
 }
 
 /// Pooled features of an example's views and its thumbnail.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExampleFeatures {
     /// The example's image.
     pub picture: Picture,

@@ -95,10 +95,12 @@ pub fn cache_key(absolute_url: &str) -> String {
     format!("{absolute_url}{separator}transfer-studio=int8-v1")
 }
 
-/// A cached copy is used only if it still matches its source.
+/// A cached copy is used only if it still matches its source: the digest it records of the
+/// weights it was made from (read first: hashing tens of MB in wasm takes about a second),
+/// else its own.
 fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
     let Some(expected) = &source.sha256 else { return is_int8(int8) };
-    is_int8(int8) && (sha256_hex(int8) == *expected || source_digest(int8).as_deref() == Some(expected.as_str()))
+    is_int8(int8) && (source_digest(int8).as_deref() == Some(expected.as_str()) || sha256_hex(int8) == *expected)
 }
 
 /// The int8 bytes of `source`: a verified cached copy, else downloaded (or made from its

@@ -1,6 +1,8 @@
-//! Many photos at once: classified one after another in the worker, a table row filled as
-//! each finishes, with progress and cancel; the results export as CSV or JSON.
+//! Many photos at once: classified in the worker (spread over helper workers where the CPU
+//! path has one thread), a table row filled as each finishes, in order, with progress and
+//! cancel; the results export as CSV or JSON.
 
+use futures_util::StreamExt;
 use leptos::prelude::*;
 use serde::Serialize;
 
@@ -52,15 +54,17 @@ impl Batch {
         self.rows.set(Vec::new());
         self.total.set(files.len());
         self.running.set(true);
-        for file in files {
-            if self.generation.get_value() != generation {
-                return;
-            }
-            // Files from a folder picker carry their path inside it.
-            let path = js_sys::Reflect::get(&file, &"webkitRelativePath".into()).ok().and_then(|p| p.as_string());
-            let name = path.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
-            let thumbnail = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
-            let classified = model.classify(Image::File(file), TOP_K).await;
+        // In order, as many in flight as there are workers to classify them.
+        let mut classified = futures_util::stream::iter(files)
+            .map(|file| async move {
+                // Files from a folder picker carry their path inside it.
+                let path = js_sys::Reflect::get(&file, &"webkitRelativePath".into()).ok().and_then(|p| p.as_string());
+                let name = path.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
+                let classified = model.classify(Image::File(file.clone()), TOP_K).await;
+                (name, web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default(), classified)
+            })
+            .buffered(model.widen());
+        while let Some((name, thumbnail, classified)) = classified.next().await {
             if self.generation.get_value() != generation {
                 let _ = web_sys::Url::revoke_object_url(&thumbnail);
                 return;
@@ -132,7 +136,7 @@ impl Batch {
 
 /// Progress, cancel, export and the table of rows.
 #[component]
-pub fn BatchTable(batch: Batch) -> impl IntoView {
+pub fn BatchTable(batch: Batch, model: ModelHandle) -> impl IntoView {
     let progress = move || format!("{} of {} photos classified", batch.rows.with(Vec::len), batch.total.get());
     let export = move |bytes: Vec<u8>, name: &str| {
         if let Err(message) = save_file(&bytes, name) {
@@ -168,6 +172,10 @@ pub fn BatchTable(batch: Batch) -> impl IntoView {
             <div class="batch-actions">
                 <progress data-testid="batch-progress" aria-label="Photos classified" max=move || batch.total.get().max(1) value=move || batch.rows.with(Vec::len)></progress>
                 <span data-testid="batch-status" data-running=move || batch.running.get().to_string() aria-live="polite">{progress}</span>
+                <span class="hint" data-testid="batch-workers" data-workers=move || model.workers.get().to_string()
+                    data-helpers-answered=move || model.helpers_answered.get().to_string() hidden=move || model.workers.get() < 2>
+                    {move || format!("spread over {} one-thread workers", model.workers.get())}
+                </span>
                 <button type="button" data-testid="batch-cancel" disabled=move || !batch.running.get() on:click=move |_| batch.cancel()>"Cancel"</button>
                 <button type="button" data-testid="batch-csv" disabled=move || batch.rows.with(Vec::is_empty)
                     on:click=move |_| export(batch.to_csv(), "transfer-studio-batch.csv")>"Export CSV"</button>

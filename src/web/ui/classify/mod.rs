@@ -48,7 +48,7 @@ pub fn ClassifyPanel(studio: Studio, active: Signal<bool>) -> impl IntoView {
                         </div>
                     </Show>
                     <PhotoResult photo=studio.photo />
-                    <BatchTable batch />
+                    <BatchTable batch model=studio.model />
                 </div>
             </div>
         </section>

@@ -1,9 +1,11 @@
 //! A whole dataset in at once: a folder (picked or dropped) or a `.zip` whose sub-folders
 //! are the classes. Paths become classes (`dataset::layout`); each image's features are
-//! computed in the worker one at a time (a zip is read there, entry by entry, never whole
-//! on the page) while the page stays free; examples join the project and IndexedDB in
-//! batches. Cancel stops before the next image and keeps what was added.
+//! computed in the worker, or spread over helper workers where the CPU path has one thread
+//! (a zip is read there, entry by entry, never whole on the page) while the page stays free;
+//! examples join the project and IndexedDB in batches. Cancel stops before the next image
+//! and keeps what was added.
 
+use futures_util::StreamExt;
 use leptos::prelude::*;
 
 use super::Teach;
@@ -128,34 +130,46 @@ impl Teach {
             let mut flushed = web_time::Instant::now();
             let augment = self.project.with_untracked(|p| p.settings.augment);
             let mut end = ImportEnd::Finished;
-            'images: for ((_, indices), &class) in layout.classes.iter().zip(&class_ids) {
-                for &index in indices {
-                    if self.dataset.cancel.get_value() {
-                        end = ImportEnd::Cancelled;
-                        break 'images;
-                    }
+            let jobs = layout.classes.iter().zip(&class_ids).flat_map(|((_, indices), &class)| indices.iter().map(move |&index| (class, index)));
+            // In order, as many in flight as there are workers to compute them (the ids, and
+            // so the augmentations' seeds, are handed out in the layout's order either way).
+            let mut computed = futures_util::stream::iter(jobs)
+                .map(|(class, index)| {
                     let image = match (&source, &zip) {
                         (DatasetSource::Zip(_), Some((file, archive))) => Image::ArchiveEntry { file: file.clone(), archive: *archive, index: index as u32 },
                         (DatasetSource::Files(files), _) => Image::File(files[index].1.clone()),
                         (DatasetSource::Zip(_), None) => unreachable!("a zip is listed above"),
                     };
-                    let id = self.new_example_id()?;
-                    match self.model.example_features(image, augment, id).await {
-                        Ok((features, thumbnail)) => batch.push(Example { id, class, thumbnail, features }),
-                        Err(WorkerError::Image(why)) => progress.failed.push(format!("{}: {why}", paths[index])),
-                        Err(other) => {
-                            end = ImportEnd::Stopped(other.to_string());
-                            break 'images;
-                        }
+                    let id = self.new_example_id();
+                    async move {
+                        let features = match id {
+                            Ok(id) => self.model.example_features(image, augment, id).await.map(|f| (id, f)),
+                            Err(why) => Err(WorkerError::Compute(why)),
+                        };
+                        (class, index, features)
                     }
-                    progress.done += 1;
-                    progress.seconds = started.elapsed().as_secs_f64();
-                    if batch.len() >= BATCH || flushed.elapsed().as_secs_f64() > BATCH_SECONDS {
-                        progress.added += self.add_examples(std::mem::take(&mut batch)).await;
-                        flushed = web_time::Instant::now();
-                    }
-                    self.dataset.progress.set(Some(progress.clone()));
+                })
+                .buffered(self.model.widen());
+            while let Some((class, index, features)) = computed.next().await {
+                if self.dataset.cancel.get_value() {
+                    end = ImportEnd::Cancelled;
+                    break;
                 }
+                match features {
+                    Ok((id, (features, thumbnail))) => batch.push(Example { id, class, thumbnail, features }),
+                    Err(WorkerError::Image(why)) => progress.failed.push(format!("{}: {why}", paths[index])),
+                    Err(other) => {
+                        end = ImportEnd::Stopped(other.to_string());
+                        break;
+                    }
+                }
+                progress.done += 1;
+                progress.seconds = started.elapsed().as_secs_f64();
+                if batch.len() >= BATCH || flushed.elapsed().as_secs_f64() > BATCH_SECONDS {
+                    progress.added += self.add_examples(std::mem::take(&mut batch)).await;
+                    flushed = web_time::Instant::now();
+                }
+                self.dataset.progress.set(Some(progress.clone()));
             }
             progress.added += self.add_examples(batch).await;
             progress.seconds = started.elapsed().as_secs_f64();
