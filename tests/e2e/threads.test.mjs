@@ -118,7 +118,8 @@ test('no headers and no service worker: one thread, saying why; batches and a da
     const workers = studio.page.getByTestId('batch-workers');
     const batch = async (photos) => {
       await studio.choose(photos);
-      await studio.page.locator('[data-testid="batch-status"][data-running="false"]').waitFor({ timeout: 600_000 });
+      await studio.page.waitForFunction((n) => document.querySelectorAll('[data-testid="batch-row"]').length === n
+        && document.querySelector('[data-testid="batch-status"]').dataset.running === 'false', photos.length, { timeout: 600_000, polling: 250 });
       const rows = await studio.page.getByTestId('batch-row').evaluateAll((rows) => rows.map((r) => ({
         file: r.dataset.file,
         failed: r.dataset.failed === 'true',

@@ -204,6 +204,9 @@ pub type Answer = oneshot::Receiver<Result<ByteBuf, WorkerError>>;
 impl Drop for ModelWorker {
     fn drop(&mut self) {
         let state = self.state.borrow();
+        // A message already queued must not reach the handlers dropped with this.
+        state.worker.set_onmessage(None);
+        state.worker.set_onerror(None);
         state.worker.terminate();
         if let Handover::Starting(Fallback::Standby(standby, _)) = &state.handover {
             standby.terminate();

@@ -159,8 +159,9 @@ impl ModelHandle {
     }
 
     /// Sends a batch call to the worker with the fewest in flight; should that be a helper
-    /// that is gone, the main worker answers instead.
-    async fn spread<R: Ask<'static> + Clone>(self, request: R, file: Option<Blob>) -> Result<R::Reply, WorkerError> {
+    /// that is gone, the main worker answers instead. The reply, and whether the main worker
+    /// gave it.
+    async fn spread<R: Ask<'static> + Clone>(self, request: R, file: Option<Blob>) -> Result<(R::Reply, bool), WorkerError> {
         let (helper, _busy) = self.helpers.with_value(|h| h.pick());
         if let Some(helper) = helper {
             let answer = helper.send(request.clone().into(), file.as_ref());
@@ -168,19 +169,21 @@ impl ModelHandle {
                 Err(error) if worker_gone(&error) => self.helpers.with_value(|h| h.drop_out(&helper)),
                 reply => {
                     self.helpers_answered.update(|n| *n += 1);
-                    return reply;
+                    return reply.map(|reply| (reply, false));
                 }
             }
         }
-        self.send(request, file, |_| {}).reply().await
+        Ok((self.send(request, file, |_| {}).reply().await?, true))
     }
 
     /// Obtains and loads `source` in the worker (the current model stays if it fails).
     pub async fn load(self, mut source: ModelSource, progress: impl FnMut(Stage) + 'static) -> Result<LoadedModel, WorkerError> {
         source.url = absolute_url(&source.url);
-        self.helpers.with_value(|h| h.reset(None));
-        let loaded = self.send(Load(source.clone()), None, progress).reply().await?;
-        self.helpers.with_value(|h| h.reset(Some(Replay::Source(source))));
+        let previous = self.helpers.with_value(|h| h.reset(None));
+        let loaded = self.send(Load(source.clone()), None, progress).reply().await.inspect_err(|_| self.helpers.with_value(|h| drop(h.reset(previous))))?;
+        // A helper replays the load from the cache; without a cached copy it would download it again.
+        let replay = loaded.not_cached.is_none().then_some(Replay::Source(source));
+        self.helpers.with_value(|h| h.reset(replay));
         Ok(self.adopt(loaded))
     }
 
@@ -193,8 +196,12 @@ impl ModelHandle {
 
     /// Loads weights from a file the user gave (read in the worker).
     pub async fn load_file(self, file: web_sys::File) -> Result<LoadedModel, WorkerError> {
-        self.helpers.with_value(|h| h.reset(None));
-        let loaded = self.send(LoadFile { name: file.name() }, Some(file.clone().into()), |_| {}).reply().await?;
+        let previous = self.helpers.with_value(|h| h.reset(None));
+        let loaded = self
+            .send(LoadFile { name: file.name() }, Some(file.clone().into()), |_| {})
+            .reply()
+            .await
+            .inspect_err(|_| self.helpers.with_value(|h| drop(h.reset(previous))))?;
         self.helpers.with_value(|h| h.reset(Some(Replay::File(file))));
         Ok(self.adopt(loaded))
     }
@@ -212,15 +219,18 @@ impl ModelHandle {
     /// The top-`k` ImageNet classes of an image, with timings and activation maps.
     pub async fn classify(self, image: Image, k: usize) -> Result<ClassifiedImage, WorkerError> {
         let (picture, file) = image.into_picture();
-        let classified = self.spread(Classify { picture, k }, file).await?;
-        self.memory.set(Some(classified.memory));
+        let (classified, by_main) = self.spread(Classify { picture, k }, file).await?;
+        // The figures shown are the main worker's.
+        if by_main {
+            self.memory.set(Some(classified.memory));
+        }
         Ok(classified)
     }
 
     /// Features of an example's views and its JPEG thumbnail.
     pub async fn example_features(self, image: Image, augment: bool, seed: u64) -> Result<(Vec<f32>, Vec<u8>), WorkerError> {
         let (picture, file) = image.into_picture();
-        let Features { features, thumbnail } = self.spread(ExampleFeatures { picture, augment, seed }, file).await?;
+        let (Features { features, thumbnail }, _) = self.spread(ExampleFeatures { picture, augment, seed }, file).await?;
         Ok((features, thumbnail.into_vec()))
     }
 

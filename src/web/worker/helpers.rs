@@ -103,13 +103,15 @@ impl Helpers {
         })
     }
 
-    /// Ends every helper: the main worker's model is about to change (to `replay`, once it has).
-    pub fn reset(&self, replay: Option<Replay>) {
+    /// Ends every helper: the main worker's model is about to change (to `replay`, once it
+    /// has); the replay it had, to put back should its load fail.
+    pub fn reset(&self, replay: Option<Replay>) -> Option<Replay> {
         self.helpers.borrow_mut().clear();
-        *self.replay.borrow_mut() = replay;
+        let previous = self.replay.replace(replay);
         self.started.set(false);
         self.workers.set(1);
         self.answered.set(0);
+        previous
     }
 
     /// Starts helpers for a batch, unless they run already, for the model loaded by the main
@@ -166,7 +168,9 @@ impl Helpers {
     /// Takes `helper` out of the batches (it is ended at the next pick, not from inside its
     /// own message handler).
     pub fn drop_out(&self, helper: &Helper) {
-        if !helper.gone.replace(true) && helper.loaded.get() {
+        // One ended by a reset (and still answering a call) no longer counts.
+        let counted = self.helpers.borrow().iter().any(|h| std::ptr::eq(h.as_ref(), helper));
+        if !helper.gone.replace(true) && helper.loaded.get() && counted {
             self.workers.update(|n| *n = n.saturating_sub(1));
         }
     }

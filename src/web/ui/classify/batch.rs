@@ -61,14 +61,14 @@ impl Batch {
                 let path = js_sys::Reflect::get(&file, &"webkitRelativePath".into()).ok().and_then(|p| p.as_string());
                 let name = path.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
                 let classified = model.classify(Image::File(file.clone()), TOP_K).await;
-                (name, web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default(), classified)
+                (name, file, classified)
             })
             .buffered(model.widen());
-        while let Some((name, thumbnail, classified)) = classified.next().await {
+        while let Some((name, file, classified)) = classified.next().await {
             if self.generation.get_value() != generation {
-                let _ = web_sys::Url::revoke_object_url(&thumbnail);
                 return;
             }
+            let thumbnail = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
             let row = match classified {
                 Ok(c) => BatchRow { file: name, thumbnail, top: c.classification.top, timings: Some(c.classification.timings), error: None },
                 Err(error) => BatchRow { file: name, thumbnail, top: Vec::new(), timings: None, error: Some(error.to_string()) },

@@ -1,7 +1,8 @@
 //! Getting examples in: images uploaded or dropped on a class, and frames recorded while
 //! a class's record button is held. Each example's features are computed once, in the
-//! worker, when it is added.
+//! worker (or spread over helper workers, for many files at once), when it is added.
 
+use futures_util::StreamExt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -40,6 +41,14 @@ impl Teach {
 
     /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
     pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
+        let (example, backbone) = self.compute_example(class, image).await?;
+        self.keep_example(example, backbone).await;
+        Ok(())
+    }
+
+    /// An image's example for `class`: its features (and augmentation views, if on) and
+    /// thumbnail, with the backbone that computed them.
+    async fn compute_example(self, class: u32, image: Image) -> Result<(Example, Option<String>), String> {
         let backbone = self.backbone_for_project()?;
         let id = self.new_example_id()?;
         let augment = self.project.with_untracked(|p| p.settings.augment);
@@ -47,10 +56,14 @@ impl Teach {
         let computed = self.model.example_features(image, augment, id).await;
         self.pending.update(|n| *n -= 1);
         let (features, thumbnail) = computed?;
-        let example = Example { id, class, thumbnail, features };
-        let still_there = self.project.with_untracked(|p| p.class(class).is_some());
+        Ok((Example { id, class, thumbnail, features }, backbone))
+    }
+
+    /// Adds a computed example to the project and stores it, if its class is still there.
+    async fn keep_example(self, example: Example, backbone: Option<String>) {
+        let still_there = self.project.with_untracked(|p| p.class(example.class).is_some());
         if !still_there {
-            return Ok(());
+            return;
         }
         self.project.update(|p| {
             if p.backbone.is_none() || p.examples.is_empty() {
@@ -59,17 +72,20 @@ impl Teach {
             p.examples.push(example.clone());
         });
         self.save_examples(vec![example]).await;
-        Ok(())
     }
 
-    /// Adds every file to `class`; files that are not images are reported and skipped.
+    /// Adds every file to `class`, in order (computed over the helper workers where the CPU
+    /// path has one thread); files that are not images are reported and skipped.
     pub fn add_files(self, class: u32, files: Vec<web_sys::File>) {
         spawn_local(async move {
             let mut failed = Vec::new();
-            for file in files {
-                let name = file.name();
-                if let Err(message) = self.add_picture(class, Image::File(file)).await {
-                    failed.push(format!("{name}: {message}"));
+            let mut computed = futures_util::stream::iter(files)
+                .map(|file| async move { (file.name(), self.compute_example(class, Image::File(file)).await) })
+                .buffered(self.model.widen());
+            while let Some((name, computed)) = computed.next().await {
+                match computed {
+                    Ok((example, backbone)) => self.keep_example(example, backbone).await,
+                    Err(message) => failed.push(format!("{name}: {message}")),
                 }
             }
             self.message.set((!failed.is_empty()).then(|| format!("Not added — {}", failed.join("; "))));

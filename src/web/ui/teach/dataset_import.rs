@@ -151,10 +151,6 @@ impl Teach {
                 })
                 .buffered(self.model.widen());
             while let Some((class, index, features)) = computed.next().await {
-                if self.dataset.cancel.get_value() {
-                    end = ImportEnd::Cancelled;
-                    break;
-                }
                 match features {
                     Ok((id, (features, thumbnail))) => batch.push(Example { id, class, thumbnail, features }),
                     Err(WorkerError::Image(why)) => progress.failed.push(format!("{}: {why}", paths[index])),
@@ -170,6 +166,11 @@ impl Teach {
                     flushed = web_time::Instant::now();
                 }
                 self.dataset.progress.set(Some(progress.clone()));
+                // What is computed is kept; the calls still in flight are dropped.
+                if self.dataset.cancel.get_value() {
+                    end = ImportEnd::Cancelled;
+                    break;
+                }
             }
             progress.added += self.add_examples(batch).await;
             progress.seconds = started.elapsed().as_secs_f64();
