@@ -203,11 +203,11 @@ impl Int8ResNet50 {
     }
 }
 
-/// Folds and quantizes a torchvision-layout file straight to int8 model bytes, dropping the
-/// fp32 bytes as soon as they are folded so both copies are never held longer than needed.
-pub fn quantize_torchvision(fp32: Vec<u8>, preprocessing: Preprocessing) -> Result<Vec<u8>, WeightsError> {
+/// Folds and quantizes a torchvision-layout file (whose SHA-256 is `source_sha256`, recorded
+/// in the result) straight to int8 model bytes, dropping the fp32 bytes as soon as they are
+/// folded so both copies are never held longer than needed.
+pub fn quantize_torchvision(fp32: Vec<u8>, source_sha256: String, preprocessing: Preprocessing) -> Result<Vec<u8>, WeightsError> {
     let spec = ResNet50Spec::new();
-    let source_sha256 = sha256_hex(&fp32);
     let folded = FoldedResNet50::from_torchvision(&fp32, &spec)?;
     drop(fp32);
     let int8 = Int8ResNet50::quantize(&folded, preprocessing, source_sha256);

@@ -349,7 +349,8 @@ fn quantize(weights: &Weights, out: &Path, resize: Option<u32>) -> Result<()> {
     }
     let path = &weights.path;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let int8 = quantize_torchvision(bytes, preprocessing).with_context(|| format!("{}", path.display()))?;
+    let digest = sha256_hex(&bytes);
+    let int8 = quantize_torchvision(bytes, digest, preprocessing).with_context(|| format!("{}", path.display()))?;
     std::fs::write(out, int8).with_context(|| format!("writing {}", out.display()))
 }
 

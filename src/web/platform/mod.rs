@@ -1,10 +1,11 @@
 //! Browser I/O, on the page and (where marked) in the model worker: the global scope,
-//! downloads, the user's files and drops, IndexedDB, the camera, remembered settings,
+//! downloads and their digests, the user's files and drops, IndexedDB, the camera, remembered settings,
 //! storage use and persistence, other tabs of the site.
 //! Nothing here knows about models or the UI.
 
 #[cfg(feature = "web")]
 pub mod camera;
+pub mod digest;
 pub mod download;
 #[cfg(feature = "web")]
 pub mod drops;

@@ -5,10 +5,10 @@
 //! another architecture never leaves a poisoned entry.
 
 use crate::model::demo::demo_weights;
-use crate::model::digest::sha256_hex;
 use crate::model::manifest::ModelEntry;
 use crate::model::quant::{is_int8, quantize_torchvision, source_digest};
 use crate::vision::preprocess::Preprocessing;
+use crate::web::platform::digest::sha256_hex_native;
 
 use super::model_cache;
 use crate::web::platform::download::{WEIGHTS_LIMIT, download};
@@ -96,11 +96,10 @@ pub fn cache_key(absolute_url: &str) -> String {
 }
 
 /// A cached copy is used only if it still matches its source: the digest it records of the
-/// weights it was made from (read first: hashing tens of MB in wasm takes about a second),
-/// else its own.
-fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
+/// weights it was made from (read first: it needs no hashing), else its own.
+async fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
     let Some(expected) = &source.sha256 else { return is_int8(int8) };
-    is_int8(int8) && (source_digest(int8).as_deref() == Some(expected.as_str()) || sha256_hex(int8) == *expected)
+    is_int8(int8) && (source_digest(int8).as_deref() == Some(expected.as_str()) || sha256_hex_native(int8).await == *expected)
 }
 
 /// The int8 bytes of `source`: a verified cached copy, else downloaded (or made from its
@@ -108,7 +107,7 @@ fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
 pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, String> {
     let cache_key = cache_key(&source.url);
     match model_cache::get(&cache_key).await {
-        Ok(Some(int8)) if cached_copy_matches(&int8, source) => return Ok(Obtained { int8, from_cache: true, cache_key }),
+        Ok(Some(int8)) if cached_copy_matches(&int8, source).await => return Ok(Obtained { int8, from_cache: true, cache_key }),
         Ok(Some(_)) => {
             model_cache::delete(&cache_key).await?;
         }
@@ -125,18 +124,20 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
             download(&source.url, source.expected_bytes.unwrap_or(WEIGHTS_LIMIT), progress).await?
         }
     };
-    if let Some(expected) = &source.sha256 {
-        let digest = sha256_hex(&bytes);
-        if digest != *expected {
-            return Err(format!("digest mismatch: the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
-        }
+    // Hashed once: checked against the pin, and recorded in the int8 copy of fp32 weights.
+    let digest = if source.sha256.is_some() || !is_int8(&bytes) { Some(sha256_hex_native(&bytes).await) } else { None };
+    if let (Some(expected), Some(digest)) = (&source.sha256, &digest)
+        && digest != expected
+    {
+        return Err(format!("digest mismatch: the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
     }
-    let int8 = if is_int8(&bytes) {
-        bytes
-    } else {
-        stage(Stage::Quantizing);
-        yield_to_browser().await;
-        quantize_torchvision(bytes, source.preprocessing.clone().unwrap_or_default()).map_err(|err| err.to_string())?
+    let int8 = match digest {
+        Some(digest) if !is_int8(&bytes) => {
+            stage(Stage::Quantizing);
+            yield_to_browser().await;
+            quantize_torchvision(bytes, digest, source.preprocessing.clone().unwrap_or_default()).map_err(|err| err.to_string())?
+        }
+        _ => bytes,
     };
     Ok(Obtained { int8, from_cache: false, cache_key })
 }
