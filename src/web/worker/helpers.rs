@@ -109,7 +109,7 @@ impl Helpers {
         self.helpers.borrow_mut().clear();
         let previous = self.replay.replace(replay);
         self.started.set(false);
-        self.workers.set(1);
+        self.recount();
         self.answered.set(0);
         previous
     }
@@ -157,7 +157,7 @@ impl Helpers {
             let (Some(helper), Some(helpers)) = (helper.upgrade(), helpers.upgrade()) else { return };
             if loaded && !helper.gone.get() {
                 helper.loaded.set(true);
-                helpers.workers.update(|n| *n += 1);
+                helpers.recount();
             } else {
                 helpers.drop_out(&helper);
             }
@@ -168,11 +168,15 @@ impl Helpers {
     /// Takes `helper` out of the batches (it is ended at the next pick, not from inside its
     /// own message handler).
     pub fn drop_out(&self, helper: &Helper) {
-        // One ended by a reset (and still answering a call) no longer counts.
-        let counted = self.helpers.borrow().iter().any(|h| std::ptr::eq(h.as_ref(), helper));
-        if !helper.gone.replace(true) && helper.loaded.get() && counted {
-            self.workers.update(|n| *n = n.saturating_sub(1));
-        }
+        helper.gone.set(true);
+        self.recount();
+    }
+
+    /// Counts the workers batch calls go to: the main one and the helpers of this model loaded
+    /// and not gone (one ended by a reset, still answering a call, is no longer listed).
+    fn recount(&self) {
+        let helpers = self.helpers.borrow().iter().filter(|h| h.loaded.get() && !h.gone.get()).count();
+        self.workers.set(1 + helpers);
     }
 
     /// The worker with the fewest batch calls in flight (a helper, or `None` for the main
