@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-out="${TRUNK_STAGING_DIR:-dist}/threaded-worker"
 target_dir="$CARGO_TARGET_DIR/threads"
 
 # Replaces .cargo/config.toml's rustflags, so simd128 and the getrandom backend are named again.
@@ -19,17 +18,26 @@ flags=(
   -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align
   -C link-arg=--export=__tls_base
 )
-# Thin LTO over 16 units, for build time: the app measured no faster with fat LTO
-# (bench/browser.mjs, 2026-11-29: 1.31 and 1.26 times onnxruntime-web, fat and thin).
-RUSTFLAGS="${flags[*]}" CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-  cargo "+$THREADS_TOOLCHAIN" build --quiet --offline -Zbuild-std=panic_abort,std --target wasm32-unknown-unknown \
-  --release --target-dir "$target_dir" --no-default-features --features threads --bin threaded_worker
 
-built="$target_dir/wasm32-unknown-unknown/release/threaded_worker.wasm"
-rm -rf "$out"
-wasm-bindgen --target web --no-typescript --out-dir "$out" "$built"
-if [[ "${TRUNK_PROFILE:-release}" == release ]]; then
-  wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-reference-types --enable-multivalue \
-    "$out/threaded_worker_bg.wasm" -o "$out/threaded_worker_bg.wasm"
-fi
+# Two builds: without and with relaxed SIMD's fused multiply-add (the page picks the second
+# where the browser validates it; src/web/worker/threaded_files.rs).
+for variant in plain relaxed; do
+  case $variant in
+    plain) out="${TRUNK_STAGING_DIR:-dist}/threaded-worker"; features=threads; extra=() ;;
+    relaxed) out="${TRUNK_STAGING_DIR:-dist}/threaded-worker-relaxed"; features=threads,relaxed; extra=(--enable-relaxed-simd) ;;
+  esac
+  # Thin LTO over 16 units, for build time: the app measured no faster with fat LTO
+  # (bench/browser.mjs, 2026-11-29: 1.31 and 1.26 times onnxruntime-web, fat and thin).
+  RUSTFLAGS="${flags[*]}" CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo "+$THREADS_TOOLCHAIN" build --quiet --offline -Zbuild-std=panic_abort,std --target wasm32-unknown-unknown \
+    --release --target-dir "$target_dir" --no-default-features --features "$features" --bin threaded_worker
+
+  built="$target_dir/wasm32-unknown-unknown/release/threaded_worker.wasm"
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" "$built"
+  if [[ "${TRUNK_PROFILE:-release}" == release ]]; then
+    wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-reference-types --enable-multivalue "${extra[@]}" \
+      "$out/threaded_worker_bg.wasm" -o "$out/threaded_worker_bg.wasm"
+  fi
+done

@@ -5,6 +5,8 @@ pub mod container;
 pub mod conv;
 pub mod demo;
 pub mod digest;
+#[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+pub mod fma_product;
 pub mod fold;
 pub mod labels;
 pub mod le_bytes;

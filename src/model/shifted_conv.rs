@@ -4,7 +4,9 @@
 //! rows, so the columns that run past a row's end are computed and dropped (2·pad of every
 //! row). A stride-s convolution first splits the padded input into its s² phases (rows and
 //! columns by their remainder mod s): a cell then reads one phase with stride 1. gemm
-//! packs its operands itself and splits every product over the thread pool.
+//! packs its operands itself and splits every product over the thread pool. Where the build
+//! has relaxed SIMD (`fma_product`), the k² products are one, over depth k²·in, with the
+//! weights packed once.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -18,6 +20,10 @@ pub struct ShiftedConv {
     bias: Vec<f32>,
     #[module(skip)]
     shape: Shape,
+    /// The weights as one product's `[out][k²·in]`, cell-major, packed.
+    #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+    #[module(skip)]
+    packed: super::fma_product::Packed,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -41,7 +47,18 @@ impl ShiftedConv {
     pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize) -> Self {
         let [out, _, kernel, _] = weight.dims();
         let floats = |data: TensorData| data.convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-        Self { cells: floats(weight.permute([2, 3, 0, 1]).into_data()), bias: floats(bias.into_data()), shape: Shape { out, kernel, stride, padding } }
+        #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+        let packed = {
+            let by_out = floats(weight.clone().permute([0, 2, 3, 1]).into_data());
+            super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1))
+        };
+        Self {
+            cells: floats(weight.permute([2, 3, 0, 1]).into_data()),
+            bias: floats(bias.into_data()),
+            shape: Shape { out, kernel, stride, padding },
+            #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+            packed,
+        }
     }
 
     /// `[b, in, h, w]` → `[b, out, h', w']`.
@@ -57,12 +74,29 @@ impl ShiftedConv {
         let mut phases = Phases::zeros([input, height, width], self.shape);
         let n = out_h * phases.cols;
         let mut wide = vec![0.0f32; out * n];
+        // Where each cell reads: one phase, from its offset.
+        let (plane, cols) = (phases.rows * phases.cols, phases.cols);
+        let start = |cell: usize| {
+            let (i, j) = (cell / k, cell % k);
+            (i % s * s + j % s) * input * plane + (i / s) * cols + j / s
+        };
+        #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+        let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
         for image in data.chunks_exact(input * height * width) {
+            // A 1×1 stride-1 unpadded product reads the image itself (its phase is the image).
+            #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+            match (k, s, pad) {
+                (1, 1, 0) => super::fma_product::product(&self.packed, image, &rows, n, &mut wide),
+                _ => {
+                    phases.fill(image, [input, height, width], self.shape);
+                    super::fma_product::product(&self.packed, &phases.data, &rows, n, &mut wide);
+                }
+            }
+            #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
             phases.fill(image, [input, height, width], self.shape);
+            #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
             for cell in 0..k * k {
-                let (i, j) = (cell / k, cell % k);
-                let phase = (i % s * s + j % s) * input * phases.rows * phases.cols;
-                let from = phase + (i / s) * phases.cols + j / s;
+                let from = start(cell);
                 // SAFETY: `wide` is [out, n] with row stride n; the cell's weights are
                 // [out, input] with row stride `input`; the phase read is [input, n] from
                 // `from` with row stride rows·cols: its last element lies in the tail
@@ -81,7 +115,7 @@ impl ShiftedConv {
                         input as isize,
                         phases.data[from..].as_ptr(),
                         1,
-                        (phases.rows * phases.cols) as isize,
+                        plane as isize,
                         1.0,
                         1.0,
                         false,
@@ -131,12 +165,12 @@ impl Phases {
     }
 }
 
-#[cfg(any(feature = "cli", feature = "threads"))]
+#[cfg(all(any(feature = "cli", feature = "threads"), not(all(target_arch = "wasm32", feature = "relaxed"))))]
 fn parallelism() -> gemm::Parallelism {
     gemm::Parallelism::Rayon(0)
 }
 
-#[cfg(not(any(feature = "cli", feature = "threads")))]
+#[cfg(not(any(feature = "cli", feature = "threads", all(target_arch = "wasm32", feature = "relaxed"))))]
 fn parallelism() -> gemm::Parallelism {
     gemm::Parallelism::None
 }

@@ -3,8 +3,8 @@
 // reports, and its answers match the CLI's. Without the headers, the service worker isolates
 // the page: the first visit runs on one thread, says why, and reloads once isolated; where no
 // service worker can run, one thread stays, with the reason. A user who chose the CPU gets the
-// threaded worker straight away. Where threads cannot run, a batch spreads over one-thread
-// helper workers.
+// threaded worker straight away; a browser with relaxed SIMD gets its build with fused
+// multiply-adds. Where threads cannot run, a batch spreads over one-thread helper workers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -54,6 +54,8 @@ test('isolated page: the CPU path computes on a pool of threads and gives the CL
     assert.ok(seen.cores > 1, 'the test machine has more than one core');
     assert.equal(seen.threads, Math.min(seen.cores, 8), seen.text);
     assert.match(seen.text, new RegExp(`${seen.threads} threads`));
+    // Chromium has relaxed SIMD: the threaded worker is the build with fused multiply-adds.
+    assert.match(seen.text, /CPU \(wasm, relaxed SIMD\)/);
     assert.equal(await studio.page.getByTestId('one-thread').count(), 0);
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
     assert.deepEqual(studio.errors, []);

@@ -36,7 +36,9 @@ impl ComputeDevice {
 
     /// The CPU fallback, saying why.
     pub fn cpu(reason: String) -> Self {
-        Self { device: Device::flex(), name: "CPU (wasm)", adapter: "burn flex".into(), fallback_reason: Some(reason), probe: None, precision: Precision::F32 }
+        // The threaded worker's build for browsers with relaxed SIMD says so.
+        let name = if cfg!(feature = "relaxed") { "CPU (wasm, relaxed SIMD)" } else { "CPU (wasm)" };
+        Self { device: Device::flex(), name, adapter: "burn flex".into(), fallback_reason: Some(reason), probe: None, precision: Precision::F32 }
     }
 
     /// The device in words, for the page.

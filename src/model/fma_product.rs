@@ -1,0 +1,163 @@
+//! Matrix products for the CPU path's convolutions in wasm, with relaxed SIMD's fused
+//! multiply-add (`f32x4.relaxed_madd`): about 1.8× gemm-f32's simd128 kernel on the same
+//! products, which multiplies and adds in two instructions. Only in builds for browsers that
+//! have relaxed SIMD (the `relaxed` feature): a module holding these instructions does not
+//! validate elsewhere.
+//!
+//! `C[m][n] = Σ_d A[m][d] · B[row(d) + n]`: the weights A `[out][depth]` are packed once into
+//! panels of [`MR`] rows; B is read in place, each depth index `d` naming where its row starts
+//! (a kernel cell's offset plus an input channel's plane), so a k×k convolution is one
+//! product over depth k²·in rather than k² products added up.
+
+use std::arch::wasm32::*;
+use std::ops::Range;
+
+/// Output rows (channels) a micro-tile computes.
+const MR: usize = 4;
+/// Output columns (positions) a micro-tile computes: two vectors.
+const NR: usize = 8;
+/// Depth a block covers: its A panels and B strip stay in cache.
+const KC: usize = 256;
+/// A panels a block covers.
+const MC: usize = 16;
+
+/// Weights `[out][depth]` as panels `[out / MR][depth][MR]` (the last panel zero-padded).
+#[derive(Clone, Debug)]
+pub struct Packed {
+    data: Vec<f32>,
+    out: usize,
+    depth: usize,
+}
+
+impl Packed {
+    /// From `weights` `[out][depth]`, row-major.
+    pub fn new(weights: &[f32], out: usize, depth: usize) -> Self {
+        let mut data = vec![0.0; out.div_ceil(MR) * depth * MR];
+        for (m, row) in weights.chunks_exact(depth).enumerate().take(out) {
+            let (panel, r) = (m / MR, m % MR);
+            for (d, &w) in row.iter().enumerate() {
+                data[(panel * depth + d) * MR + r] = w;
+            }
+        }
+        Self { data, out, depth }
+    }
+}
+
+/// `c` `[out][n]` = `a` · B, B's row `d` being `b[rows[d]..rows[d] + n]`. In the threaded
+/// build, bands of output rows go to the pool's threads.
+///
+/// # Panics
+/// If `rows` is not `a`'s depth long, a row runs past `b`, or `c` is not `out × n`.
+pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
+    assert_eq!(rows.len(), a.depth);
+    assert!(rows.iter().all(|&r| r + n <= b.len()));
+    assert_eq!(c.len(), a.out * n);
+    if n == 0 {
+        return;
+    }
+    let panels = a.out.div_ceil(MR);
+    // A band of whole panels: rows `first · MR ..`, as many as `c` holds.
+    // SAFETY: each band's reads and writes stay within the bounds asserted above (see `tile`).
+    let band = |first: usize, c: &mut [f32]| unsafe { blocks(a, first..(first + (c.len() / n).div_ceil(MR)).min(panels), b, rows, n, c) };
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        let per_band = panels.div_ceil(rayon::current_num_threads() * 4).max(1);
+        c.par_chunks_mut(per_band * MR * n).enumerate().for_each(|(i, c)| band(i * per_band, c));
+    }
+    #[cfg(not(feature = "threads"))]
+    band(0, c);
+}
+
+/// The panels `band` of `c` (which starts at the band's first row), block by block.
+#[target_feature(enable = "relaxed-simd")]
+unsafe fn blocks(a: &Packed, band: Range<usize>, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
+    let mut scratch = vec![0.0f32; KC * NR];
+    for k0 in (0..a.depth).step_by(KC) {
+        let k1 = (k0 + KC).min(a.depth);
+        for p0 in band.clone().step_by(MC) {
+            for j in (0..n).step_by(NR) {
+                let width = NR.min(n - j);
+                // A short last tile reads its B columns from a zero-padded copy.
+                if width < NR {
+                    for (d, strip) in (k0..k1).zip(scratch.chunks_exact_mut(NR)) {
+                        strip[..width].copy_from_slice(&b[rows[d] + j..rows[d] + n]);
+                        strip[width..].fill(0.0);
+                    }
+                }
+                for p in p0..(p0 + MC).min(band.end) {
+                    let at = Tile { panel: p, first_row: band.start * MR, column: j, width };
+                    // SAFETY: a full tile reads 8 values from each row start + j, j + 8 ≤ n.
+                    unsafe {
+                        if width < NR {
+                            tile(a, at, k0..k1, |d| scratch.as_ptr().add((d - k0) * NR), c, n);
+                        } else {
+                            tile(a, at, k0..k1, |d| b.as_ptr().add(*rows.get_unchecked(d) + j), c, n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where a micro-tile lies: its panel, the first row of the band `c` holds, its first column
+/// and how many of its columns are real.
+#[derive(Clone, Copy)]
+struct Tile {
+    panel: usize,
+    first_row: usize,
+    column: usize,
+    width: usize,
+}
+
+/// One MR × NR tile of `c`, adding the depth range to what the earlier blocks left (the first
+/// block overwrites); `strip(d)` points at 8 readable values of B's row `d`.
+#[inline(always)]
+unsafe fn tile(a: &Packed, at: Tile, depth: Range<usize>, strip: impl Fn(usize) -> *const f32, c: &mut [f32], n: usize) {
+    let Tile { panel: p, first_row, column: j, width } = at;
+    let first = depth.start == 0;
+    let rows = MR.min(a.out - p * MR);
+    let full = rows == MR && width == NR;
+    let offset = |r: usize| (p * MR + r - first_row) * n + j;
+    unsafe {
+        let mut acc = [[f32x4_splat(0.0); 2]; MR];
+        if !first && full {
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let from = c.as_ptr().add(offset(r));
+                *acc = [v128_load(from as *const v128), v128_load(from.add(4) as *const v128)];
+            }
+        } else if !first {
+            for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+                let mut row = [0.0f32; NR];
+                row[..width].copy_from_slice(&c[offset(r)..][..width]);
+                *acc = [v128_load(row.as_ptr() as *const v128), v128_load(row.as_ptr().add(4) as *const v128)];
+            }
+        }
+        let mut weights = a.data.as_ptr().add((p * a.depth + depth.start) * MR);
+        for d in depth {
+            let s = strip(d);
+            let (b0, b1) = (v128_load(s as *const v128), v128_load(s.add(4) as *const v128));
+            for acc in &mut acc {
+                let w = v128_load32_splat(weights as *const u32);
+                acc[0] = f32x4_relaxed_madd(w, b0, acc[0]);
+                acc[1] = f32x4_relaxed_madd(w, b1, acc[1]);
+                weights = weights.add(1);
+            }
+        }
+        if full {
+            for (r, acc) in acc.iter().enumerate() {
+                let to = c.as_mut_ptr().add(offset(r));
+                v128_store(to as *mut v128, acc[0]);
+                v128_store(to.add(4) as *mut v128, acc[1]);
+            }
+            return;
+        }
+        for (r, acc) in acc.iter().enumerate().take(rows) {
+            let mut row = [0.0f32; NR];
+            v128_store(row.as_mut_ptr() as *mut v128, acc[0]);
+            v128_store(row.as_mut_ptr().add(4) as *mut v128, acc[1]);
+            c[offset(r)..][..width].copy_from_slice(&row[..width]);
+        }
+    }
+}
