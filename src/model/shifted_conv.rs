@@ -47,13 +47,16 @@ impl ShiftedConv {
     pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize) -> Self {
         let [out, _, kernel, _] = weight.dims();
         let floats = |data: TensorData| data.convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        // The relaxed build keeps only the packed weights (the cells are gemm's).
         #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
-        let packed = {
-            let by_out = floats(weight.clone().permute([0, 2, 3, 1]).into_data());
-            super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1))
+        let (cells, packed) = {
+            let by_out = floats(weight.permute([0, 2, 3, 1]).into_data());
+            (Vec::new(), super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)))
         };
+        #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
+        let cells = floats(weight.permute([2, 3, 0, 1]).into_data());
         Self {
-            cells: floats(weight.permute([2, 3, 0, 1]).into_data()),
+            cells,
             bias: floats(bias.into_data()),
             shape: Shape { out, kernel, stride, padding },
             #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
