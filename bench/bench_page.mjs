@@ -87,13 +87,13 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
       let pass;
       let precision = 'f32';
       let threads = 1;
-      if (name === 'ours-threads') {
+      if (name === 'ours-threads' || name === 'ours-relaxed') {
         const worker = new Worker(URL.createObjectURL(new Blob([threadedBench], { type: 'text/javascript' })), { type: 'module' });
         const next = () => new Promise((resolve, reject) => worker.addEventListener('message', function heard({ data }) {
           worker.removeEventListener('message', heard);
           return data?.error || data?.failed ? reject(new Error(data.error ?? data.failed)) : resolve(data);
         }));
-        const base = new URL('threaded-worker/', location.href).href;
+        const base = new URL(name === 'ours-relaxed' ? 'threaded-worker-relaxed/' : 'threaded-worker/', location.href).href;
         const ready = next(); // the worker's Ready (its pool is up)
         worker.postMessage({ glue: `${base}threaded_worker.js`, module: `${base}threaded_worker_bg.wasm` });
         await ready;
