@@ -37,7 +37,7 @@ for variant in plain relaxed; do
   wasm-bindgen --target web --no-typescript --out-dir "$out" "$built"
   if [[ "${TRUNK_PROFILE:-release}" == release ]]; then
     wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-simd --enable-mutable-globals --enable-nontrapping-float-to-int \
-      --enable-sign-ext --enable-reference-types --enable-multivalue "${extra[@]}" \
+      --enable-sign-ext --enable-reference-types --enable-multivalue ${extra[@]+"${extra[@]}"} \
       "$out/threaded_worker_bg.wasm" -o "$out/threaded_worker_bg.wasm"
   fi
 done

@@ -8,6 +8,9 @@
 //!   few channels to fill a product (the RGB stem), which keeps burn's;
 //! - strided 1×1 convolutions subsample the input, then run as one matrix product.
 //!
+//! In the relaxed build (wasm with relaxed SIMD) every CPU convolution is a shifted one, its
+//! k² products fused into one by `fma_product.rs`: faster than burn's for all of them.
+//!
 //! Measured per layer and per pass in the README, *Benchmarks*.
 
 use burn::module::{Module, Param};
@@ -29,7 +32,7 @@ const EVERY_CPU_CONV_SHIFTED: bool = cfg!(all(target_arch = "wasm32", feature = 
 /// A convolution with its bias, in the form its device runs fastest.
 #[derive(Module, Debug)]
 pub enum Conv {
-    /// burn's layer (WebGPU; on the CPU 1×1 stride-1 and the stem).
+    /// burn's layer (WebGPU; on the CPU 1×1 stride-1 and the stem, but for the relaxed build).
     Layer(Conv2d),
     /// Shifted matrix products (the CPU path's k×k convolutions).
     Shifted(ShiftedConv),

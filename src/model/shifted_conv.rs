@@ -11,7 +11,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Weights per kernel cell `[k·k][out][in]` and bias `[out]`, f32 on the CPU.
+/// Weights per kernel cell `[k·k][out][in]` (gemm's; empty in the relaxed build, which keeps
+/// them packed for `fma_product`) and bias `[out]`, f32 on the CPU.
 #[derive(Module, Debug)]
 pub struct ShiftedConv {
     #[module(skip)]
@@ -74,7 +75,9 @@ impl ShiftedConv {
         let mut y = Vec::with_capacity(batch * out * out_h * out_w);
         // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
         // the first cell's product overwrites `wide`.
-        let mut phases = Phases::zeros([input, height, width], self.shape);
+        // A 1×1 stride-1 unpadded product in the relaxed build reads the image itself.
+        let direct = cfg!(all(target_arch = "wasm32", feature = "relaxed")) && (k, s, pad) == (1, 1, 0);
+        let mut phases = Phases::zeros([input, height, width], self.shape, !direct);
         let n = out_h * phases.cols;
         let mut wide = vec![0.0f32; out * n];
         // Where each cell reads: one phase, from its offset.
@@ -86,14 +89,13 @@ impl ShiftedConv {
         #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
         let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
         for image in data.chunks_exact(input * height * width) {
-            // A 1×1 stride-1 unpadded product reads the image itself (its phase is the image).
+            // The direct product's phase is the image itself.
             #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
-            match (k, s, pad) {
-                (1, 1, 0) => super::fma_product::product(&self.packed, image, &rows, n, &mut wide),
-                _ => {
-                    phases.fill(image, [input, height, width], self.shape);
-                    super::fma_product::product(&self.packed, &phases.data, &rows, n, &mut wide);
-                }
+            if direct {
+                super::fma_product::product(&self.packed, image, &rows, n, &mut wide);
+            } else {
+                phases.fill(image, [input, height, width], self.shape);
+                super::fma_product::product(&self.packed, &phases.data, &rows, n, &mut wide);
             }
             #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
             phases.fill(image, [input, height, width], self.shape);
@@ -140,10 +142,12 @@ impl ShiftedConv {
 
 impl Phases {
     /// The zero-padded phases of an `[in, h, w]` image, every value zero.
-    fn zeros([input, height, width]: [usize; 3], shape: Shape) -> Self {
+    /// (Only their sizes where `allocate` is false.)
+    fn zeros([input, height, width]: [usize; 3], shape: Shape, allocate: bool) -> Self {
         let Shape { kernel: k, stride: s, padding: pad, .. } = shape;
         let (rows, cols) = ((height + 2 * pad).div_ceil(s), (width + 2 * pad).div_ceil(s));
-        Self { data: vec![0.0f32; s * s * input * rows * cols + k * cols], rows, cols }
+        let data = if allocate { vec![0.0f32; s * s * input * rows * cols + k * cols] } else { Vec::new() };
+        Self { data, rows, cols }
     }
 
     /// Writes `image` `[in, h, w]` inside the padding, split by row and column remainder mod s.
