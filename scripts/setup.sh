@@ -61,10 +61,12 @@ if $want_test; then
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver mesa-vulkan-drivers gcc-multilib
   fi
-  if ! rustup target list --installed | grep -qx i686-unknown-linux-gnu; then
-    step "rustup target add i686-unknown-linux-gnu"
-    rustup target add i686-unknown-linux-gnu
-  fi
+  for target in i686-unknown-linux-gnu wasm32-wasip1; do
+    if ! rustup target list --installed | grep -qx "$target"; then
+      step "rustup target add $target"
+      rustup target add "$target"
+    fi
+  done
   if ! cmp -s tests/requirements.txt .venv/installed-requirements.txt 2>/dev/null; then
     step "python venv .venv (tests/requirements.txt)"
     python3 -m venv .venv

@@ -153,13 +153,15 @@ mod tests {
     fn every_form_computes_the_convolution() {
         let device = Device::flex();
         // (batch, in, out, kernel, stride, side, form): shifted products (stride 1, 2 and 3,
-        // odd and even sides, batch 2), a subsampled 1×1, burn's layer (1×1 stride 1, and a
-        // 7×7 stem on too few input channels).
+        // odd and even sides, batch 2, more outputs and depth than one block of the relaxed
+        // product), a subsampled 1×1, burn's layer (1×1 stride 1, and a 7×7 stem on too few
+        // input channels).
         let cases = [
             (2, 16, 4, 3, 1, 9, "shifted"),
             (1, 17, 6, 3, 2, 13, "shifted"),
             (1, 16, 3, 7, 2, 12, "shifted"),
             (1, 16, 5, 3, 3, 11, "shifted"),
+            (1, 32, 37, 3, 1, 10, "shifted"),
             (2, 4, 5, 1, 2, 11, "subsampled"),
             (1, 6, 3, 1, 1, 7, "layer"),
             (1, 2, 3, 7, 2, 47, "layer"),
