@@ -31,6 +31,8 @@ const THREADED_BENCH = `
 addEventListener('message', async ({ data }) => {
   try {
     if (data.glue) {
+      // The pool takes navigator.hardwareConcurrency threads: '-1' engines ask for one.
+      if (data.cores) Object.defineProperty(navigator, 'hardwareConcurrency', { value: data.cores });
       self.glue = await import(data.glue);
       await self.glue.default({ module_or_path: data.module });
     } else if (data.weights) {
@@ -87,15 +89,15 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
       let pass;
       let precision = 'f32';
       let threads = 1;
-      if (name === 'ours-threads' || name === 'ours-relaxed') {
+      if (/^ours-(threads|relaxed)(-1)?$/.test(name)) {
         const worker = new Worker(URL.createObjectURL(new Blob([threadedBench], { type: 'text/javascript' })), { type: 'module' });
         const next = () => new Promise((resolve, reject) => worker.addEventListener('message', function heard({ data }) {
           worker.removeEventListener('message', heard);
           return data?.error || data?.failed ? reject(new Error(data.error ?? data.failed)) : resolve(data);
         }));
-        const base = new URL(name === 'ours-relaxed' ? 'threaded-worker-relaxed/' : 'threaded-worker/', location.href).href;
+        const base = new URL(name.startsWith('ours-relaxed') ? 'threaded-worker-relaxed/' : 'threaded-worker/', location.href).href;
         const ready = next(); // the worker's Ready (its pool is up)
-        worker.postMessage({ glue: `${base}threaded_worker.js`, module: `${base}threaded_worker_bg.wasm` });
+        worker.postMessage({ glue: `${base}threaded_worker.js`, module: `${base}threaded_worker_bg.wasm`, cores: name.endsWith('-1') ? 1 : 0 });
         await ready;
         const weights = new Uint8Array(await (await fetch('/extra/seeded.safetensors')).arrayBuffer());
         const loaded = next();

@@ -11,9 +11,10 @@
 //
 // Engines: ours-webgpu, ours-cpu (one thread, on the page), ours-threads (the threaded
 // worker's pool: navigator.hardwareConcurrency threads, at most 8), ours-relaxed (the same
-// pool, the build with relaxed SIMD's fused multiply-add), ours-workers (one-thread
-// workers, one per core, at most 4, a batch split between them), ort-webgpu, ort-wasm (on
-// --ort-threads threads; the page is cross-origin isolated).
+// pool, the build with relaxed SIMD's fused multiply-add), ours-threads-1 and ours-relaxed-1
+// (those builds on a pool of one thread), ours-workers (one-thread workers, one per core, at
+// most 4, a batch split between them), ort-webgpu, ort-wasm (on --ort-threads threads; the
+// page is cross-origin isolated).
 //
 // --batch N: every pass is one batch of N copies of the input (ours: one forward of the
 // batch; onnxruntime-web: the ONNX graph's dynamic batch), reported as images/s too.
@@ -106,6 +107,6 @@ for (const name of engines) {
   const r = results[name];
   console.log(`| ${name}${r.precision === "f16" ? " (f16)" : ""} | ${r.threads} | ${ms(r.median)} | ${ms(r.p90)} | ${((images * 1000) / r.median).toFixed(2)} | ${ms(r.loadMs)} | ${ms(r.firstMs)} | ${(r.peakBytes / 1e6).toFixed(0)} MB |`);
 }
-console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5); ours-threads / ort-wasm = ${ratio('ours-threads', 'ort-wasm')}; ours-relaxed / ort-wasm = ${ratio('ours-relaxed', 'ort-wasm')} (target ≤ 1.0); ours-threads / ours-relaxed = ${ratio('ours-threads', 'ours-relaxed')}; ours-cpu / ours-threads = ${ratio('ours-cpu', 'ours-threads')} (speed-up of the pool); ours-workers / ort-wasm = ${ratio('ours-workers', 'ort-wasm')}; ours-cpu / ours-workers = ${ratio('ours-cpu', 'ours-workers')}`);
+console.log(`\nratios (median): ours-webgpu / ort-webgpu = ${ratio('ours-webgpu', 'ort-webgpu')} (target ≤ 1.0); ours-cpu / ort-wasm = ${ratio('ours-cpu', 'ort-wasm')} (target ≤ 1.5); ours-threads / ort-wasm = ${ratio('ours-threads', 'ort-wasm')}; ours-relaxed / ort-wasm = ${ratio('ours-relaxed', 'ort-wasm')} (target ≤ 1.0); ours-threads / ours-relaxed = ${ratio('ours-threads', 'ours-relaxed')}; ours-relaxed-1 / ours-relaxed = ${ratio('ours-relaxed-1', 'ours-relaxed')} (speed-up of the relaxed pool, target ≥ 1.6); ours-threads-1 / ours-threads = ${ratio('ours-threads-1', 'ours-threads')}; ours-cpu / ours-threads = ${ratio('ours-cpu', 'ours-threads')} (speed-up of the pool); ours-workers / ort-wasm = ${ratio('ours-workers', 'ort-wasm')}; ours-cpu / ours-workers = ${ratio('ours-cpu', 'ours-workers')}`);
 const json = option('--json');
 if (json) writeFileSync(json, JSON.stringify({ meta, results }, null, 1));
