@@ -44,7 +44,7 @@ impl Packed {
 }
 
 /// `c` `[out][n]` = `a` · B, B's row `d` being `b[rows[d]..rows[d] + n]`. In the threaded
-/// build, bands of output rows go to the pool's threads.
+/// build, tiles of output rows × columns go to the pool's threads.
 ///
 /// # Panics
 /// If `rows` is not `a`'s depth long, a row runs past `b`, or `c` is not `out × n`.
@@ -56,44 +56,64 @@ pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
         return;
     }
     let panels = a.out.div_ceil(MR);
-    // A band of whole panels: rows `first · MR ..`, as many as `c` holds.
-    // SAFETY: each band's reads and writes stay within the bounds asserted above (see `tile`).
-    let band = |first: usize, c: &mut [f32]| unsafe { blocks(a, first..(first + (c.len() / n).div_ceil(MR)).min(panels), b, rows, n, c) };
+    // Tasks of up to MC panels × a range of whole NR columns: enough of them for every thread
+    // (four each), columns split only where the panels are too few, so that each B strip a
+    // task reads serves as many panels as it can.
+    #[cfg(feature = "threads")]
+    let threads = rayon::current_num_threads();
+    #[cfg(not(feature = "threads"))]
+    let threads: usize = 1;
+    let bands = panels.div_ceil(MC);
+    let tiles = n.div_ceil(NR);
+    let column_chunks = (threads * 4).div_ceil(bands).clamp(1, tiles);
+    let per_chunk = tiles.div_ceil(column_chunks) * NR;
+    let out = Out(c.as_mut_ptr());
+    let task = |t: usize| {
+        let (band, chunk) = (t / column_chunks, t % column_chunks);
+        let columns = (chunk * per_chunk).min(n)..((chunk + 1) * per_chunk).min(n);
+        // SAFETY: tasks cover disjoint panels × columns of `c`, and every read and write stays
+        // within the bounds asserted above (see `tile`).
+        unsafe { blocks(a, band * MC..((band + 1) * MC).min(panels), columns, b, rows, n, out) }
+    };
     #[cfg(feature = "threads")]
     {
         use rayon::prelude::*;
-        let per_band = panels.div_ceil(rayon::current_num_threads() * 4).max(1);
-        c.par_chunks_mut(per_band * MR * n).enumerate().for_each(|(i, c)| band(i * per_band, c));
+        (0..bands * column_chunks).into_par_iter().for_each(task);
     }
     #[cfg(not(feature = "threads"))]
-    band(0, c);
+    (0..bands * column_chunks).for_each(task);
 }
 
-/// The panels `band` of `c` (which starts at the band's first row), block by block.
+/// `c`'s first value, shared by the tasks that write disjoint tiles of it.
+#[derive(Clone, Copy)]
+struct Out(*mut f32);
+// SAFETY: the tasks holding it write disjoint tiles (see `product`).
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+/// The panels `band` × `columns` of `c`, block by block.
 #[target_feature(enable = "relaxed-simd")]
-unsafe fn blocks(a: &Packed, band: Range<usize>, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
+unsafe fn blocks(a: &Packed, band: Range<usize>, columns: Range<usize>, b: &[f32], rows: &[usize], n: usize, c: Out) {
     let mut scratch = vec![0.0f32; KC * NR];
     for k0 in (0..a.depth).step_by(KC) {
         let k1 = (k0 + KC).min(a.depth);
-        for p0 in band.clone().step_by(MC) {
-            for j in (0..n).step_by(NR) {
-                let width = NR.min(n - j);
-                // A short last tile reads its B columns from a zero-padded copy.
-                if width < NR {
-                    for (d, strip) in (k0..k1).zip(scratch.chunks_exact_mut(NR)) {
-                        strip[..width].copy_from_slice(&b[rows[d] + j..rows[d] + n]);
-                        strip[width..].fill(0.0);
-                    }
+        for j in columns.clone().step_by(NR) {
+            let width = NR.min(columns.end - j);
+            // A short last tile reads its B columns from a zero-padded copy.
+            if width < NR {
+                for (d, strip) in (k0..k1).zip(scratch.chunks_exact_mut(NR)) {
+                    strip[..width].copy_from_slice(&b[rows[d] + j..rows[d] + j + width]);
+                    strip[width..].fill(0.0);
                 }
-                for p in p0..(p0 + MC).min(band.end) {
-                    let at = Tile { panel: p, first_row: band.start * MR, column: j, width };
-                    // SAFETY: a full tile reads 8 values from each row start + j, j + 8 ≤ n.
-                    unsafe {
-                        if width < NR {
-                            tile(a, at, k0..k1, |d| scratch.as_ptr().add((d - k0) * NR), c, n);
-                        } else {
-                            tile(a, at, k0..k1, |d| b.as_ptr().add(*rows.get_unchecked(d) + j), c, n);
-                        }
+            }
+            for p in band.clone() {
+                let at = Tile { panel: p, column: j, width };
+                // SAFETY: a full tile reads 8 values from each row start + j, j + 8 ≤ n.
+                unsafe {
+                    if width < NR {
+                        tile(a, at, k0..k1, |d| scratch.as_ptr().add((d - k0) * NR), c, n);
+                    } else {
+                        tile(a, at, k0..k1, |d| b.as_ptr().add(*rows.get_unchecked(d) + j), c, n);
                     }
                 }
             }
@@ -101,12 +121,10 @@ unsafe fn blocks(a: &Packed, band: Range<usize>, b: &[f32], rows: &[usize], n: u
     }
 }
 
-/// Where a micro-tile lies: its panel, the first row of the band `c` holds, its first column
-/// and how many of its columns are real.
+/// Where a micro-tile lies: its panel, its first column and how many of its columns are real.
 #[derive(Clone, Copy)]
 struct Tile {
     panel: usize,
-    first_row: usize,
     column: usize,
     width: usize,
 }
@@ -114,23 +132,23 @@ struct Tile {
 /// One MR × NR tile of `c`, adding the depth range to what the earlier blocks left (the first
 /// block overwrites); `strip(d)` points at 8 readable values of B's row `d`.
 #[inline(always)]
-unsafe fn tile(a: &Packed, at: Tile, depth: Range<usize>, strip: impl Fn(usize) -> *const f32, c: &mut [f32], n: usize) {
-    let Tile { panel: p, first_row, column: j, width } = at;
+unsafe fn tile(a: &Packed, at: Tile, depth: Range<usize>, strip: impl Fn(usize) -> *const f32, c: Out, n: usize) {
+    let Tile { panel: p, column: j, width } = at;
     let first = depth.start == 0;
     let rows = MR.min(a.out - p * MR);
     let full = rows == MR && width == NR;
-    let offset = |r: usize| (p * MR + r - first_row) * n + j;
+    let offset = |r: usize| (p * MR + r) * n + j;
     unsafe {
         let mut acc = [[f32x4_splat(0.0); 2]; MR];
         if !first && full {
             for (r, acc) in acc.iter_mut().enumerate() {
-                let from = c.as_ptr().add(offset(r));
+                let from = c.0.add(offset(r));
                 *acc = [v128_load(from as *const v128), v128_load(from.add(4) as *const v128)];
             }
         } else if !first {
             for (r, acc) in acc.iter_mut().enumerate().take(rows) {
                 let mut row = [0.0f32; NR];
-                row[..width].copy_from_slice(&c[offset(r)..][..width]);
+                std::ptr::copy_nonoverlapping(c.0.add(offset(r)), row.as_mut_ptr(), width);
                 *acc = [v128_load(row.as_ptr() as *const v128), v128_load(row.as_ptr().add(4) as *const v128)];
             }
         }
@@ -147,7 +165,7 @@ unsafe fn tile(a: &Packed, at: Tile, depth: Range<usize>, strip: impl Fn(usize) 
         }
         if full {
             for (r, acc) in acc.iter().enumerate() {
-                let to = c.as_mut_ptr().add(offset(r));
+                let to = c.0.add(offset(r));
                 v128_store(to as *mut v128, acc[0]);
                 v128_store(to.add(4) as *mut v128, acc[1]);
             }
@@ -157,7 +175,7 @@ unsafe fn tile(a: &Packed, at: Tile, depth: Range<usize>, strip: impl Fn(usize) 
             let mut row = [0.0f32; NR];
             v128_store(row.as_mut_ptr() as *mut v128, acc[0]);
             v128_store(row.as_mut_ptr().add(4) as *mut v128, acc[1]);
-            c[offset(r)..][..width].copy_from_slice(&row[..width]);
+            std::ptr::copy_nonoverlapping(row.as_ptr(), c.0.add(offset(r)), width);
         }
     }
 }

@@ -72,7 +72,8 @@ impl ShiftedConv {
         let Shape { out, kernel: k, stride: s, padding: pad } = self.shape;
         let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
         let data = x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-        let mut y = Vec::with_capacity(batch * out * out_h * out_w);
+        let per_image = out * out_h * out_w;
+        let mut y = Vec::with_capacity(batch * per_image);
         // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
         // the first cell's product overwrites `wide`.
         // A 1×1 stride-1 unpadded product in the relaxed build reads the image itself.
@@ -88,7 +89,7 @@ impl ShiftedConv {
         };
         #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
         let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
-        for image in data.chunks_exact(input * height * width) {
+        for (image, y_image) in data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1))) {
             // The direct product's phase is the image itself.
             #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
             if direct {
@@ -130,14 +131,33 @@ impl ShiftedConv {
                     );
                 }
             }
-            for (rows, bias) in wide.chunks_exact(n).zip(&self.bias) {
-                for row in rows.chunks_exact(phases.cols) {
-                    y.extend(row[..out_w].iter().map(|v| v + bias));
-                }
-            }
+            crop_with_bias(&wide, phases.cols, out_w, &self.bias, y_image);
         }
+        // SAFETY: every image's `per_image` values were written by `crop_with_bias`.
+        unsafe { y.set_len(batch * per_image) };
         Tensor::from_data(TensorData::new(y, [batch, out, out_h, out_w]), &device)
     }
+}
+
+/// Each output channel's rows of `wide` (`[out][rows][cols]`) cut to their first `out_w`
+/// columns, plus its bias, into `y` (`[out][rows][out_w]`): over the pool's threads where
+/// there is one, as the products were.
+fn crop_with_bias(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], y: &mut [std::mem::MaybeUninit<f32>]) {
+    let channel = |(to, (from, bias)): (&mut [std::mem::MaybeUninit<f32>], (&[f32], &f32))| {
+        for (to, from) in to.chunks_exact_mut(out_w).zip(from.chunks_exact(cols)) {
+            for (slot, v) in to.iter_mut().zip(from) {
+                slot.write(v + bias);
+            }
+        }
+    };
+    let (plane, wide_plane) = (y.len() / bias.len().max(1), wide.len() / bias.len().max(1));
+    #[cfg(any(feature = "cli", feature = "threads"))]
+    {
+        use rayon::prelude::*;
+        y.par_chunks_mut(plane).zip(wide.par_chunks(wide_plane).zip(bias)).for_each(channel);
+    }
+    #[cfg(not(any(feature = "cli", feature = "threads")))]
+    y.chunks_mut(plane).zip(wide.chunks(wide_plane).zip(bias)).for_each(channel);
 }
 
 impl Phases {
