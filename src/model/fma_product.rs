@@ -52,7 +52,7 @@ pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
     assert_eq!(rows.len(), a.depth);
     assert!(rows.iter().all(|&r| r + n <= b.len()));
     assert_eq!(c.len(), a.out * n);
-    if n == 0 {
+    if n == 0 || a.out == 0 {
         return;
     }
     let panels = a.out.div_ceil(MR);
@@ -65,8 +65,9 @@ pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [f32]) {
     let threads: usize = 1;
     let bands = panels.div_ceil(MC);
     let tiles = n.div_ceil(NR);
-    let column_chunks = (threads * 4).div_ceil(bands).clamp(1, tiles);
-    let per_chunk = tiles.div_ceil(column_chunks) * NR;
+    let per_chunk = tiles.div_ceil((threads * 4).div_ceil(bands).clamp(1, tiles)) * NR;
+    // Recounted so that no chunk is empty.
+    let column_chunks = tiles.div_ceil(per_chunk / NR);
     let out = Out(c.as_mut_ptr());
     let task = |t: usize| {
         let (band, chunk) = (t / column_chunks, t % column_chunks);
@@ -94,7 +95,8 @@ unsafe impl Sync for Out {}
 /// The panels `band` × `columns` of `c`, block by block.
 #[target_feature(enable = "relaxed-simd")]
 unsafe fn blocks(a: &Packed, band: Range<usize>, columns: Range<usize>, b: &[f32], rows: &[usize], n: usize, c: Out) {
-    let mut scratch = vec![0.0f32; KC * NR];
+    // Only a task holding the short last tile needs the scratch copy.
+    let mut scratch = if columns.end == n && !n.is_multiple_of(NR) { vec![0.0f32; KC * NR] } else { Vec::new() };
     for k0 in (0..a.depth).step_by(KC) {
         let k1 = (k0 + KC).min(a.depth);
         for j in columns.clone().step_by(NR) {

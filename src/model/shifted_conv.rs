@@ -72,6 +72,8 @@ impl ShiftedConv {
         let Shape { out, kernel: k, stride: s, padding: pad } = self.shape;
         let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
         let data = x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        // Every image is written before `set_len` below.
+        assert_eq!(data.len(), batch * input * height * width, "a tensor's values match its shape");
         let per_image = out * out_h * out_w;
         let mut y = Vec::with_capacity(batch * per_image);
         // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
@@ -151,6 +153,7 @@ fn crop_with_bias(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], y: &mut
         }
     };
     let (plane, wide_plane) = (y.len() / bias.len().max(1), wide.len() / bias.len().max(1));
+    assert_eq!(plane * bias.len(), y.len(), "one bias a channel");
     #[cfg(any(feature = "cli", feature = "threads"))]
     {
         use rayon::prelude::*;
