@@ -23,10 +23,12 @@ echo "== golden data from the independent reference (numpy + ONNX Runtime + Pill
 echo "== cargo test"
 cargo test
 
-echo "== the relaxed-SIMD convolutions (wasm32-wasip1 under node: the browser's kernels, off the browser)"
-CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" \
-  CARGO_TARGET_WASM32_WASIP1_RUNNER="node --experimental-wasm-relaxed-simd scripts/wasi_run.mjs" \
-  cargo test --quiet --target wasm32-wasip1 --no-default-features --features relaxed --lib -- model::conv
+echo "== the wasm convolutions, with and without relaxed SIMD (wasm32-wasip1 under node: the browser's kernels, off the browser)"
+for features in relaxed ""; do
+  CARGO_TARGET_WASM32_WASIP1_RUSTFLAGS="-C target-feature=+simd128" \
+    CARGO_TARGET_WASM32_WASIP1_RUNNER="node --experimental-wasm-relaxed-simd scripts/wasi_run.mjs" \
+    cargo test --quiet --target wasm32-wasip1 --no-default-features --features "$features" --lib -- model::conv
+done
 
 echo "== fuzz tests on a 32-bit target (i686: usize is 32 bits, as in wasm32)"
 cargo test --target i686-unknown-linux-gnu --no-default-features --test fuzz

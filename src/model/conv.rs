@@ -8,8 +8,8 @@
 //!   few channels to fill a product (the RGB stem), which keeps burn's;
 //! - strided 1×1 convolutions subsample the input, then run as one matrix product.
 //!
-//! In the relaxed build (wasm with relaxed SIMD) every CPU convolution is a shifted one, its
-//! k² products fused into one by `fma_product.rs`: faster than burn's for all of them.
+//! In wasm every CPU convolution is a shifted one, its k² products fused into one by
+//! `fma_product.rs`: faster than burn's for all of them.
 //!
 //! Measured per layer and per pass in the README, *Benchmarks*.
 
@@ -24,15 +24,15 @@ use super::shifted_conv::ShiftedConv;
 /// Below this many input channels, a shifted product's inner dimension is too short: the
 /// stem's 3 made it 1.5× slower than burn's in wasm.
 const SHIFTED_MIN_INPUT: usize = 16;
-/// With relaxed SIMD, the fused product (`fma_product`) is faster than burn's for every
-/// convolution here, the stem and the 1×1 ones included (wasm, one thread: the stem 2.7×,
-/// 1×1 ones about 1.3×).
-const EVERY_CPU_CONV_SHIFTED: bool = cfg!(all(target_arch = "wasm32", feature = "relaxed"));
+/// In wasm, the fused product (`fma_product`) is faster than burn's for every convolution
+/// here, the stem and the 1×1 ones included (one thread, relaxed SIMD: the stem 2.7×, 1×1
+/// ones about 1.3×; a whole pass without relaxed SIMD about 1.17× faster than gemm's).
+const EVERY_CPU_CONV_SHIFTED: bool = cfg!(target_arch = "wasm32");
 
 /// A convolution with its bias, in the form its device runs fastest.
 #[derive(Module, Debug)]
 pub enum Conv {
-    /// burn's layer (WebGPU; on the CPU 1×1 stride-1 and the stem, but for the relaxed build).
+    /// burn's layer (WebGPU; on the CPU natively, 1×1 stride-1 and the stem).
     Layer(Conv2d),
     /// Shifted matrix products (the CPU path's k×k convolutions).
     Shifted(ShiftedConv),
@@ -153,7 +153,7 @@ mod tests {
     fn every_form_computes_the_convolution() {
         let device = Device::flex();
         // (batch, in, out, kernel, stride, side, form): shifted products (stride 1, 2 and 3,
-        // odd and even sides, batch 2, more outputs and depth than one block of the relaxed
+        // odd and even sides, batch 2, more outputs and depth than one block of the wasm
         // product), a subsampled 1×1, burn's layer (1×1 stride 1, and a 7×7 stem on too few
         // input channels).
         let cases = [

@@ -5,7 +5,7 @@ pub mod container;
 pub mod conv;
 pub mod demo;
 pub mod digest;
-#[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+#[cfg(target_arch = "wasm32")]
 pub mod fma_product;
 pub mod fold;
 pub mod labels;

@@ -4,15 +4,14 @@
 //! rows, so the columns that run past a row's end are computed and dropped (2·pad of every
 //! row). A stride-s convolution first splits the padded input into its s² phases (rows and
 //! columns by their remainder mod s): a cell then reads one phase with stride 1. gemm
-//! packs its operands itself and splits every product over the thread pool. Where the build
-//! has relaxed SIMD (`fma_product`), the k² products are one, over depth k²·in, with the
-//! weights packed once.
+//! packs its operands itself and splits every product over the thread pool. In wasm
+//! (`fma_product`), the k² products are one, over depth k²·in, with the weights packed once.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Weights per kernel cell `[k·k][out][in]` (gemm's; empty in the relaxed build, which keeps
-/// them packed for `fma_product`) and bias `[out]`, f32 on the CPU.
+/// Weights per kernel cell `[k·k][out][in]` (gemm's; empty in wasm, which keeps them packed
+/// for `fma_product`) and bias `[out]`, f32 on the CPU.
 #[derive(Module, Debug)]
 pub struct ShiftedConv {
     #[module(skip)]
@@ -22,7 +21,7 @@ pub struct ShiftedConv {
     #[module(skip)]
     shape: Shape,
     /// The weights as one product's `[out][k²·in]`, cell-major, packed.
-    #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+    #[cfg(target_arch = "wasm32")]
     #[module(skip)]
     packed: super::fma_product::Packed,
 }
@@ -48,19 +47,19 @@ impl ShiftedConv {
     pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize) -> Self {
         let [out, _, kernel, _] = weight.dims();
         let floats = |data: TensorData| data.convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-        // The relaxed build keeps only the packed weights (the cells are gemm's).
-        #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+        // wasm keeps only the packed weights (the cells are gemm's).
+        #[cfg(target_arch = "wasm32")]
         let (cells, packed) = {
             let by_out = floats(weight.permute([0, 2, 3, 1]).into_data());
             (Vec::new(), super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)))
         };
-        #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
+        #[cfg(not(target_arch = "wasm32"))]
         let cells = floats(weight.permute([2, 3, 0, 1]).into_data());
         Self {
             cells,
             bias: floats(bias.into_data()),
             shape: Shape { out, kernel, stride, padding },
-            #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+            #[cfg(target_arch = "wasm32")]
             packed,
         }
     }
@@ -78,8 +77,8 @@ impl ShiftedConv {
         let mut y = Vec::with_capacity(batch * per_image);
         // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
         // the first cell's product overwrites `wide`.
-        // A 1×1 stride-1 unpadded product in the relaxed build reads the image itself.
-        let direct = cfg!(all(target_arch = "wasm32", feature = "relaxed")) && (k, s, pad) == (1, 1, 0);
+        // A 1×1 stride-1 unpadded product in wasm reads the image itself.
+        let direct = cfg!(target_arch = "wasm32") && (k, s, pad) == (1, 1, 0);
         let mut phases = Phases::zeros([input, height, width], self.shape, !direct);
         let n = out_h * phases.cols;
         let mut wide = vec![0.0f32; out * n];
@@ -89,20 +88,20 @@ impl ShiftedConv {
             let (i, j) = (cell / k, cell % k);
             (i % s * s + j % s) * input * plane + (i / s) * cols + j / s
         };
-        #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+        #[cfg(target_arch = "wasm32")]
         let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
         for (image, y_image) in data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1))) {
             // The direct product's phase is the image itself.
-            #[cfg(all(target_arch = "wasm32", feature = "relaxed"))]
+            #[cfg(target_arch = "wasm32")]
             if direct {
                 super::fma_product::product(&self.packed, image, &rows, n, &mut wide);
             } else {
                 phases.fill(image, [input, height, width], self.shape);
                 super::fma_product::product(&self.packed, &phases.data, &rows, n, &mut wide);
             }
-            #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
+            #[cfg(not(target_arch = "wasm32"))]
             phases.fill(image, [input, height, width], self.shape);
-            #[cfg(not(all(target_arch = "wasm32", feature = "relaxed")))]
+            #[cfg(not(target_arch = "wasm32"))]
             for cell in 0..k * k {
                 let from = start(cell);
                 // SAFETY: `wide` is [out, n] with row stride n; the cell's weights are
@@ -195,12 +194,12 @@ impl Phases {
     }
 }
 
-#[cfg(all(any(feature = "cli", feature = "threads"), not(all(target_arch = "wasm32", feature = "relaxed"))))]
+#[cfg(all(any(feature = "cli", feature = "threads"), not(target_arch = "wasm32")))]
 fn parallelism() -> gemm::Parallelism {
     gemm::Parallelism::Rayon(0)
 }
 
-#[cfg(not(any(feature = "cli", feature = "threads", all(target_arch = "wasm32", feature = "relaxed"))))]
+#[cfg(not(any(feature = "cli", feature = "threads", target_arch = "wasm32")))]
 fn parallelism() -> gemm::Parallelism {
     gemm::Parallelism::None
 }
