@@ -8,26 +8,48 @@
 //!   few channels to fill a product (the RGB stem), which keeps burn's;
 //! - strided 1×1 convolutions subsample the input, then run as one matrix product.
 //!
-//! In wasm every CPU convolution is a shifted one, its k² products fused into one by
-//! `fma_product.rs`: faster than burn's for all of them.
+//! Where `fma_product` runs (wasm; x86-64 with AVX2 and FMA), every CPU convolution is a
+//! shifted one, its k² products fused into one with the weights packed once, and the layer
+//! finished (bias, residual, ReLU) as its tiles are stored: faster than burn's for all of them.
 //!
 //! Measured per layer and per pass in the README, *Benchmarks*.
 
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, FloatDType, Tensor, s};
 
 use super::arch::ConvSpec;
 use super::shifted_conv::ShiftedConv;
 
-/// Below this many input channels, a shifted product's inner dimension is too short: the
-/// stem's 3 made it 1.5× slower than burn's in wasm.
+/// Below this many input channels, a shifted gemm product's inner dimension is too short:
+/// the stem's 3 made it slower than burn's.
 const SHIFTED_MIN_INPUT: usize = 16;
-/// In wasm, the fused product (`fma_product`) is faster than burn's for every convolution
-/// here, the stem and the 1×1 ones included (one thread, relaxed SIMD: the stem 2.7×, 1×1
-/// ones about 1.3×; a whole pass without relaxed SIMD about 1.17× faster than gemm's).
-const EVERY_CPU_CONV_SHIFTED: bool = cfg!(target_arch = "wasm32");
+
+/// What a convolution's output gets before the next layer: a residual added, then ReLU.
+#[derive(Default)]
+pub struct Epilogue {
+    /// Added to the output (its shape).
+    pub residual: Option<Tensor<4>>,
+    /// ReLU last.
+    pub relu: bool,
+}
+
+impl Epilogue {
+    /// ReLU alone.
+    pub fn relu() -> Self {
+        Self { residual: None, relu: true }
+    }
+}
+
+/// Whether this CPU runs `fma_product`.
+fn products_available() -> bool {
+    #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
+    return super::fma_product::available();
+    #[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
+    return false;
+}
 
 /// A convolution with its bias, in the form its device runs fastest.
 #[derive(Module, Debug)]
@@ -51,10 +73,15 @@ pub struct SubsampledPointwise {
 impl Conv {
     /// `weight` `[out, in, k, k]` and `bias` `[out]` as `spec` says, on `device`.
     pub fn new(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>, device: &Device) -> Self {
+        Self::choose(spec, weight, bias, device, products_available())
+    }
+
+    /// As [`Conv::new`], with `fma_product`'s products where `products`.
+    fn choose(spec: &ConvSpec, weight: Tensor<4>, bias: Tensor<1>, device: &Device, products: bool) -> Self {
         debug_assert_eq!(weight.dims(), spec.weight_shape(), "{}", spec.conv);
         let cpu = *device == Device::flex();
-        if cpu && EVERY_CPU_CONV_SHIFTED {
-            return Self::Shifted(ShiftedConv::new(weight, bias, spec.stride, spec.padding));
+        if cpu && products {
+            return Self::Shifted(ShiftedConv::new(weight, bias, spec.stride, spec.padding, true));
         }
         if cpu && spec.kernel == 1 && spec.stride > 1 && spec.padding == 0 {
             let [out, input, _, _] = weight.dims();
@@ -65,7 +92,7 @@ impl Conv {
             });
         }
         if cpu && spec.kernel > 1 && spec.channels_in >= SHIFTED_MIN_INPUT {
-            return Self::Shifted(ShiftedConv::new(weight, bias, spec.stride, spec.padding));
+            return Self::Shifted(ShiftedConv::new(weight, bias, spec.stride, spec.padding, false));
         }
         Self::Layer(Conv2d {
             weight: Param::from_tensor(weight),
@@ -80,11 +107,21 @@ impl Conv {
 
     /// `[b, in, h, w]` → `[b, out, h', w']`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        match self {
+        self.forward_with(x, Epilogue::default())
+    }
+
+    /// [`Conv::forward`], then `epilogue` (in the products' registers where the form has them).
+    pub fn forward_with(&self, x: Tensor<4>, epilogue: Epilogue) -> Tensor<4> {
+        let y = match self {
+            Self::Shifted(shifted) => return shifted.forward(x, epilogue),
             Self::Layer(layer) => layer.forward(x),
-            Self::Shifted(shifted) => shifted.forward(x),
             Self::Subsampled(subsampled) => subsampled.forward(x),
-        }
+        };
+        let y = match epilogue.residual {
+            Some(residual) => y + residual,
+            None => y,
+        };
+        if epilogue.relu { relu(y) } else { y }
     }
 
     /// Weights and bias cast to `dtype` (a GPU's; the CPU forms compute in f32).
@@ -112,7 +149,7 @@ impl SubsampledPointwise {
 mod tests {
     use burn::tensor::{Device, Tensor, TensorData};
 
-    use super::Conv;
+    use super::{Conv, Epilogue};
     use crate::model::arch::ConvSpec;
 
     /// Deterministic values in [-1, 1).
@@ -166,27 +203,43 @@ mod tests {
             (1, 6, 3, 1, 1, 7, "layer"),
             (1, 2, 3, 7, 2, 47, "layer"),
         ];
-        for (batch, cin, cout, k, stride, side, form) in cases {
+        // Each with and without fma_product's products where the CPU runs them (wasm only has them).
+        let modes: &[bool] = if cfg!(target_arch = "wasm32") { &[true] } else { &[false, true] };
+        for (&products, (batch, cin, cout, k, stride, side, form)) in modes.iter().filter(|&&p| !p || super::products_available()).flat_map(|p| cases.iter().map(move |c| (p, *c))) {
             let pad = k / 2;
             let spec = ConvSpec { conv: "c".into(), bn: "bn".into(), channels_in: cin, channels_out: cout, kernel: k, stride, padding: pad };
             let (x, w, b) = (values(batch * cin * side * side, 1), values(cout * cin * k * k, 2), values(cout, 3));
-            let conv = Conv::new(
+            let conv = Conv::choose(
                 &spec,
                 Tensor::from_data(TensorData::new(w.clone(), [cout, cin, k, k]), &device),
                 Tensor::from_data(TensorData::new(b.clone(), [cout]), &device),
                 &device,
+                products,
             );
             let chosen = match conv {
                 Conv::Layer(_) => "layer",
                 Conv::Shifted(_) => "shifted",
                 Conv::Subsampled(_) => "subsampled",
             };
-            assert_eq!(chosen, if super::EVERY_CPU_CONV_SHIFTED { "shifted" } else { form }, "{spec:?}");
-            let got = conv.forward(Tensor::from_data(TensorData::new(x.clone(), [batch, cin, side, side]), &device)).into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(chosen, if products { "shifted" } else { form }, "{spec:?}");
+            let input = || Tensor::from_data(TensorData::new(x.clone(), [batch, cin, side, side]), &device);
             let want = direct(&x, &w, &b, [batch, cin, side], cout, k, stride, pad);
-            assert_eq!(got.len(), want.len(), "{spec:?}");
-            let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0, f32::max);
-            assert!(worst < 1e-4, "{spec:?}: max |Δ| {worst}");
+            // Plain, then with a residual added and ReLU.
+            let residual = values(want.len(), 4);
+            let finished: Vec<f32> = want.iter().zip(&residual).map(|(y, r)| (y + r).max(0.0)).collect();
+            let epilogue = || Epilogue { residual: Some(Tensor::from_data(TensorData::new(residual.clone(), conv_shape(&want, batch, cout)), &device)), relu: true };
+            for (got, want) in [(conv.forward(input()), &want), (conv.forward_with(input(), epilogue()), &finished)] {
+                let got = got.into_data().try_to_vec::<f32>().unwrap();
+                assert_eq!(got.len(), want.len(), "{spec:?}");
+                let worst = got.iter().zip(want).map(|(g, w)| (g - w).abs()).fold(0.0, f32::max);
+                assert!(worst < 1e-4, "{spec:?}, products {products}: max |Δ| {worst}");
+            }
         }
+    }
+
+    /// `[batch, out, side, side]` of a square output holding `values`.
+    fn conv_shape(values: &[f32], batch: usize, out: usize) -> [usize; 4] {
+        let side = ((values.len() / (batch * out)) as f64).sqrt() as usize;
+        [batch, out, side, side]
     }
 }

@@ -5,7 +5,7 @@ pub mod container;
 pub mod conv;
 pub mod demo;
 pub mod digest;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
 pub mod fma_product;
 pub mod fold;
 pub mod labels;

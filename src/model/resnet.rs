@@ -11,14 +11,13 @@
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::relu;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue};
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
 use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
-use super::conv::Conv;
+use super::conv::{Conv, Epilogue};
 use super::fold::{FoldedConv, FoldedResNet50};
 use super::quant::{Int8ResNet50, QuantizedLayer};
 
@@ -42,10 +41,9 @@ impl Bottleneck {
             Some(projection) => projection.forward(x.clone()),
             None => x.clone(),
         };
-        let x = relu(self.reduce.forward(x));
-        let x = relu(self.spatial.forward(x));
-        let x = self.expand.forward(x);
-        relu(x + shortcut)
+        let x = self.reduce.forward_with(x, Epilogue::relu());
+        let x = self.spatial.forward_with(x, Epilogue::relu());
+        self.expand.forward_with(x, Epilogue { residual: Some(shortcut), relu: true })
     }
 }
 
@@ -103,7 +101,7 @@ impl ResNet50 {
 
     /// Backbone up to the last stage: `[b, 3, 224, 224]` → `[b, 2048, 7, 7]`.
     pub fn feature_map(&self, images: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.stem.forward(images)); // [b, 64, 112, 112]
+        let x = self.stem.forward_with(images, Epilogue::relu()); // [b, 64, 112, 112]
         let x = max_pool2d(x, MaxPoolOptions::new([3, 3]).with_stride([2, 2]).with_padding([1, 1])); // [b, 64, 56, 56]
         self.blocks.iter().fold(x, |x, block| block.forward(x)) // [b, 2048, 7, 7]
     }

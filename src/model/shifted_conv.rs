@@ -7,23 +7,32 @@
 //! packs its operands itself and splits every product over the thread pool. In wasm
 //! (`fma_product`), the k² products are one, over depth k²·in, with the weights packed once.
 
+use std::mem::MaybeUninit;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Weights per kernel cell `[k·k][out][in]` (gemm's; empty in wasm, which keeps them packed
-/// for `fma_product`) and bias `[out]`, f32 on the CPU.
+use super::conv::Epilogue;
+
+/// The weights in the form the CPU's products take, bias `[out]`, f32 on the CPU.
 #[derive(Module, Debug)]
 pub struct ShiftedConv {
     #[module(skip)]
-    cells: Vec<f32>,
+    weights: Weights,
     #[module(skip)]
     bias: Vec<f32>,
     #[module(skip)]
     shape: Shape,
-    /// The weights as one product's `[out][k²·in]`, cell-major, packed.
-    #[cfg(target_arch = "wasm32")]
-    #[module(skip)]
-    packed: super::fma_product::Packed,
+}
+
+#[derive(Clone, Debug)]
+enum Weights {
+    /// gemm's, per kernel cell `[k·k][out][in]` (natively, where `fma_product` is unavailable).
+    #[cfg(not(target_arch = "wasm32"))]
+    Cells(Vec<f32>),
+    /// One product's `[out][k²·in]`, cell-major, packed.
+    #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
+    Packed(super::fma_product::Packed),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -43,123 +52,160 @@ struct Phases {
 }
 
 impl ShiftedConv {
-    /// From `weight` `[out, in, k, k]` and `bias` `[out]`.
-    pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize) -> Self {
+    /// From `weight` `[out, in, k, k]` and `bias` `[out]`; packed for `fma_product` where
+    /// `pack` (always in wasm), else gemm's.
+    pub fn new(weight: Tensor<4>, bias: Tensor<1>, stride: usize, padding: usize, pack: bool) -> Self {
         let [out, _, kernel, _] = weight.dims();
-        let floats = |data: TensorData| data.convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
-        // wasm keeps only the packed weights (the cells are gemm's).
-        #[cfg(target_arch = "wasm32")]
-        let (cells, packed) = {
-            let by_out = floats(weight.permute([0, 2, 3, 1]).into_data());
-            (Vec::new(), super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)))
-        };
-        #[cfg(not(target_arch = "wasm32"))]
-        let cells = floats(weight.permute([2, 3, 0, 1]).into_data());
-        Self {
-            cells,
-            bias: floats(bias.into_data()),
-            shape: Shape { out, kernel, stride, padding },
-            #[cfg(target_arch = "wasm32")]
-            packed,
-        }
+        Self { weights: Weights::new(weight, pack), bias: floats(bias), shape: Shape { out, kernel, stride, padding } }
     }
 
-    /// `[b, in, h, w]` → `[b, out, h', w']`.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    /// `[b, in, h, w]` → `[b, out, h', w']`, finished as `epilogue` says.
+    pub fn forward(&self, x: Tensor<4>, epilogue: Epilogue) -> Tensor<4> {
         let device: Device = x.device();
         let [batch, input, height, width] = x.dims();
         let Shape { out, kernel: k, stride: s, padding: pad } = self.shape;
         let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
-        let data = x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        let data = floats(x);
+        let per_image = out * out_h * out_w;
+        let residual = epilogue.residual.map(floats);
         // Every image is written before `set_len` below.
         assert_eq!(data.len(), batch * input * height * width, "a tensor's values match its shape");
-        let per_image = out * out_h * out_w;
+        assert!(residual.as_ref().is_none_or(|r| r.len() == batch * per_image), "the residual has the output's shape");
         let mut y = Vec::with_capacity(batch * per_image);
-        // Allocated once a batch: the padding stays zero, each image overwrites the rest, and
-        // the first cell's product overwrites `wide`.
-        // A 1×1 stride-1 unpadded product in wasm reads the image itself.
-        let direct = cfg!(target_arch = "wasm32") && (k, s, pad) == (1, 1, 0);
+        // Allocated once a batch: the padding stays zero and each image overwrites the rest.
+        // A 1×1 stride-1 unpadded product reads the image itself.
+        let direct = self.weights.packed() && (k, s, pad) == (1, 1, 0);
         let mut phases = Phases::zeros([input, height, width], self.shape, !direct);
         let n = out_h * phases.cols;
-        let mut wide = vec![0.0f32; out * n];
+        // Where a product's output is the layer's (no dropped columns), it is finished in place.
+        let cropped = phases.cols != out_w;
+        let mut wide: Vec<MaybeUninit<f32>> = Vec::with_capacity(if cropped || !self.weights.packed() { out * n } else { 0 });
+        // SAFETY: MaybeUninit needs no initialisation; the products write all of it.
+        unsafe { wide.set_len(wide.capacity()) };
         // Where each cell reads: one phase, from its offset.
         let (plane, cols) = (phases.rows * phases.cols, phases.cols);
         let start = |cell: usize| {
             let (i, j) = (cell / k, cell % k);
             (i % s * s + j % s) * input * plane + (i / s) * cols + j / s
         };
-        #[cfg(target_arch = "wasm32")]
-        let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
-        for (image, y_image) in data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1))) {
-            // The direct product's phase is the image itself.
-            #[cfg(target_arch = "wasm32")]
-            if direct {
-                super::fma_product::product(&self.packed, image, &rows, n, &mut wide);
-            } else {
+        let images = data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1)));
+        for (index, (image, y_image)) in images.enumerate() {
+            let residual = residual.as_ref().map(|r| &r[index * per_image..(index + 1) * per_image]);
+            if !direct {
                 phases.fill(image, [input, height, width], self.shape);
-                super::fma_product::product(&self.packed, &phases.data, &rows, n, &mut wide);
             }
-            #[cfg(not(target_arch = "wasm32"))]
-            phases.fill(image, [input, height, width], self.shape);
-            #[cfg(not(target_arch = "wasm32"))]
-            for cell in 0..k * k {
-                let from = start(cell);
-                // SAFETY: `wide` is [out, n] with row stride n; the cell's weights are
-                // [out, input] with row stride `input`; the phase read is [input, n] from
-                // `from` with row stride rows·cols: its last element lies in the tail
-                // `Phases::zeros` leaves for the dropped columns.
-                unsafe {
-                    gemm::gemm(
-                        out,
-                        n,
-                        input,
-                        wide.as_mut_ptr(),
-                        1,
-                        n as isize,
-                        cell > 0,
-                        self.cells[cell * out * input..].as_ptr(),
-                        1,
-                        input as isize,
-                        phases.data[from..].as_ptr(),
-                        1,
-                        plane as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism(),
-                    );
+            let source = if direct { image } else { &phases.data };
+            match &self.weights {
+                #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
+                Weights::Packed(packed) => {
+                    use super::fma_product::{Finish, product};
+                    let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
+                    if !cropped {
+                        let finish = Finish { bias: Some(&self.bias), residual, relu: epilogue.relu };
+                        product(packed, source, &rows, n, y_image, finish);
+                        continue;
+                    }
+                    product(packed, source, &rows, n, &mut wide, Finish::default());
                 }
+                #[cfg(not(target_arch = "wasm32"))]
+                Weights::Cells(cells) => gemm_cells(cells, source, [out, input, n, plane], start, k * k, &mut wide),
             }
-            crop_with_bias(&wide, phases.cols, out_w, &self.bias, y_image);
+            // SAFETY: the products above wrote every value of `wide`.
+            let wide = unsafe { std::slice::from_raw_parts(wide.as_ptr().cast::<f32>(), wide.len()) };
+            crop_finish(wide, cols, out_w, &self.bias, residual, epilogue.relu, y_image);
         }
-        // SAFETY: every image's `per_image` values were written by `crop_with_bias`.
+        // SAFETY: every image's `per_image` values were written by a product or `crop_finish`.
         unsafe { y.set_len(batch * per_image) };
         Tensor::from_data(TensorData::new(y, [batch, out, out_h, out_w]), &device)
+    }
+
+}
+
+impl Weights {
+    /// From `weight` `[out, in, k, k]`.
+    fn new(weight: Tensor<4>, pack: bool) -> Self {
+        #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
+        if pack || cfg!(target_arch = "wasm32") {
+            let out = weight.dims()[0];
+            let by_out = floats(weight.permute([0, 2, 3, 1]));
+            return Self::Packed(super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)));
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        return Self::Cells(floats(weight.permute([2, 3, 0, 1])));
+        #[cfg(target_arch = "wasm32")]
+        unreachable!("wasm runs fma_product")
+    }
+
+    fn packed(&self) -> bool {
+        #[cfg(not(target_arch = "wasm32"))]
+        return !matches!(self, Self::Cells(_));
+        #[cfg(target_arch = "wasm32")]
+        return true;
+    }
+}
+
+/// A CPU tensor's values.
+fn floats<const D: usize>(x: Tensor<D>) -> Vec<f32> {
+    x.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default()
+}
+/// gemm's k² products over the phases, one per kernel cell, added up in `wide` `[out][n]`.
+#[cfg(not(target_arch = "wasm32"))]
+fn gemm_cells(cells: &[f32], phases: &[f32], [out, input, n, plane]: [usize; 4], start: impl Fn(usize) -> usize, count: usize, wide: &mut [MaybeUninit<f32>]) {
+    for cell in 0..count {
+        let from = start(cell);
+        // SAFETY: `wide` is [out, n] with row stride n, written by the first cell before any
+        // read; the cell's weights are [out, input] with row stride `input`; the phase read is
+        // [input, n] from `from` with row stride `plane`: its last element lies in the tail
+        // `Phases::zeros` leaves for the dropped columns.
+        unsafe {
+            gemm::gemm(
+                out,
+                n,
+                input,
+                wide.as_mut_ptr().cast::<f32>(),
+                1,
+                n as isize,
+                cell > 0,
+                cells[cell * out * input..].as_ptr(),
+                1,
+                input as isize,
+                phases[from..].as_ptr(),
+                1,
+                plane as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                parallelism(),
+            );
+        }
     }
 }
 
 /// Each output channel's rows of `wide` (`[out][rows][cols]`) cut to their first `out_w`
-/// columns, plus its bias, into `y` (`[out][rows][out_w]`): over the pool's threads where
-/// there is one, as the products were.
-fn crop_with_bias(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], y: &mut [std::mem::MaybeUninit<f32>]) {
-    let channel = |(to, (from, bias)): (&mut [std::mem::MaybeUninit<f32>], (&[f32], &f32))| {
-        for (to, from) in to.chunks_exact_mut(out_w).zip(from.chunks_exact(cols)) {
-            for (slot, v) in to.iter_mut().zip(from) {
-                slot.write(v + bias);
+/// columns, plus its bias and the residual's value, through ReLU where `relu`, into `y`
+/// (`[out][rows][out_w]`): over the pool's threads where there is one, as the products were.
+fn crop_finish(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], residual: Option<&[f32]>, relu: bool, y: &mut [MaybeUninit<f32>]) {
+    let floor = if relu { 0.0 } else { f32::NEG_INFINITY };
+    let (plane, wide_plane) = (y.len() / bias.len().max(1), wide.len() / bias.len().max(1));
+    assert_eq!(plane * bias.len(), y.len(), "one bias a channel");
+    let channel = |(channel, (to, (from, bias))): (usize, (&mut [MaybeUninit<f32>], (&[f32], &f32)))| {
+        let residual = residual.map(|r| &r[channel * plane..(channel + 1) * plane]);
+        for (r, (to, from)) in to.chunks_exact_mut(out_w).zip(from.chunks_exact(cols)).enumerate() {
+            let added = residual.map(|residual| &residual[r * out_w..(r + 1) * out_w]);
+            for (c, (slot, v)) in to.iter_mut().zip(from).enumerate() {
+                slot.write((v + bias + added.map_or(0.0, |a| a[c])).max(floor));
             }
         }
     };
-    let (plane, wide_plane) = (y.len() / bias.len().max(1), wide.len() / bias.len().max(1));
-    assert_eq!(plane * bias.len(), y.len(), "one bias a channel");
     #[cfg(any(feature = "cli", feature = "threads"))]
     {
         use rayon::prelude::*;
-        y.par_chunks_mut(plane).zip(wide.par_chunks(wide_plane).zip(bias)).for_each(channel);
+        y.par_chunks_mut(plane).zip(wide.par_chunks(wide_plane).zip(bias)).enumerate().for_each(channel);
     }
     #[cfg(not(any(feature = "cli", feature = "threads")))]
-    y.chunks_mut(plane).zip(wide.chunks(wide_plane).zip(bias)).for_each(channel);
+    y.chunks_mut(plane).zip(wide.chunks(wide_plane).zip(bias)).enumerate().for_each(channel);
 }
 
 impl Phases {
