@@ -159,30 +159,33 @@ struct B<'a> {
 unsafe fn blocks(a: &Packed, task: Task, b: B, c: Out, finish: Finish) {
     let Task { band, columns } = task;
     let n = b.n;
-    // Only a task holding the short last tile needs the scratch copy.
-    let mut scratch = if columns.end == n && !n.is_multiple_of(NR) { vec![0.0f32; KC * NR] } else { Vec::new() };
+    // Each strip of B is copied into one contiguous block before its panels read it: in
+    // place, its rows lie a channel plane apart, and planes of 56×56 map onto a quarter of
+    // L1's sets.
+    let mut strip = vec![0.0f32; KC * NR];
     for k0 in (0..a.depth).step_by(KC) {
         let k1 = (k0 + KC).min(a.depth);
         let finish = if k1 == a.depth { Some(finish) } else { None };
         for j in columns.clone().step_by(NR) {
             let width = NR.min(columns.end - j);
-            // A short last tile reads its B columns from a zero-padded copy.
-            if width < NR {
-                for (d, strip) in (k0..k1).zip(scratch.chunks_exact_mut(NR)) {
-                    strip[..width].copy_from_slice(&b.values[b.rows[d] + j..b.rows[d] + j + width]);
-                    strip[width..].fill(0.0);
+            for (d, strip) in (k0..k1).zip(strip.chunks_exact_mut(NR)) {
+                // SAFETY: `product` asserted that each row holds n values from its start, and
+                // j + width ≤ n.
+                unsafe {
+                    let from = b.values.as_ptr().add(*b.rows.get_unchecked(d) + j);
+                    if width == NR {
+                        Vector::load(from).store(strip.as_mut_ptr());
+                        Vector::load(from.add(Vector::LANES)).store(strip.as_mut_ptr().add(Vector::LANES));
+                    } else {
+                        strip[..width].copy_from_slice(std::slice::from_raw_parts(from, width));
+                        strip[width..].fill(0.0);
+                    }
                 }
             }
             for p in band.clone() {
                 let at = Tile { panel: p, column: j, width };
-                // SAFETY: a full tile reads NR values from each row start + j, j + NR ≤ n.
-                unsafe {
-                    if width < NR {
-                        tile::<Vector>(a, at, k0..k1, |d| scratch.as_ptr().add((d - k0) * NR), c, n, finish);
-                    } else {
-                        tile::<Vector>(a, at, k0..k1, |d| b.values.as_ptr().add(*b.rows.get_unchecked(d) + j), c, n, finish);
-                    }
-                }
+                // SAFETY: the strip holds NR values for each row of the block.
+                unsafe { tile::<Vector>(a, at, k0..k1, |d| strip.as_ptr().add((d - k0) * NR), c, n, finish) };
             }
         }
     }
