@@ -21,27 +21,12 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, FloatDType, Tensor, s};
 
 use super::arch::ConvSpec;
+use super::epilogue::Epilogue;
 use super::shifted_conv::ShiftedConv;
 
 /// Below this many input channels, a shifted gemm product's inner dimension is too short:
 /// the stem's 3 made it slower than burn's.
 const SHIFTED_MIN_INPUT: usize = 16;
-
-/// What a convolution's output gets before the next layer: a residual added, then ReLU.
-#[derive(Default)]
-pub struct Epilogue {
-    /// Added to the output (its shape).
-    pub residual: Option<Tensor<4>>,
-    /// ReLU last.
-    pub relu: bool,
-}
-
-impl Epilogue {
-    /// ReLU alone.
-    pub fn relu() -> Self {
-        Self { residual: None, relu: true }
-    }
-}
 
 /// Whether this CPU runs `fma_product`.
 fn products_available() -> bool {
@@ -205,7 +190,9 @@ mod tests {
         ];
         // Each with and without fma_product's products where the CPU runs them (wasm only has them).
         let modes: &[bool] = if cfg!(target_arch = "wasm32") { &[true] } else { &[false, true] };
-        for (&products, (batch, cin, cout, k, stride, side, form)) in modes.iter().filter(|&&p| !p || super::products_available()).flat_map(|p| cases.iter().map(move |c| (p, *c))) {
+        for (&products, (batch, cin, cout, k, stride, side, form)) in
+            modes.iter().filter(|&&p| !p || super::products_available()).flat_map(|p| cases.iter().map(move |c| (p, *c)))
+        {
             let pad = k / 2;
             let spec = ConvSpec { conv: "c".into(), bn: "bn".into(), channels_in: cin, channels_out: cout, kernel: k, stride, padding: pad };
             let (x, w, b) = (values(batch * cin * side * side, 1), values(cout * cin * k * k, 2), values(cout, 3));
@@ -227,7 +214,8 @@ mod tests {
             // Plain, then with a residual added and ReLU.
             let residual = values(want.len(), 4);
             let finished: Vec<f32> = want.iter().zip(&residual).map(|(y, r)| (y + r).max(0.0)).collect();
-            let epilogue = || Epilogue { residual: Some(Tensor::from_data(TensorData::new(residual.clone(), conv_shape(&want, batch, cout)), &device)), relu: true };
+            let epilogue =
+                || Epilogue { residual: Some(Tensor::from_data(TensorData::new(residual.clone(), conv_shape(&want, batch, cout)), &device)), relu: true };
             for (got, want) in [(conv.forward(input()), &want), (conv.forward_with(input(), epilogue()), &finished)] {
                 let got = got.into_data().try_to_vec::<f32>().unwrap();
                 assert_eq!(got.len(), want.len(), "{spec:?}");

@@ -5,6 +5,7 @@ pub mod container;
 pub mod conv;
 pub mod demo;
 pub mod digest;
+pub mod epilogue;
 #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
 pub mod fma_product;
 pub mod fold;

@@ -17,7 +17,8 @@ use burn::tensor::quantization::{QuantScheme, QuantStore, QuantValue};
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
 
 use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
-use super::conv::{Conv, Epilogue};
+use super::conv::Conv;
+use super::epilogue::Epilogue;
 use super::fold::{FoldedConv, FoldedResNet50};
 use super::quant::{Int8ResNet50, QuantizedLayer};
 

@@ -1,18 +1,21 @@
-//! A convolution on burn's CPU backend as k² "shifted" matrix products over the zero-padded
+//! A convolution on burn's CPU backend as "shifted" matrix products over the zero-padded
 //! NCHW input, without im2col: kernel cell (i, j)'s `[out, in]` weights times the input
-//! plane read from offset (i, j), accumulated in place. Each product covers whole padded
-//! rows, so the columns that run past a row's end are computed and dropped (2·pad of every
-//! row). A stride-s convolution first splits the padded input into its s² phases (rows and
-//! columns by their remainder mod s): a cell then reads one phase with stride 1. gemm
-//! packs its operands itself and splits every product over the thread pool. In wasm
-//! (`fma_product`), the k² products are one, over depth k²·in, with the weights packed once.
+//! plane read from offset (i, j). Each product covers whole padded rows, so the columns that
+//! run past a row's end are computed and dropped (2·pad of every row). A stride-s
+//! convolution first splits the padded input into its s² phases (rows and columns by their
+//! remainder mod s): a cell then reads one phase with stride 1.
+//!
+//! Where `fma_product` runs (wasm; x86-64 with AVX2 and FMA) the k² products are one, over
+//! depth k²·in, with the weights packed once at load, and a layer without dropped columns is
+//! finished (bias, residual, ReLU) as the product stores its tiles. Elsewhere each cell is a
+//! gemm product (gemm packs its operands on every call), accumulated in place.
 
 use std::mem::MaybeUninit;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::conv::Epilogue;
+use super::epilogue::Epilogue;
 
 /// The weights in the form the CPU's products take, bias `[out]`, f32 on the CPU.
 #[derive(Module, Debug)]
@@ -118,7 +121,6 @@ impl ShiftedConv {
         unsafe { y.set_len(batch * per_image) };
         Tensor::from_data(TensorData::new(y, [batch, out, out_h, out_w]), &device)
     }
-
 }
 
 impl Weights {
