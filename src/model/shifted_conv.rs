@@ -192,7 +192,8 @@ fn crop_finish(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], residual: 
     let floor = if relu { 0.0 } else { f32::NEG_INFINITY };
     let (plane, wide_plane) = (y.len() / bias.len().max(1), wide.len() / bias.len().max(1));
     assert_eq!(plane * bias.len(), y.len(), "one bias a channel");
-    let channel = |(channel, (to, (from, bias))): (usize, (&mut [MaybeUninit<f32>], (&[f32], &f32)))| {
+    let channel = |(channel, to): (usize, &mut [MaybeUninit<f32>])| {
+        let (from, bias) = (&wide[channel * wide_plane..(channel + 1) * wide_plane], bias[channel]);
         let residual = residual.map(|r| &r[channel * plane..(channel + 1) * plane]);
         for (r, (to, from)) in to.chunks_exact_mut(out_w).zip(from.chunks_exact(cols)).enumerate() {
             let added = residual.map(|residual| &residual[r * out_w..(r + 1) * out_w]);
@@ -204,10 +205,10 @@ fn crop_finish(wide: &[f32], cols: usize, out_w: usize, bias: &[f32], residual: 
     #[cfg(any(feature = "cli", feature = "threads"))]
     {
         use rayon::prelude::*;
-        y.par_chunks_mut(plane).zip(wide.par_chunks(wide_plane).zip(bias)).enumerate().for_each(channel);
+        y.par_chunks_mut(plane).enumerate().for_each(channel);
     }
     #[cfg(not(any(feature = "cli", feature = "threads")))]
-    y.chunks_mut(plane).zip(wide.chunks(wide_plane).zip(bias)).enumerate().for_each(channel);
+    y.chunks_mut(plane).enumerate().for_each(channel);
 }
 
 impl Phases {
