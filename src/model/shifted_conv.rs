@@ -91,6 +91,9 @@ impl ShiftedConv {
             let (i, j) = (cell / k, cell % k);
             (i % s * s + j % s) * input * plane + (i / s) * cols + j / s
         };
+        // Where each depth index of the product reads (once a batch).
+        let rows: Vec<usize> =
+            if self.weights.packed() { (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect() } else { Vec::new() };
         let images = data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1)));
         for (index, (image, y_image)) in images.enumerate() {
             let residual = residual.as_ref().map(|r| &r[index * per_image..(index + 1) * per_image]);
@@ -102,7 +105,6 @@ impl ShiftedConv {
                 #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
                 Weights::Packed(packed) => {
                     use super::fma_product::{Finish, product};
-                    let rows: Vec<usize> = (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect();
                     if !cropped {
                         let finish = Finish { bias: Some(&self.bias), residual, relu: epilogue.relu };
                         product(packed, source, &rows, n, y_image, finish);
