@@ -109,6 +109,14 @@ impl Conv {
         if epilogue.relu { relu(y) } else { y }
     }
 
+    /// The shifted product, where this is one.
+    pub fn shifted(&self) -> Option<&ShiftedConv> {
+        match self {
+            Self::Shifted(shifted) => Some(shifted),
+            _ => None,
+        }
+    }
+
     /// Weights and bias cast to `dtype` (a GPU's; the CPU forms compute in f32).
     pub fn cast(self, dtype: FloatDType) -> Self {
         match self {

@@ -12,6 +12,7 @@ pub mod fold;
 pub mod labels;
 pub mod le_bytes;
 pub mod manifest;
+pub mod planes;
 pub mod precision;
 #[cfg(feature = "cli")]
 pub mod pth;

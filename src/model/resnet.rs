@@ -20,7 +20,9 @@ use super::arch::{ConvSpec, FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
 use super::conv::Conv;
 use super::epilogue::Epilogue;
 use super::fold::{FoldedConv, FoldedResNet50};
+use super::planes::Planes;
 use super::quant::{Int8ResNet50, QuantizedLayer};
+use super::shifted_conv::ShiftedConv;
 
 /// Torchvision `Bottleneck` (expansion 4) with each conv+BN folded into one conv.
 #[derive(Module, Debug)]
@@ -45,6 +47,33 @@ impl Bottleneck {
         let x = self.reduce.forward_with(x, Epilogue::relu());
         let x = self.spatial.forward_with(x, Epilogue::relu());
         self.expand.forward_with(x, Epilogue { residual: Some(shortcut), relu: true })
+    }
+
+    /// Its convolutions, `[reduce, spatial, expand]` and the projection, where every one is
+    /// a shifted product (the CPU path with `fma_product`).
+    fn shifted(&self) -> Option<ShiftedBlock<'_>> {
+        let projection = match &self.downsample {
+            Some(projection) => Some(projection.shifted()?),
+            None => None,
+        };
+        Some(ShiftedBlock { convs: [self.reduce.shifted()?, self.spatial.shifted()?, self.expand.shifted()?], projection })
+    }
+}
+
+/// A bottleneck whose convolutions all run on the host: [`Bottleneck::forward`] without a
+/// tensor between its layers.
+struct ShiftedBlock<'a> {
+    convs: [&'a ShiftedConv; 3],
+    projection: Option<&'a ShiftedConv>,
+}
+
+impl ShiftedBlock<'_> {
+    fn apply(&self, x: &Planes) -> Planes {
+        let [reduce, spatial, expand] = self.convs;
+        let projected = self.projection.map(|projection| projection.apply(x, None, false));
+        let y = reduce.apply(x, None, true);
+        let y = spatial.apply(&y, None, true);
+        expand.apply(&y, Some(projected.as_ref().unwrap_or(x)), true)
     }
 }
 
@@ -113,6 +142,11 @@ impl ResNet50 {
     fn backbone(&self, images: Tensor<4>) -> Tensor<4> {
         let x = self.stem.forward_with(images, Epilogue::relu()); // [b, 64, 112, 112]
         let x = max_pool2d(x, MaxPoolOptions::new([3, 3]).with_stride([2, 2]).with_padding([1, 1])); // [b, 64, 56, 56]
+        // On the CPU with `fma_product`, the activations stay on the host from block to block.
+        if let Some(blocks) = self.blocks.iter().map(Bottleneck::shifted).collect::<Option<Vec<_>>>() {
+            let device = x.device();
+            return blocks.iter().fold(Planes::from_tensor(x), |x, block| block.apply(&x)).into_tensor(&device);
+        }
         self.blocks.iter().fold(x, |x, block| block.forward(x)) // [b, 2048, 7, 7]
     }
 

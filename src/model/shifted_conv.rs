@@ -13,9 +13,10 @@
 use std::mem::MaybeUninit;
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::epilogue::Epilogue;
+use super::planes::Planes;
 
 /// The weights in the form the CPU's products take, bias `[out]`, f32 on the CPU.
 #[derive(Module, Debug)]
@@ -65,15 +66,25 @@ impl ShiftedConv {
     /// `[b, in, h, w]` → `[b, out, h', w']`, finished as `epilogue` says.
     pub fn forward(&self, x: Tensor<4>, epilogue: Epilogue) -> Tensor<4> {
         let device: Device = x.device();
-        let [batch, input, height, width] = x.dims();
+        let residual = epilogue.residual.map(Planes::from_tensor);
+        self.apply(&Planes::from_tensor(x), residual.as_ref(), epilogue.relu).into_tensor(&device)
+    }
+
+    /// [`ShiftedConv::forward`] on the host: `residual` (the output's shape) added, then ReLU
+    /// where `relu`.
+    pub fn apply(&self, x: &Planes, residual: Option<&Planes>, relu: bool) -> Planes {
+        let [batch, input, height, width] = x.shape;
         let Shape { out, kernel: k, stride: s, padding: pad } = self.shape;
         let (out_h, out_w) = ((height + 2 * pad - k) / s + 1, (width + 2 * pad - k) / s + 1);
-        let data = floats(x);
+        let data = &x.values;
         let per_image = out * out_h * out_w;
-        let residual = epilogue.residual.map(floats);
+        let shape = [batch, out, out_h, out_w];
+        let residual = residual.map(|r| {
+            assert_eq!(r.shape, shape, "the residual has the output's shape");
+            &r.values
+        });
         // Every image is written before `set_len` below.
         assert_eq!(data.len(), batch * input * height * width, "a tensor's values match its shape");
-        assert!(residual.as_ref().is_none_or(|r| r.len() == batch * per_image), "the residual has the output's shape");
         let mut y = Vec::with_capacity(batch * per_image);
         // Allocated once a batch: the padding stays zero and each image overwrites the rest.
         // A 1×1 stride-1 unpadded product reads the image itself.
@@ -96,17 +107,17 @@ impl ShiftedConv {
             if self.weights.packed() { (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect() } else { Vec::new() };
         let images = data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1)));
         for (index, (image, y_image)) in images.enumerate() {
-            let residual = residual.as_ref().map(|r| &r[index * per_image..(index + 1) * per_image]);
+            let residual = residual.map(|r| &r[index * per_image..(index + 1) * per_image]);
             if !direct {
                 phases.fill(image, [input, height, width], self.shape);
             }
-            let source = if direct { image } else { &phases.data };
+            let source = if direct { image } else { &phases.data[..] };
             match &self.weights {
                 #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
                 Weights::Packed(packed) => {
                     use super::fma_product::{Finish, product};
                     if !cropped {
-                        let finish = Finish { bias: Some(&self.bias), residual, relu: epilogue.relu };
+                        let finish = Finish { bias: Some(&self.bias), residual, relu };
                         product(packed, source, &rows, n, y_image, finish);
                         continue;
                     }
@@ -117,11 +128,11 @@ impl ShiftedConv {
             }
             // SAFETY: the products above wrote every value of `wide`.
             let wide = unsafe { std::slice::from_raw_parts(wide.as_ptr().cast::<f32>(), wide.len()) };
-            crop_finish(wide, cols, out_w, &self.bias, residual, epilogue.relu, y_image);
+            crop_finish(wide, cols, out_w, &self.bias, residual, relu, y_image);
         }
         // SAFETY: every image's `per_image` values were written by a product or `crop_finish`.
         unsafe { y.set_len(batch * per_image) };
-        Tensor::from_data(TensorData::new(y, [batch, out, out_h, out_w]), &device)
+        Planes { values: y, shape }
     }
 }
 
@@ -223,24 +234,35 @@ impl Phases {
         Self { data, rows, cols }
     }
 
-    /// Writes `image` `[in, h, w]` inside the padding, split by row and column remainder mod s.
+    /// Writes `image` `[in, h, w]` inside the padding, split by row and column remainder mod s:
+    /// channel by channel over the pool's threads where there is one.
     fn fill(&mut self, image: &[f32], [input, height, width]: [usize; 3], shape: Shape) {
         let Shape { kernel: k, stride: s, padding: pad, .. } = shape;
         let (plane, cols) = (self.rows * self.cols, self.cols);
         // Only the phases some kernel cell reads: a 1×1 stride-2 convolution reads one of four.
         let used = k.min(s);
-        for (c, channel) in image.chunks_exact(height * width).enumerate() {
-            for (r, line) in channel.chunks_exact(width).enumerate().filter(|(r, _)| (r + pad) % s < used) {
-                let row = r + pad;
-                for phase_col in 0..used {
-                    // The input columns whose padded column is phase_col mod s, and where the first lands.
-                    let first = (phase_col + s - pad % s) % s;
-                    let to = ((row % s * s + phase_col) * input + c) * plane + row / s * cols + (first + pad) / s;
-                    for (slot, v) in self.data[to..].iter_mut().zip(line.iter().skip(first).step_by(s)) {
+        for (phase, planes) in self.data.chunks_mut(input * plane).take(s * s).enumerate() {
+            let (phase_row, phase_col) = (phase / s, phase % s);
+            if phase_row >= used || phase_col >= used {
+                continue;
+            }
+            // The first input row and column whose padded index has this phase's remainder.
+            let (first_row, first_col) = ((phase_row + s - pad % s) % s, (phase_col + s - pad % s) % s);
+            let channel = |(to, channel): (&mut [f32], &[f32])| {
+                for (r, line) in channel.chunks_exact(width).enumerate().skip(first_row).step_by(s) {
+                    let at = (r + pad) / s * cols + (first_col + pad) / s;
+                    for (slot, v) in to[at..].iter_mut().zip(line.iter().skip(first_col).step_by(s)) {
                         *slot = *v;
                     }
                 }
+            };
+            #[cfg(any(feature = "cli", feature = "threads"))]
+            {
+                use rayon::prelude::*;
+                planes.par_chunks_mut(plane).zip(image.par_chunks_exact(height * width)).for_each(channel);
             }
+            #[cfg(not(any(feature = "cli", feature = "threads")))]
+            planes.chunks_mut(plane).zip(image.chunks_exact(height * width)).for_each(channel);
         }
     }
 }
