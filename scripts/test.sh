@@ -11,11 +11,12 @@ echo "== house rules: no import circle, no file over 400 lines"
 python3 scripts/check_house.py
 
 echo "== cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 
 echo "== clippy, native (all targets) and wasm (the app), warnings and missing docs as errors"
-cargo clippy --quiet --all-targets -- -D warnings
+cargo clippy --quiet --workspace --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --no-default-features --features web --lib --bins -- -D warnings
+cargo clippy --quiet -p fma-product --target wasm32-unknown-unknown --features relaxed -- -D warnings
 
 echo "== golden data from the independent reference (numpy + ONNX Runtime + Pillow)"
 .venv/bin/python tests/reference/make_golden.py > /dev/null

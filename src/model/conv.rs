@@ -31,7 +31,7 @@ const SHIFTED_MIN_INPUT: usize = 16;
 /// Whether this CPU runs `fma_product`.
 fn products_available() -> bool {
     #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
-    return super::fma_product::available();
+    return fma_product::available();
     #[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
     return false;
 }

@@ -6,8 +6,6 @@ pub mod conv;
 pub mod demo;
 pub mod digest;
 pub mod epilogue;
-#[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
-pub mod fma_product;
 pub mod fold;
 pub mod labels;
 pub mod le_bytes;

@@ -36,7 +36,7 @@ enum Weights {
     Cells(Vec<f32>),
     /// One product's `[out][k²·in]`, cell-major, packed.
     #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
-    Packed(super::fma_product::Packed),
+    Packed(fma_product::Packed),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -115,7 +115,7 @@ impl ShiftedConv {
             match &self.weights {
                 #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
                 Weights::Packed(packed) => {
-                    use super::fma_product::{Finish, product};
+                    use fma_product::{Finish, product};
                     if !cropped {
                         let finish = Finish { bias: Some(&self.bias), residual, relu };
                         product(packed, source, &rows, n, y_image, finish);
@@ -143,7 +143,7 @@ impl Weights {
         if pack || cfg!(target_arch = "wasm32") {
             let out = weight.dims()[0];
             let by_out = floats(weight.permute([0, 2, 3, 1]));
-            return Self::Packed(super::fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)));
+            return Self::Packed(fma_product::Packed::new(&by_out, out, by_out.len() / out.max(1)));
         }
         #[cfg(not(target_arch = "wasm32"))]
         return Self::Cells(floats(weight.permute([2, 3, 0, 1])));

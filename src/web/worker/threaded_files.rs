@@ -1,7 +1,7 @@
 //! Where the page finds the threaded model worker, and whether this page can run it: shared
 //! memory needs a cross-origin isolated page (COOP/COEP, from the server or the service
 //! worker) and a browser that offers `SharedArrayBuffer`. It comes in two builds: with relaxed
-//! SIMD's fused multiply-add (`model/fma_product/`, about 1.5× faster a pass), for browsers
+//! SIMD's fused multiply-add (`crates/fma-product`, about 1.5× faster a pass), for browsers
 //! that validate it, and without.
 
 use js_sys::Reflect;

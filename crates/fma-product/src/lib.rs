@@ -7,6 +7,13 @@
 //! (a kernel cell's offset plus an input channel's plane), so a k×k convolution is one
 //! product over depth k²·in rather than k² products added up. Each tile's last depth block
 //! can finish the layer in registers: bias, a residual, ReLU ([`Finish`]).
+//!
+//! A crate of its own so that debug builds (the project's tests) optimise it as they do
+//! dependencies: unoptimised, a ResNet50 pass on its micro-kernel took minutes.
+//! Empty on other architectures. Feature `rayon`: tiles over rayon's pool; `relaxed`: wasm's
+//! relaxed SIMD.
+
+#![cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
@@ -105,9 +112,9 @@ pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [MaybeUn
     // Tasks of up to MC panels × a range of whole NR columns: enough of them for every thread
     // (four each), columns split only where the panels are too few, so that each B strip a
     // task reads serves as many panels as it can.
-    #[cfg(any(feature = "threads", feature = "cli"))]
+    #[cfg(feature = "rayon")]
     let threads = rayon::current_num_threads();
-    #[cfg(not(any(feature = "threads", feature = "cli")))]
+    #[cfg(not(feature = "rayon"))]
     let threads: usize = 1;
     let bands = panels.div_ceil(MC);
     let tiles = n.div_ceil(NR);
@@ -123,12 +130,12 @@ pub fn product(a: &Packed, b: &[f32], rows: &[usize], n: usize, c: &mut [MaybeUn
         // read and write stays within the bounds asserted above (see `tile`).
         unsafe { blocks(a, Task { band, columns }, B { values: b, rows, n }, out, finish) }
     };
-    #[cfg(any(feature = "threads", feature = "cli"))]
+    #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
         (0..bands * column_chunks).into_par_iter().for_each(task);
     }
-    #[cfg(not(any(feature = "threads", feature = "cli")))]
+    #[cfg(not(feature = "rayon"))]
     (0..bands * column_chunks).for_each(task);
 }
 
