@@ -131,15 +131,6 @@ impl ResNet50 {
 
     /// Backbone up to the last stage: `[b, 3, 224, 224]` → `[b, 2048, 7, 7]`.
     pub fn feature_map(&self, images: Tensor<4>) -> Tensor<4> {
-        // Natively, on one of the pool's threads: each layer's tasks are then started from
-        // inside the pool, not handed to it across threads and waited for.
-        #[cfg(feature = "cli")]
-        return rayon::scope(|_| self.backbone(images));
-        #[cfg(not(feature = "cli"))]
-        self.backbone(images)
-    }
-
-    fn backbone(&self, images: Tensor<4>) -> Tensor<4> {
         let x = self.stem.forward_with(images, Epilogue::relu()); // [b, 64, 112, 112]
         let x = max_pool2d(x, MaxPoolOptions::new([3, 3]).with_stride([2, 2]).with_padding([1, 1])); // [b, 64, 56, 56]
         // On the CPU with `fma_product`, the activations stay on the host from block to block.
