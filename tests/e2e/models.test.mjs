@@ -1,10 +1,12 @@
 // Model loading as a user meets it: first visit from the network, the next one from the
 // cache with the network cut, an fp32 URL quantized in the browser, bad downloads refused
-// without poisoning the cache, cached files listed and deleted.
+// without poisoning the cache, cached files listed and deleted; a weights URL on another site
+// without CORS refused with the reason, one with CORS loaded, on the cross-origin isolated page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './support/site.mjs';
 
 const PHOTO = join(REPO, 'tests/fixtures/photos/rocket_1_256.png');
@@ -101,5 +103,43 @@ test('a wrong digest in the manifest is refused and nothing is cached', { timeou
     await page.getByTestId('cache-empty').waitFor();
   } finally {
     await context.close();
+  }
+});
+
+test('under isolation: a weights URL on another site without CORS is refused, saying why; with CORS it loads', { timeout: 600_000 }, async () => {
+  // Another origin (its own port) that serves the file as a plain static host does: no CORS headers.
+  let asked = 0;
+  const bare = createServer(async (req, res) => {
+    asked += 1;
+    const body = await readFile(INT8);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+  });
+  await new Promise((ok) => bare.listen(0, '127.0.0.1', ok));
+  const open = await serveDist({ 'other-site.safetensors': INT8 });
+  const context = await launch({ webgpu: false });
+  try {
+    const studio = new StudioPage(await context.newPage());
+    await studio.open(site.url);
+    assert.equal(await studio.waitForModel(), 'ready');
+    assert.equal(await studio.page.evaluate(() => crossOriginIsolated), true);
+    const before = await studio.cachedUrls();
+
+    await studio.loadUrl(`http://127.0.0.1:${bare.address().port}/resnet50.safetensors`);
+    assert.ok(asked >= 1, 'the host was asked');
+    assert.match(await studio.error().textContent(), /does not let other sites download it .*CORS.*Access-Control-Allow-Origin/);
+    assert.equal(await studio.status().getAttribute('data-state'), 'ready', 'the previous model stays');
+    assert.deepEqual(await studio.cachedUrls(), before, 'nothing cached');
+
+    const url = `${open.url}extra/other-site.safetensors`;
+    assert.notEqual(new URL(url).origin, new URL(site.url).origin);
+    await studio.loadUrl(url);
+    assert.equal(await studio.error().count(), 0);
+    assert.equal(await studio.status().getAttribute('data-origin'), 'network');
+    assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(INT8, PHOTO));
+    assert.deepEqual(studio.errors, []);
+  } finally {
+    await context.close();
+    bare.close();
+    open.close();
   }
 });

@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 
 use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStreamDefaultReader, Response};
 
-use super::scope::{describe, fetch_with_signal};
+use super::scope::{cross_origin, describe, fetch_with_signal, offline};
 
 thread_local! {
     /// The abort controllers of the downloads under way in this scope.
@@ -42,12 +42,24 @@ pub async fn download(url: &str, limit: u64, mut progress: impl FnMut(u64, Optio
     result
 }
 
+/// Why a fetch that got no response failed, in words. The browser does not tell a network
+/// failure from a refused cross-origin read (CORS) apart, so a URL on another site names both.
+fn fetch_failed(url: &str, error: JsValue) -> String {
+    if offline() {
+        return format!("download of {url} failed: this device is offline");
+    }
+    if error.is_instance_of::<js_sys::TypeError>() && cross_origin(url) {
+        return format!(
+            "download of {url} failed: its host could not be reached, or it does not let other sites \
+             download it (a weights URL on another site must allow CORS: the header Access-Control-Allow-Origin)"
+        );
+    }
+    format!("download of {url} failed: {}", describe(error))
+}
+
 async fn read_all(url: &str, limit: u64, controller: &AbortController, progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
-    let response: Response = JsFuture::from(fetch_with_signal(url, &controller.signal()))
-        .await
-        .map_err(|e| format!("download of {url} failed: {}", describe(e)))?
-        .dyn_into()
-        .map_err(describe)?;
+    let response: Response =
+        JsFuture::from(fetch_with_signal(url, &controller.signal())).await.map_err(|e| fetch_failed(url, e))?.dyn_into().map_err(describe)?;
     if !response.ok() {
         return Err(format!("download of {url} failed: HTTP {}", response.status()));
     }

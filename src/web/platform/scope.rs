@@ -31,6 +31,17 @@ pub fn cross_origin_isolated() -> bool {
     Reflect::get(&js_sys::global(), &"crossOriginIsolated".into()).is_ok_and(|v| v.is_truthy())
 }
 
+/// Whether `url` (absolute) is on another origin than this page or worker.
+pub fn cross_origin(url: &str) -> bool {
+    let here = Reflect::get(&js_sys::global(), &"origin".into()).ok().and_then(|o| o.as_string());
+    web_sys::Url::new(url).is_ok_and(|u| Some(u.origin()) != here)
+}
+
+/// Whether the browser says this device has no network (`navigator.onLine` false).
+pub fn offline() -> bool {
+    Reflect::get(&navigator(), &"onLine".into()).is_ok_and(|online| online == JsValue::FALSE)
+}
+
 /// Whether the browser asks sites to save data (`navigator.connection.saveData`).
 pub fn save_data() -> bool {
     Reflect::get(&navigator(), &"connection".into())
