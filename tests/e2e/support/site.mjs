@@ -159,9 +159,13 @@ export class StudioPage {
     const named = await Promise.all(this.page.workers().map(async (worker) => [worker, await nameOf(worker)]));
     return named.filter(([, name]) => name.startsWith('model:')).map(([worker]) => worker);
   }
+  /** Waits for the model to be ready or failed, and says which, as one read of the page. */
   async waitForModel(timeout = 300_000) {
-    await this.page.locator('[data-testid="model-status"][data-state="ready"], [data-testid="model-status"][data-state="failed"]').waitFor({ timeout });
-    return this.page.getByTestId('model-status').getAttribute('data-state');
+    const settled = await this.page.waitForFunction(() => {
+      const state = document.querySelector('[data-testid="model-status"]')?.dataset.state;
+      return (state === 'ready' || state === 'failed') && state;
+    }, null, { timeout, polling: 100 });
+    return settled.jsonValue();
   }
   async choose(file) { await this.page.getByTestId('file-input').setInputFiles(file); }
   /** Uploads an image and returns the displayed top-5 as [{index, prob}]. */
