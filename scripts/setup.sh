@@ -8,6 +8,28 @@ source scripts/env.sh
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
 step() { printf '\n== %s\n' "$*"; }
+fail() { printf '\nsetup: %s\n' "$*" >&2; exit 1; }
+
+# What the two commands assume of the machine, checked before any long build.
+command -v rustup > /dev/null || fail "rustup is missing: install it from https://rustup.rs (the toolchain itself is pinned in rust-toolchain.toml and installed here)"
+command -v python3 > /dev/null || fail "python3 is missing: Trunk's build hooks (scripts/csp.py) run it; on Debian: apt-get install python3"
+# Node 20 or newer: the browser tests use node:test's --test-concurrency and Playwright 1.65
+# (which needs 18+); the wasm32-wasip1 kernel tests run under Node's WASI. 20, 22 and 24 are tested.
+command -v node > /dev/null && command -v npm > /dev/null || fail "node and npm are missing: Node.js 20 or newer is needed (Debian: apt-get install nodejs npm)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+(( node_major >= 20 )) || fail "Node.js $(node --version) is too old: 20 or newer is needed (node:test's --test-concurrency, Playwright 1.65)"
+if $want_test; then
+  if [[ $(id -u) -ne 0 ]] && ! command -v sudo > /dev/null; then
+    fail "the tests install Debian packages (chromium, mesa-vulkan-drivers, gcc-multilib) with apt-get: run as root or install sudo"
+  fi
+  python3 -c 'import venv, ensurepip' 2> /dev/null || fail "python3's venv module is missing: the tests' reference runs in a venv (Debian: apt-get install python3-venv)"
+fi
+
+# The stable toolchain pinned in rust-toolchain.toml, with its components and targets.
+if ! rustup toolchain list | grep -q "^$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)-"; then
+  step "rustup toolchain install (rust-toolchain.toml)"
+  rustup toolchain install
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "rustup target add wasm32-unknown-unknown"
@@ -29,8 +51,10 @@ if ! rustup component list --installed --toolchain "$THREADS_TOOLCHAIN" 2>/dev/n
 fi
 
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
-  step "cargo install trunk $TRUNK_VERSION (takes ~15 minutes once)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked
+  step "cargo install trunk $TRUNK_VERSION (takes minutes, once)"
+  # A build tool, not the product: optimised lightly, without LTO, for its build time.
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock. (No --locked: one of its
@@ -38,7 +62,8 @@ fi
 wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]]; then
   step "cargo install wasm-bindgen-cli $wbg_version"
-  cargo install wasm-bindgen-cli --version "$wbg_version"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
 
 # Trunk builds offline, so every crate in Cargo.lock (all targets) is fetched first.

@@ -1,6 +1,6 @@
 //! The int8 model against the independent fp32 reference (ONNX Runtime on the same seeded
 //! weights; see tests/reference/make_golden.py). Bounds, on every photo fixture: logits
-//! cosine similarity ≥ 0.995 and top-5 overlap ≥ 4; top-1 agreement ≥ 85% overall.
+//! cosine similarity ≥ 0.995 and top-5 overlap ≥ 4; top-1 agreement ≥ 95% overall (measured: 97.6%, one photo differs).
 
 mod common;
 
@@ -56,7 +56,7 @@ fn int8_model_stays_within_bounds_of_the_fp32_reference() -> TestResult {
     }
     let agreement = agree as f64 / photos.len() as f64;
     println!("top-1 agreement {agree}/{} = {:.1}%", photos.len(), agreement * 100.0);
-    assert!(agreement >= 0.85, "top-1 agreement {agreement}");
+    assert!(agreement >= 0.95, "top-1 agreement {agreement}");
     Ok(())
 }
 

@@ -11,18 +11,22 @@ const PHOTO = join(REPO, 'tests/fixtures/photos/chelsea_0_256.png');
 const INT8 = join(REPO, 'public/models/resnet50-demo-int8.safetensors');
 
 let site;
-before(async () => { site = await serveDist({}, { base: '/transfer-studio/' }); });
+before(async () => { site = await serveDist({ 'blank.html': () => Buffer.from('<!doctype html><title>before</title>') }, { base: '/transfer-studio/' }); });
 after(() => site.close());
 
 test('under a sub-path: loads, goes offline, installable', { timeout: 600_000 }, async () => {
   const context = await launch({ webgpu: false });
-  // What an earlier version of the service worker left, before this one is installed.
-  await context.addInitScript(() => {
-    if (!navigator.serviceWorker.controller) caches.open('transfer-studio-shell-v1').then((cache) => cache.put('old-shell', new Response('v1')));
-  });
   try {
     const studio = new StudioPage(await context.newPage());
     const page = studio.page;
+    // What an earlier version of the service worker left, written (and read back) from a page
+    // of the same origin before the app and its service worker first run.
+    await page.goto(`${site.url}extra/blank.html`);
+    const left = await page.evaluate(async () => {
+      await (await caches.open('transfer-studio-shell-v1')).put('old-shell', new Response('v1'));
+      return caches.keys();
+    });
+    assert.deepEqual(left, ['transfer-studio-shell-v1']);
     await studio.open(site.url);
     assert.equal(await studio.waitForModel(), 'ready', await studio.status().textContent());
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(INT8, PHOTO));

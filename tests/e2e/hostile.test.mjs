@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5 } from './support/site.mjs';
+import { REPO, serveDist, launch, StudioPage, cliTop5, assertSameTop5, watchShown } from './support/site.mjs';
 import { projectBytes, mutate, headerEnd, random } from './support/project.mjs';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 60);
@@ -26,9 +26,12 @@ before(async () => {
 });
 after(() => site.close());
 
-/** Waits for the message naming `name`, or for `ms` to pass (a file that was read says nothing). */
-async function messageOrQuiet(locator, name, ms) {
-  return locator.filter({ hasText: name }).waitFor({ timeout: ms }).then(() => 'refused', () => 'read');
+/** 'refused' once a message names `name`, 'read' once `read` resolves; fails if neither comes. */
+function outcome(message, name, read, timeout) {
+  return Promise.race([
+    message.filter({ hasText: name }).waitFor({ timeout }).then(() => 'refused'),
+    read.then(() => 'read'),
+  ]);
 }
 
 test(`${CASES} mutated project files imported on the page (wasm32)`, { timeout: 900_000 }, async () => {
@@ -45,8 +48,10 @@ test(`${CASES} mutated project files imported on the page (wasm32)`, { timeout: 
       const name = `mutant-${i}.safetensors`;
       const path = join(work, name);
       writeFileSync(path, mutate(valid, headerEnd(valid), next));
+      // A project that is read replaces the page's and is saved whole: `saving` shows, then hides.
+      const saved = await watchShown(studio.page, 'saving');
       await studio.page.getByTestId('import-project').setInputFiles(path);
-      outcomes[await messageOrQuiet(studio.page.getByTestId('teach-message'), name, 1500)]++;
+      outcomes[await outcome(studio.page.getByTestId('teach-message'), name, saved.ended(60_000), 60_000)]++;
       assert.equal(await studio.page.getByTestId('panic-notice').count(), 0, `${name} broke the page`);
     }
     console.log(`mutated projects on wasm32: ${JSON.stringify(outcomes)}`);
@@ -139,7 +144,9 @@ test(`${Math.ceil(CASES / 5)} mutated int8 weights files loaded in the worker (w
       const path = join(work, name);
       writeFileSync(path, mutate(int8, headerEnd(int8), next));
       await studio.choose(path);
-      outcomes[await messageOrQuiet(studio.error(), name, 20_000)]++;
+      // Weights that are read become the model: ready, under the file's name.
+      const loaded = studio.page.locator('[data-testid="model-status"][data-state="ready"]', { hasText: name }).waitFor({ timeout: 120_000 });
+      outcomes[await outcome(studio.error(), name, loaded, 120_000)]++;
       assert.equal(await studio.waitForModel(), 'ready', `${name}: a model is ready (the previous one, or this one)`);
       assert.equal(await studio.page.getByTestId('panic-notice').count(), 0, `${name} broke the page`);
     }

@@ -9,7 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveDist, launch, StudioPage, REPO } from './support/site.mjs';
+import { serveDist, launch, StudioPage, REPO, watchShown } from './support/site.mjs';
 import { audit, overflow, screenshot } from './support/look.mjs';
 import { tabTo, chooseWithKeyboard } from './support/keyboard.mjs';
 
@@ -116,12 +116,16 @@ for (const [width, height] of [[1280, 800], [360, 740]]) {
       assert.equal(await page.getByTestId('loss-chart').isVisible(), false, 'no empty charts');
       await looks.check('teach-empty');
       // A paste belongs to Classify: in Teach it does nothing.
+      // The paste's handlers run as it is dispatched, and what they start begins in the
+      // microtasks after it: anything classified would have made the page busy by then.
+      const busy = await watchShown(page, 'busy');
       await page.evaluate(async () => {
         const data = new DataTransfer();
         data.items.add(new File([await (await fetch('icons/icon-192.png')).blob()], 'pasted.png', { type: 'image/png' }));
         window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+        await new Promise((resolve) => requestAnimationFrame(() => resolve()));
       });
-      await page.waitForTimeout(1500);
+      assert.equal(await busy.seen(), false, 'a paste in Teach starts nothing');
       assert.equal(await page.locator('[data-testid="result"][data-file="pasted.png"]').count(), 0, 'nothing classified from a paste in Teach');
 
       for (const [name, files] of [['brick', ['brick_0_256.png', 'brick_1_256.png']], ['coins', ['coins_0_256.png', 'coins_1_256.png']]]) {
@@ -243,7 +247,13 @@ test('keyboard only: popovers, classify a photo, then teach three classes (one r
     assert.equal(await page.locator(record).getAttribute('aria-pressed'), 'false', 'letting go of Space stops recording');
     await page.getByTestId('pending').waitFor({ state: 'hidden', timeout: 120_000 });
     const recorded = Number(await page.locator('[data-testid="class"][data-name="camera"]').getAttribute('data-count'));
-    await page.waitForTimeout(1000);
+    // Thirty more camera frames arrive: none of them is recorded.
+    await page.evaluate(() => new Promise((resolve) => {
+      const video = document.querySelector('video[data-testid$="-preview"]');
+      let left = 30;
+      const next = () => (--left ? video.requestVideoFrameCallback(next) : resolve());
+      video.requestVideoFrameCallback(next);
+    }));
     assert.equal(Number(await page.locator('[data-testid="class"][data-name="camera"]').getAttribute('data-count')), recorded, 'no frame after letting go');
 
     await tabTo(page, 'epochs');

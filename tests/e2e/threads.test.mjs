@@ -99,7 +99,8 @@ test('no headers: one thread on the first visit, saying why; the service worker 
     // Once the service worker controls the page and the model is ready, it reloads itself once.
     await studio.page.waitForFunction(() => crossOriginIsolated, null, { timeout: 300_000, polling: 500 });
     assert.equal(await studio.waitForModel(), 'ready');
-    await studio.page.locator('[data-testid="backend"][data-threads="2"]').waitFor({ state: 'attached', timeout: 120_000 });
+    const pool = Math.min(await studio.page.evaluate(() => navigator.hardwareConcurrency), 8);
+    await studio.page.locator(`[data-testid="backend"][data-threads="${pool}"]`).waitFor({ state: 'attached', timeout: 120_000 });
     assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
     assert.deepEqual(studio.errors, []);
   } finally {

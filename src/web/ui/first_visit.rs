@@ -81,11 +81,12 @@ impl Studio {
             self.notice.set(Some(Notice::Fallback(reason)));
         }
         let demo_loaded = matches!(self.status.get_untracked(), ModelStatus::Ready { provenance: Provenance::Manifest(ModelKind::Demo), .. });
-        if !demo_loaded {
-            // The default's failure is the notice's to tell: no failed state flashes meanwhile.
-            self.status.set(ModelStatus::Starting);
+        if demo_loaded {
+            return;
         }
-        if !demo_loaded && let Err(message) = self.load(ModelSource::from(demo), Provenance::Manifest(ModelKind::Demo)).await {
+        // The default's failure is the notice's to tell: no failed state flashes meanwhile.
+        self.status.set(ModelStatus::Starting);
+        if let Err(message) = self.load(ModelSource::from(demo), Provenance::Manifest(ModelKind::Demo)).await {
             self.status.set(ModelStatus::Failed(message));
         }
     }

@@ -186,14 +186,44 @@ export class StudioPage {
     const panel = this.page.locator('details.models');
     if (!(await panel.evaluate((d) => d.open))) await panel.locator('summary').click();
   }
-  /** Loads weights from a URL through the Models panel; resolves when ready or an error shows. */
+  /**
+   * Loads weights from a URL through the Models panel; resolves once that load has run
+   * (the page was busy with it, then no longer), and fails if it never started.
+   */
   async loadUrl(url, timeout = 300_000) {
     await this.openModels();
     await this.page.getByTestId('weights-url').fill(url);
+    const run = await watchShown(this.page, 'busy');
     await this.page.getByTestId('load-url').click();
-    await this.page.getByTestId('busy').waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
-    await this.page.getByTestId('busy').waitFor({ state: 'hidden', timeout });
+    await run.ended(timeout);
   }
+}
+
+/**
+ * Watches an element the page keeps and shows or hides by its `hidden` attribute (e.g.
+ * `busy`, `saving`): every change is recorded by a MutationObserver, so a showing shorter
+ * than a frame is seen too. `ended()` resolves once it has been shown since this call and
+ * is hidden again; `seen()` tells whether it has been shown so far.
+ */
+export async function watchShown(page, testid) {
+  const key = await page.evaluate((testid) => {
+    const element = document.querySelector(`[data-testid="${testid}"]`);
+    if (!element) throw new Error(`no ${testid} element to watch`);
+    window.__watched ??= [];
+    const key = window.__watched.push(false) - 1;
+    new MutationObserver((records, observer) => {
+      // The attribute was there before the change: it was removed, so the element was shown.
+      if (records.some((r) => r.oldValue !== null)) {
+        window.__watched[key] = true;
+        observer.disconnect();
+      }
+    }).observe(element, { attributes: true, attributeFilter: ['hidden'], attributeOldValue: true });
+    return key;
+  }, testid);
+  return {
+    seen: () => page.evaluate((key) => window.__watched[key], key),
+    ended: (timeout) => page.waitForFunction(([testid, key]) => window.__watched[key] && document.querySelector(`[data-testid="${testid}"]`)?.hidden, [testid, key], { timeout }),
+  };
 }
 
 /** The native CLI's verdict on the same weights and image: top-5 and their activation maps. */
