@@ -35,7 +35,8 @@ for variant in plain relaxed; do
     plain) out="${TRUNK_STAGING_DIR:-dist}/threaded-worker"; features=threads; extra=() ;;
     relaxed) out="${TRUNK_STAGING_DIR:-dist}/threaded-worker-relaxed"; features=threads,relaxed; extra=(--enable-relaxed-simd) ;;
   esac
-  env RUSTFLAGS="${flags[*]}" ${lto[@]+"${lto[@]}"} \
+  # (Without scripts/test.sh's clippy wrapper: that clippy-driver is the stable toolchain's.)
+  env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS RUSTFLAGS="${flags[*]}" ${lto[@]+"${lto[@]}"} \
     cargo "+$THREADS_TOOLCHAIN" build --quiet --offline -Zbuild-std=panic_abort,std --target wasm32-unknown-unknown \
     --profile "$profile" --target-dir "$target_dir" --no-default-features --features "$features" --bin threaded_worker
 

@@ -102,7 +102,8 @@ impl ShiftedConv {
             let (i, j) = (cell / k, cell % k);
             (i % s * s + j % s) * input * plane + (i / s) * cols + j / s
         };
-        // Where each depth index of the product reads (once a batch).
+        // Where each depth index of the product reads (once a batch); only fma_product reads it.
+        #[cfg_attr(not(any(target_arch = "wasm32", target_arch = "x86_64")), allow(unused_variables))]
         let rows: Vec<usize> =
             if self.weights.packed() { (0..k * k).flat_map(|cell| (0..input).map(move |c| start(cell) + c * plane)).collect() } else { Vec::new() };
         let images = data.chunks_exact(input * height * width).zip(y.spare_capacity_mut().chunks_exact_mut(per_image.max(1)));
@@ -138,7 +139,7 @@ impl ShiftedConv {
 
 impl Weights {
     /// From `weight` `[out, in, k, k]`.
-    fn new(weight: Tensor<4>, pack: bool) -> Self {
+    fn new(weight: Tensor<4>, #[cfg_attr(not(any(target_arch = "wasm32", target_arch = "x86_64")), allow(unused_variables))] pack: bool) -> Self {
         #[cfg(any(target_arch = "wasm32", target_arch = "x86_64"))]
         if pack || cfg!(target_arch = "wasm32") {
             let out = weight.dims()[0];

@@ -43,7 +43,8 @@ function compare(page, classes, theirs, what) {
     const best = classes[theirs[i].indexOf(Math.max(...theirs[i]))];
     assert.equal(best, page[name].best, `${what}: ${name}: the same answer`);
   }
-  assert.ok(worst <= 1e-3, `${what}: max |Δprob| = ${worst}`);
+  // Measured 6.1e-6 to 7.1e-6 (onnxruntime, torch layout, onnxruntime-web; 2026-12-07).
+  assert.ok(worst <= 1e-4, `${what}: max |Δprob| = ${worst}`);
   return worst;
 }
 
@@ -169,7 +170,8 @@ assert json.load(open(sys.argv[3])) == json.load(open(sys.argv[4]))`, join(head,
         assert.equal(there.best, page[name].best, `${name}: the same answer through the link`);
         worst = Math.max(worst, ...Object.keys(page[name].probs).map((c) => Math.abs(there.probs[c] - page[name].probs[c])));
       }
-      assert.ok(worst <= 2e-3, `through the link: max |Δprob| = ${worst}`);
+      // The link holds the head in f16: measured 8.1e-5 (2026-12-07).
+      assert.ok(worst <= 5e-4, `through the link: max |Δprob| = ${worst}`);
       console.log(`share link opened in a fresh profile: max |Δprob| against the sender's page ${worst.toExponential(2)}`);
       await theirs.page.reload();
       await theirs.page.getByTestId('from-link').waitFor({ timeout: 60_000 });

@@ -249,7 +249,7 @@ test('keyboard only: popovers, classify a photo, then teach three classes (one r
     const recorded = Number(await page.locator('[data-testid="class"][data-name="camera"]').getAttribute('data-count'));
     // Thirty more camera frames arrive: none of them is recorded.
     await page.evaluate(() => new Promise((resolve) => {
-      const video = document.querySelector('video[data-testid$="-preview"]');
+      const video = document.querySelector('video[data-testid="camera-preview"]');
       let left = 30;
       const next = () => (--left ? video.requestVideoFrameCallback(next) : resolve());
       video.requestVideoFrameCallback(next);
