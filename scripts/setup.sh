@@ -50,11 +50,12 @@ if ! rustup component list --installed --toolchain "$THREADS_TOOLCHAIN" 2>/dev/n
   rustup toolchain install "$THREADS_TOOLCHAIN" --profile minimal --component rust-src
 fi
 
+# Build tools, not the product: optimised lightly, without LTO, for their build time.
+light=(CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16)
+
 if [[ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]]; then
   step "cargo install trunk $TRUNK_VERSION (takes minutes, once)"
-  # A build tool, not the product: optimised lightly, without LTO, for its build time.
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install trunk --version "$TRUNK_VERSION" --locked
+  env "${light[@]}" cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock. (No --locked: one of its
@@ -62,8 +63,7 @@ fi
 wbg_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg_version" ]]; then
   step "cargo install wasm-bindgen-cli $wbg_version"
-  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install wasm-bindgen-cli --version "$wbg_version"
+  env "${light[@]}" cargo install wasm-bindgen-cli --version "$wbg_version"
 fi
 
 # Trunk builds offline, so every crate in Cargo.lock (all targets) is fetched first.
