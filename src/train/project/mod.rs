@@ -196,6 +196,33 @@ impl Project {
         self.examples.retain(|e| e.class != id);
     }
 
+    /// The id of the class of each name: the existing class so named, or a new one.
+    pub fn classes_named<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+        names
+            .into_iter()
+            .map(|name| {
+                let existing = self.classes.iter().find(|c| c.name == name).map(|c| c.id);
+                existing.unwrap_or_else(|| self.add_class(name))
+            })
+            .collect()
+    }
+
+    /// Adds the examples whose class still exists (one may have been deleted while they were
+    /// computed); the first examples (or the first since the backbone was unknown) set the backbone
+    /// they were computed with. How many were added.
+    pub fn add_examples(&mut self, examples: impl IntoIterator<Item = Example>, backbone: Option<&str>) -> usize {
+        let before = self.examples.len();
+        for example in examples {
+            if self.class(example.class).is_some() {
+                self.examples.push(example);
+            }
+        }
+        if self.examples.len() > before && (before == 0 || self.backbone.is_none()) {
+            self.backbone = backbone.map(str::to_string);
+        }
+        self.examples.len() - before
+    }
+
     /// A fresh example id: one past the largest in use (at most [`MAX_EXAMPLE_ID`], as files
     /// hold ids below it).
     pub fn next_example_id(&self) -> u64 {

@@ -156,3 +156,20 @@ fn ids_beyond_the_exact_range_are_refused() {
     project.head = None;
     assert!(Project::from_bytes(&project.to_bytes()).unwrap_err().to_string().contains("out of range"));
 }
+
+#[test]
+fn imported_classes_join_those_of_the_same_name_and_examples_of_deleted_classes_are_dropped() {
+    let mut project = Project::default();
+    let cats = project.add_class("cats");
+    assert_eq!(project.classes_named(["dogs", "cats", "dogs"]), vec![1, cats, 1]);
+    assert_eq!(project.classes.len(), 2);
+
+    let example = |id, class| Example { id, class, thumbnail: vec![1], features: vec![0.0; FEATURE_DIM] };
+    project.delete_class(1);
+    assert_eq!(project.add_examples([example(0, cats), example(1, 1)], Some("first")), 1);
+    assert_eq!((project.examples.len(), project.backbone.as_deref()), (1, Some("first")));
+    // Later examples keep the backbone the project has; none added, nothing changes.
+    assert_eq!(project.add_examples([example(2, cats)], Some("second")), 1);
+    assert_eq!(project.add_examples([example(3, 7)], None), 0);
+    assert_eq!((project.examples.len(), project.backbone.as_deref()), (2, Some("first")));
+}

@@ -2,23 +2,18 @@
 //! are the classes. Paths become classes (`dataset::layout`); each image's features are
 //! computed in the worker, or spread over helper workers where the CPU path has one thread
 //! (a zip is read there, entry by entry, never whole on the page) while the page stays free;
-//! examples join the project and IndexedDB in batches. Cancel stops before the next image
-//! and keeps what was added.
+//! examples join the project and IndexedDB in batches (`dataset::import` runs the loop).
+//! Cancel stops before the next image and keeps what was added.
 
-use futures_util::StreamExt;
 use leptos::prelude::*;
 
 use super::Teach;
 use crate::dataset::export::dataset_zip;
-use crate::dataset::layout::{Layout, SkipReason};
+use crate::dataset::import::{ExampleError, ImportHost, ImportProgress, import, starting};
+use crate::dataset::layout::Layout;
 use crate::train::project::Example;
 use crate::web::platform::files::save_file;
 use crate::web::worker::{Image, WorkerError};
-
-/// Examples added to the project and stored together, at most.
-const BATCH: usize = 32;
-/// Or after this long, so that progress shows on the cards.
-const BATCH_SECONDS: f64 = 1.0;
 
 /// What the user hands over.
 pub enum DatasetSource {
@@ -26,47 +21,6 @@ pub enum DatasetSource {
     Zip(web_sys::File),
     /// Files with their paths (a picked or dropped folder).
     Files(Vec<(String, web_sys::File)>),
-}
-
-/// How an import stands (or ended).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportProgress {
-    /// The folder's or archive's name.
-    pub source: String,
-    /// Images to read.
-    pub total: usize,
-    /// Images read so far (added or failed).
-    pub done: usize,
-    /// Examples added.
-    pub added: usize,
-    /// Classes the images went to.
-    pub classes: usize,
-    /// Files skipped by their path, counted by reason.
-    pub skipped: Vec<(SkipReason, usize)>,
-    /// Images that could not be read: "path: why".
-    pub failed: Vec<String>,
-    /// Seconds since the first image was sent.
-    pub seconds: f64,
-    /// Finished, cancelled or stopped by an error.
-    pub ended: Option<ImportEnd>,
-}
-
-/// How an import ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ImportEnd {
-    /// Every image was read.
-    Finished,
-    /// The user cancelled.
-    Cancelled,
-    /// The worker failed part way (the examples added are kept).
-    Stopped(String),
-}
-
-impl ImportProgress {
-    /// Images read per second.
-    pub fn rate(&self) -> f64 {
-        if self.seconds > 0.0 { self.done as f64 / self.seconds } else { 0.0 }
-    }
 }
 
 /// The dataset import's state handles; all `Copy`.
@@ -101,11 +55,11 @@ impl Teach {
         }
         self.run(async move {
             self.backbone_for_project()?;
-            let (name, paths, zip) = match &source {
+            let (name, paths, archive) = match &source {
                 DatasetSource::Zip(file) => {
                     let id = self.dataset.archives.get_value() + 1;
                     self.dataset.archives.set_value(id);
-                    (file.name(), self.model.list_archive(file.clone(), id).await.map_err(|e| format!("{}: {e}", file.name()))?, Some((file.clone(), id)))
+                    (file.name(), self.model.list_archive(file.clone(), id).await.map_err(|e| format!("{}: {e}", file.name()))?, Some(id))
                 }
                 DatasetSource::Files(files) => {
                     let top = files.first().and_then(|(p, _)| p.split('/').next()).unwrap_or("the folder").to_string();
@@ -119,63 +73,12 @@ impl Teach {
                     layout.skipped.len()
                 ));
             }
-            let class_ids = self.classes_named(&layout);
+            let class_ids = self.project.try_update(|p| p.classes_named(layout.classes.iter().map(|(name, _)| name.as_str()))).unwrap_or_default();
             self.save_info().await;
             self.dataset.cancel.set_value(false);
-            let mut progress =
-                ImportProgress { source: name, total: layout.images(), classes: class_ids.len(), skipped: layout.skipped_by_reason(), ..Default::default() };
-            self.dataset.progress.set(Some(progress.clone()));
-            let started = web_time::Instant::now();
-            let mut batch = Vec::new();
-            let mut flushed = web_time::Instant::now();
             let augment = self.project.with_untracked(|p| p.settings.augment);
-            let mut end = ImportEnd::Finished;
-            let jobs = layout.classes.iter().zip(&class_ids).flat_map(|((_, indices), &class)| indices.iter().map(move |&index| (class, index)));
-            // In order, as many in flight as there are workers to compute them (the ids, and
-            // so the augmentations' seeds, are handed out in the layout's order either way).
-            let mut computed = futures_util::stream::iter(jobs)
-                .map(|(class, index)| {
-                    let image = match (&source, &zip) {
-                        (DatasetSource::Zip(_), Some((file, archive))) => Image::ArchiveEntry { file: file.clone(), archive: *archive, index: index as u32 },
-                        (DatasetSource::Files(files), _) => Image::File(files[index].1.clone()),
-                        (DatasetSource::Zip(_), None) => unreachable!("a zip is listed above"),
-                    };
-                    let id = self.new_example_id();
-                    async move {
-                        let features = match id {
-                            Ok(id) => self.model.example_features(image, augment, id).await.map(|f| (id, f)),
-                            Err(why) => Err(WorkerError::Compute(why)),
-                        };
-                        (class, index, features)
-                    }
-                })
-                .buffered(self.model.widen());
-            while let Some((class, index, features)) = computed.next().await {
-                match features {
-                    Ok((id, (features, thumbnail))) => batch.push(Example { id, class, thumbnail, features }),
-                    Err(WorkerError::Image(why)) => progress.failed.push(format!("{}: {why}", paths[index])),
-                    Err(other) => {
-                        end = ImportEnd::Stopped(other.to_string());
-                        break;
-                    }
-                }
-                progress.done += 1;
-                progress.seconds = started.elapsed().as_secs_f64();
-                if batch.len() >= BATCH || flushed.elapsed().as_secs_f64() > BATCH_SECONDS {
-                    progress.added += self.add_examples(std::mem::take(&mut batch)).await;
-                    flushed = web_time::Instant::now();
-                }
-                self.dataset.progress.set(Some(progress.clone()));
-                // What is computed is kept; the calls still in flight are dropped.
-                if self.dataset.cancel.get_value() {
-                    end = ImportEnd::Cancelled;
-                    break;
-                }
-            }
-            progress.added += self.add_examples(batch).await;
-            progress.seconds = started.elapsed().as_secs_f64();
-            progress.ended = Some(end);
-            self.dataset.progress.set(Some(progress));
+            let host = PageImport { teach: self, source: &source, archive, augment };
+            import(&host, &layout, &paths, &class_ids, self.model.widen(), starting(name, &layout, class_ids.len())).await;
             Ok(())
         });
     }
@@ -185,34 +88,20 @@ impl Teach {
         self.dataset.cancel.set_value(true);
     }
 
-    /// The id of each of the layout's classes: the project's class of that name, or a new one.
-    fn classes_named(self, layout: &Layout) -> Vec<u32> {
-        let mut ids = Vec::new();
-        self.project.update(|p| {
-            for (name, _) in &layout.classes {
-                let existing = p.classes.iter().find(|c| c.name == *name).map(|c| c.id);
-                ids.push(existing.unwrap_or_else(|| p.add_class(name)));
-            }
-        });
-        ids
-    }
-
     /// Adds computed examples whose class still exists to the project and stores them; how many.
-    pub(super) async fn add_examples(self, mut examples: Vec<Example>) -> usize {
-        examples.retain(|e| self.project.with_untracked(|p| p.class(e.class).is_some()));
+    pub(super) async fn add_examples(self, examples: Vec<Example>) -> usize {
         if examples.is_empty() {
             return 0;
         }
         let backbone = self.model.loaded.get_untracked().and_then(|l| l.backbone);
-        let added = examples.len();
-        self.project.update(|p| {
-            if p.backbone.is_none() || p.examples.is_empty() {
-                p.backbone = backbone;
-            }
-            p.examples.extend(examples.iter().cloned());
+        let added = self.project.try_update(|p| {
+            let added = p.add_examples(examples, backbone.as_deref());
+            p.examples[p.examples.len() - added..].to_vec()
         });
-        self.save_examples(examples).await;
-        added
+        let Some(added) = added.filter(|a| !a.is_empty()) else { return 0 };
+        let count = added.len();
+        self.save_examples(added).await;
+        count
     }
 
     /// Offers the examples as a zip with one folder per class (their thumbnails).
@@ -221,5 +110,45 @@ impl Teach {
         if let Err(message) = zipped.and_then(|bytes| save_file(&bytes, "transfer-studio-dataset.zip")) {
             self.message.set(Some(format!("The dataset could not be exported: {message}")));
         }
+    }
+}
+
+/// The page's side of an import: images are sent to the model workers (a zip's by their
+/// index in the archive the worker keeps open), examples are stored in IndexedDB.
+struct PageImport<'a> {
+    teach: Teach,
+    source: &'a DatasetSource,
+    /// The worker's id of the zip being read.
+    archive: Option<u64>,
+    augment: bool,
+}
+
+impl ImportHost for PageImport<'_> {
+    fn new_example_id(&self) -> Result<u64, String> {
+        self.teach.new_example_id()
+    }
+
+    async fn example(&self, index: usize, id: u64) -> Result<(Vec<f32>, Vec<u8>), ExampleError> {
+        let image = match (self.source, self.archive) {
+            (DatasetSource::Zip(file), Some(archive)) => Image::ArchiveEntry { file: file.clone(), archive, index: index as u32 },
+            (DatasetSource::Files(files), _) => Image::File(files[index].1.clone()),
+            (DatasetSource::Zip(_), None) => unreachable!("a zip is listed before it is read"),
+        };
+        self.teach.model.example_features(image, self.augment, id).await.map_err(|error| match error {
+            WorkerError::Image(why) => ExampleError::Image(why),
+            other => ExampleError::Stopped(other.to_string()),
+        })
+    }
+
+    async fn add(&self, examples: Vec<Example>) -> usize {
+        self.teach.add_examples(examples).await
+    }
+
+    fn show(&self, progress: &ImportProgress) {
+        self.teach.dataset.progress.set(Some(progress.clone()));
+    }
+
+    fn cancelled(&self) -> bool {
+        self.teach.dataset.cancel.get_value()
     }
 }
