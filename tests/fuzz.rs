@@ -141,6 +141,26 @@ fn mutated_fp32_weights_are_refused_or_read() {
 }
 
 #[test]
+fn headers_whose_data_offsets_add_past_usize_are_refused_by_every_reader() {
+    // Each tensor's size is valid alone; the last offset plus the header's length is past usize::MAX.
+    let size = usize::MAX / 8;
+    let tensors: Vec<String> =
+        (0..8).map(|k| format!(r#""t{k}":{{"dtype":"U8","shape":[{size}],"data_offsets":[{},{}]}}"#, k * size, (k + 1) * size)).collect();
+    let header = format!(r#"{{"__metadata__":{{"format":"transfer-studio-project","version":"1"}},{}}}"#, tensors.join(","));
+    let bytes = [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &[0; 16]].concat();
+    let spec = ResNet50Spec::new();
+    let refusals = [
+        TorchvisionWeights::parse(&bytes, &spec).err().map(|e| e.to_string()),
+        Int8ResNet50::from_bytes(&bytes, &spec).err().map(|e| e.to_string()),
+        Project::from_bytes(&bytes).err().map(|e| e.to_string()),
+        ExportedClassifier::from_torch(&bytes, Some(vec!["a".into()])).err().map(|e| e.to_string()),
+    ];
+    for refusal in refusals {
+        assert!(refusal.as_deref().is_some_and(|why| why.contains("claims data up to byte")), "{refusal:?}");
+    }
+}
+
+#[test]
 fn mutated_and_made_up_images_decode_or_are_refused_within_budget() {
     let seeds: Vec<Vec<u8>> = ["one_pixel.png", "palette.gif", "lossless.webp", "plain.bmp", "grey.png", "exif_rotated.jpg"]
         .iter()

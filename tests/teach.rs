@@ -1,45 +1,38 @@
 //! Teach mode from the command line, checked against an independent learner: features of a
 //! noisy four-class image set are computed by the app (`train`), and the head it trains is
 //! compared with scikit-learn's logistic regression on the same features and split
-//! (tests/reference/compare_sklearn.py). On the same features: class means against the
-//! linear head with 1 to 10 examples a class, and temperature scaling on held-out examples.
+//! (tests/reference/compare_sklearn.py). On the same features, temperature scaling on
+//! held-out examples; the few-shot study of class means against the linear head is
+//! `bench/few_shot.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/teach_set.rs"]
+mod teach_set;
+
+use std::path::Path;
+use std::process::Command;
 
 use burn::tensor::Device;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
 use rand_distr::{Distribution, Normal};
+use teach_set::{CLASSES, draw, plain_examples, python, repo, run, trained_heads};
 use transfer_studio::model::arch::FEATURE_DIM;
 use transfer_studio::train::calibration::HeldOut;
-use transfer_studio::train::class_means::class_means;
 use transfer_studio::train::head::HeadWeights;
 use transfer_studio::train::project::Project;
-use transfer_studio::train::trainer::{FEW_SHOT_BELOW, LabeledFeatures, TrainSettings, Trainer};
+use transfer_studio::train::trainer::{LabeledFeatures, TrainSettings, Trainer};
 
 const CLI: &str = env!("CARGO_BIN_EXE_transfer-studio");
-const CLASSES: [&str; 4] = ["brick", "gravel", "grass", "coins"];
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> PathBuf {
-    repo().join(".venv/bin/python")
-}
-
-fn run(program: &Path, args: &[&str]) -> Output {
-    let output = Command::new(program).args(args).current_dir(repo()).output().expect("the program starts");
-    assert!(output.status.success(), "{} {args:?}: {}", program.display(), String::from_utf8_lossy(&output.stderr));
-    output
-}
 
 fn refused(args: &[&str], expected: &str) {
     let output = Command::new(CLI).args(args).current_dir(repo()).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains(expected) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+/// The linear head as the app trains it (no augmentation views here, nothing held out).
+fn linear_head(train: &[(usize, &[f32])], validation_fraction: f32) -> HeadWeights {
+    trained_heads(train, validation_fraction).0
 }
 
 #[test]
@@ -48,16 +41,8 @@ fn head_matches_scikit_learn_on_the_apps_features() {
     let weights = weights.to_str().unwrap();
     let dir = std::env::temp_dir().join(format!("ts-teach-{}", std::process::id()));
     let data = dir.join("images");
-    run(&python(), &["tests/reference/make_teach_set.py", data.to_str().unwrap(), "75"]);
-
-    let project_path = dir.join("project.safetensors");
+    let project_path = teach_set::trained_project(Path::new(CLI), &dir, 75, "0.4");
     let project_arg = project_path.to_str().unwrap();
-    let class_args: Vec<String> = CLASSES.iter().map(|c| format!("{c}={}", data.join(c).display())).collect();
-    let mut args = vec!["train", "--weights", weights, "--validation", "0.4", "--out", project_arg];
-    for class in &class_args {
-        args.extend(["--class", class]);
-    }
-    run(Path::new(CLI), &args);
 
     let report = run(&python(), &["tests/reference/compare_sklearn.py", project_arg]);
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
@@ -82,9 +67,7 @@ fn head_matches_scikit_learn_on_the_apps_features() {
     refused(&["predict", "--project", project_arg, "--weights", other.to_str().unwrap(), held_out.to_str().unwrap()], "other backbone weights");
 
     let project = Project::from_bytes(&std::fs::read(&project_path).unwrap()).unwrap();
-    let examples: Vec<(usize, &[f32])> =
-        project.examples.iter().map(|e| (project.classes.iter().position(|c| c.id == e.class).unwrap(), &e.features[..FEATURE_DIM])).collect();
-    class_means_against_the_linear_head(&examples);
+    let examples = plain_examples(&project);
     temperature_scaling_lowers_held_out_loss(&examples);
 
     // Retraining reuses the stored features; a file that is not a project is refused.
@@ -119,96 +102,6 @@ fn training_folds_the_temperature_into_the_head_and_records_it() {
         for (r, c) in raw.iter().zip(&calibrated) {
             assert!((r / calibration.temperature - c).abs() < 1e-3 * r.abs().max(1.0), "row {x}: {r} / T vs {c}");
         }
-    }
-}
-
-const SHOTS: [usize; 4] = [1, 2, 5, 10];
-const DRAWS: u64 = 30;
-/// Two standard errors of a mean of 30 draws here: closer than this is a tie.
-const TIE: f64 = 0.02;
-
-fn names() -> Vec<String> {
-    CLASSES.iter().map(|c| c.to_string()).collect()
-}
-
-/// The linear head as the app trains it (no augmentation views here, nothing held out).
-fn linear_head(train: &[(usize, &[f32])], validation_fraction: f32) -> HeadWeights {
-    trained_heads(train, validation_fraction).0
-}
-
-/// The trained linear head, and the head the app keeps (blended with class means when few-shot).
-fn trained_heads(train: &[(usize, &[f32])], validation_fraction: f32) -> (HeadWeights, HeadWeights) {
-    let examples: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures { class, views }).collect();
-    let settings = TrainSettings { augment: false, validation_fraction, ..TrainSettings::default() };
-    let mut trainer = Trainer::new(&examples, &names(), settings, &Device::flex()).unwrap();
-    while !trainer.is_done() {
-        pollster::block_on(trainer.epoch()).unwrap();
-    }
-    (pollster::block_on(trainer.weights()).unwrap(), pollster::block_on(trainer.calibrated_weights()).unwrap())
-}
-
-fn accuracy(head: &HeadWeights, test: &[(usize, &[f32])]) -> f64 {
-    let right = test.iter().filter(|(class, x)| {
-        let logits = head.logits(x);
-        (0..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b])) == Some(*class)
-    });
-    right.count() as f64 / test.len() as f64
-}
-
-fn nll(head: &HeadWeights, test: &[(usize, &[f32])]) -> f64 {
-    test.iter().map(|(class, x)| -f64::from(head.probabilities(x)[*class].max(1e-12)).ln()).sum::<f64>() / test.len() as f64
-}
-
-/// Examples as (class, plain features).
-type Set<'a> = Vec<(usize, &'a [f32])>;
-
-/// `shots` examples of each class drawn at random; the rest.
-fn draw<'a>(examples: &[(usize, &'a [f32])], shots: usize, seed: u64) -> (Set<'a>, Set<'a>) {
-    let mut order: Vec<usize> = (0..examples.len()).collect();
-    order.shuffle(&mut StdRng::seed_from_u64(seed));
-    let (mut train, mut rest, mut taken) = (Vec::new(), Vec::new(), [0usize; CLASSES.len()]);
-    for i in order {
-        let (class, _) = examples[i];
-        if taken[class] < shots {
-            taken[class] += 1;
-            train.push(examples[i]);
-        } else {
-            rest.push(examples[i]);
-        }
-    }
-    (train, rest)
-}
-
-fn class_means_against_the_linear_head(examples: &[(usize, &[f32])]) {
-    eprintln!("examples a class | class means | linear head | kept (blend below {FEW_SHOT_BELOW})  (mean test accuracy of {DRAWS} draws; then NLL)");
-    for shots in SHOTS {
-        let (mut means, mut linear, mut blend) = (0.0, 0.0, 0.0);
-        let (mut nm, mut nl, mut nb) = (0.0, 0.0, 0.0);
-        for seed in 0..DRAWS {
-            let (train, test) = draw(examples, shots, seed);
-            let labeled: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures { class, views }).collect();
-            let m = class_means(&labeled, &names()).unwrap();
-            let (l, kept) = trained_heads(&train, 0.0);
-            means += accuracy(&m, &test) / DRAWS as f64;
-            linear += accuracy(&l, &test) / DRAWS as f64;
-            blend += accuracy(&kept, &test) / DRAWS as f64;
-            nm += nll(&m, &test) / DRAWS as f64;
-            nl += nll(&l, &test) / DRAWS as f64;
-            nb += nll(&kept, &test) / DRAWS as f64;
-        }
-        eprintln!("{shots:>16} | {means:>11.3} | {linear:>11.3} | {blend:>5.3}   nll {nm:.3} {nl:.3} {nb:.3}");
-        // Measured here (features of the seeded, untrained backbone; accuracy / NLL):
-        //   1 a class: means 0.293 / 4.85, linear 0.300 / 8.81, blend 0.298 / 11.4
-        //   2 a class: means 0.315 / 3.11, linear 0.337 / 4.44, blend 0.331 / 6.59
-        //   5, 10: the linear head ahead (0.399, 0.454 against blends of 0.374, 0.417).
-        // The app blends below five (train::trainer::FEW_SHOT_BELOW), where the blend ties.
-        if shots == 1 {
-            assert!(means >= linear - TIE, "class means tie the linear head with one example a class: {means:.3} vs {linear:.3}");
-        }
-        if shots < FEW_SHOT_BELOW {
-            assert!(blend >= linear - TIE, "the blend the app uses ties the linear head with {shots} a class: {blend:.3} vs {linear:.3}");
-        }
-        assert!(means > 0.25 + TIE, "better than chance (0.25) with {shots} a class: {means:.3}");
     }
 }
 

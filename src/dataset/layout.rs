@@ -93,8 +93,18 @@ impl Layout {
     }
 }
 
+/// The path's folders and file name, either separator alike; roots (a leading separator,
+/// a drive letter such as `C:`, `..`) are not folders of the dataset.
 fn components(path: &str) -> Vec<String> {
-    path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != ".").map(str::to_string).collect()
+    let mut parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "." && *p != "..").collect();
+    if parts.first().is_some_and(|first| is_drive(first)) {
+        parts.remove(0);
+    }
+    parts.into_iter().map(str::to_string).collect()
+}
+
+fn is_drive(part: &str) -> bool {
+    matches!(part.as_bytes(), [letter, b':'] if letter.is_ascii_alphabetic())
 }
 
 fn common_prefix<'a>(a: &'a [String], b: &'a [String]) -> &'a [String] {
@@ -164,5 +174,15 @@ mod tests {
         assert_eq!(layout.classes[2].0.chars().count(), MAX_CLASS_NAME);
         assert_eq!(layout.images(), 4);
         assert_eq!(Layout::of([]), Layout::default());
+    }
+
+    #[test]
+    fn drive_letters_roots_and_parent_folders_are_not_classes() {
+        let layout =
+            Layout::of(["C:\\set\\cats\\1.jpg", "set/dogs/2.jpg", "/set/dogs/3.jpg", "\\set\\cats\\4.jpg", "..\\set\\cats\\5.jpg", "d:/set/dogs/6.png"]);
+        assert_eq!(names(&layout), vec![("cats", vec![0, 3, 4]), ("dogs", vec![1, 2, 5])]);
+        assert!(layout.skipped.is_empty(), "{:?}", layout.skipped);
+        // A folder named like a drive below the top stays a class.
+        assert_eq!(names(&Layout::of(["set/C:/1.jpg", "set/b/2.jpg"])), vec![("C:", vec![0]), ("b", vec![1])]);
     }
 }

@@ -8,6 +8,7 @@ use prost::Message;
 
 use super::onnx_proto::{ModelProto, TensorProto, tensor_proto::DataType};
 use crate::model::arch::{FEATURE_DIM, NUM_CLASSES, ResNet50Spec};
+use crate::model::container::safetensors_header;
 use crate::model::fold::{FoldedConv, FoldedResNet50};
 use crate::model::le_bytes::words;
 use crate::model::weights::WeightsError;
@@ -82,7 +83,7 @@ impl ExportedClassifier {
     /// A state dict from `export --format torch`: classes from its metadata (or `classes`,
     /// e.g. the folder's `classes.json`), preprocessing from its metadata or torchvision's.
     pub fn from_torch(bytes: &[u8], classes: Option<Vec<String>>) -> Result<Self, ExportedError> {
-        let metadata = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| WeightsError::NotSafetensors(e.to_string()))?.1;
+        let metadata = safetensors_header(bytes).map_err(WeightsError::NotSafetensors)?;
         let recorded = |key: &str| metadata.metadata().as_ref().and_then(|m| m.get(key).cloned());
         let classes = classes
             .or_else(|| recorded("classes").and_then(|c| serde_json::from_str(&c).ok()))

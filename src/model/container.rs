@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use safetensors::tensor::TensorView;
+use safetensors::tensor::{Metadata, TensorView};
 use safetensors::{Dtype, SafeTensors};
 
 /// Metadata key naming the file format.
@@ -112,7 +112,7 @@ impl<'a> ContainerReader<'a> {
     /// Parses `bytes` and checks that the metadata names `format`, then `version`.
     pub fn open(bytes: &'a [u8], format: &'static str, version: &'static str) -> Result<Self, ContainerError> {
         let metadata = header_metadata(bytes)?;
-        let tensors = SafeTensors::deserialize(bytes).map_err(|err| ContainerError::NotSafetensors(err.to_string()))?;
+        let tensors = parse_safetensors(bytes).map_err(ContainerError::NotSafetensors)?;
         let found = metadata.get(FORMAT_KEY);
         if found.is_none_or(|found| found != format) {
             return Err(ContainerError::Format { expected: format, found: found.cloned() });
@@ -157,14 +157,61 @@ impl<'a> ContainerReader<'a> {
 /// The metadata map of a safetensors file, read from its header only (empty when the
 /// header has none).
 pub fn header_metadata(bytes: &[u8]) -> Result<HashMap<String, String>, ContainerError> {
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|err| ContainerError::NotSafetensors(err.to_string()))?;
+    let header = safetensors_header(bytes).map_err(ContainerError::NotSafetensors)?;
     Ok(header.metadata().clone().unwrap_or_default())
+}
+
+/// `bytes` as safetensors, or why not.
+pub fn parse_safetensors(bytes: &[u8]) -> Result<SafeTensors<'_>, String> {
+    check_data_offsets(bytes)?;
+    SafeTensors::deserialize(bytes).map_err(|err| err.to_string())
+}
+
+/// The header of a safetensors file (tensors' names, shapes, offsets and the metadata map).
+pub fn safetensors_header(bytes: &[u8]) -> Result<Metadata, String> {
+    check_data_offsets(bytes)?;
+    SafeTensors::read_metadata(bytes).map(|(_, header)| header).map_err(|err| err.to_string())
+}
+
+/// Refuses data offsets past the file's data before the safetensors crate sees them: it
+/// adds the last one to the header's length unchecked, which overflows (a panic in debug
+/// builds) on a header made to. Anything else the crate checks itself.
+fn check_data_offsets(bytes: &[u8]) -> Result<(), String> {
+    let Some(length) = bytes.get(..8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))) else { return Ok(()) };
+    let Some(header) = length.checked_add(8).and_then(|end| bytes.get(8..usize::try_from(end).ok()?)) else { return Ok(()) };
+    let Ok(entries) = serde_json::from_slice::<HashMap<String, serde_json::Value>>(header) else { return Ok(()) };
+    let data = (bytes.len() - 8 - header.len()) as u64;
+    for (name, entry) in entries.iter().filter(|(name, _)| *name != "__metadata__") {
+        let offsets = entry.get("data_offsets").and_then(|o| o.as_array()).into_iter().flatten();
+        if let Some(end) = offsets.filter_map(|o| o.as_u64()).find(|&o| o > data) {
+            return Err(format!("tensor `{name}` claims data up to byte {end}, but the file holds {data} bytes of data"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::le_bytes::{le_bytes, words};
+
+    /// Eight tensors whose sizes are each valid but whose offsets end near `usize::MAX`.
+    fn offsets_past_usize() -> Vec<u8> {
+        let size = (usize::MAX / 8) as u64;
+        let tensors: Vec<String> =
+            (0..8).map(|k| format!(r#""t{k}":{{"dtype":"U8","shape":[{size}],"data_offsets":[{},{}]}}"#, k * size, (k + 1) * size)).collect();
+        let header = format!("{{{}}}", tensors.join(","));
+        [&(header.len() as u64).to_le_bytes()[..], header.as_bytes(), &[0; 16]].concat()
+    }
+
+    #[test]
+    fn data_offsets_past_the_file_are_refused_before_the_parser_adds_them() {
+        let bytes = offsets_past_usize();
+        for refused in [parse_safetensors(&bytes).err(), safetensors_header(&bytes).err(), header_metadata(&bytes).err().map(|e| e.to_string())] {
+            assert!(refused.as_deref().is_some_and(|why| why.contains("claims data up to byte")), "{refused:?}");
+        }
+        assert!(matches!(ContainerReader::open(&bytes, "test-format", "2"), Err(ContainerError::NotSafetensors(_))));
+    }
 
     fn sample() -> Vec<u8> {
         let mut writer = ContainerWriter::new("test-format", "2");

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use super::arch::{NUM_CLASSES, ResNet50Spec};
+use super::container::parse_safetensors;
 use super::le_bytes::words;
 
 /// Why a weights file was refused. Each variant names the tensor(s) at fault.
@@ -75,7 +76,7 @@ impl<'a> TorchvisionWeights<'a> {
 
     /// As [`Self::parse`], for `resnet50(num_classes=classes)`: `fc` has `classes` rows.
     pub fn parse_classes(bytes: &'a [u8], spec: &ResNet50Spec, classes: usize) -> Result<Self, WeightsError> {
-        let tensors = SafeTensors::deserialize(bytes).map_err(|err| WeightsError::NotSafetensors(err.to_string()))?;
+        let tensors = parse_safetensors(bytes).map_err(WeightsError::NotSafetensors)?;
         let shapes: Vec<(String, Vec<usize>)> = spec
             .expected_tensors()
             .into_iter()

@@ -9,7 +9,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serveDist, launch, StudioPage, REPO, watchShown } from './support/site.mjs';
+import { readFileSync } from 'node:fs';
+import { serveDist, launch, StudioPage, REPO, SHIPPED_MANIFEST, watchShown } from './support/site.mjs';
 import { audit, overflow, screenshot } from './support/look.mjs';
 import { tabTo, chooseWithKeyboard } from './support/keyboard.mjs';
 
@@ -39,12 +40,14 @@ class Looks {
     const page = this.studio.page;
     const from = await this.studio.now();
     for (const scheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.waitForTimeout(300); // let colour transitions end before contrast is measured
+      // Reduced motion shortens every transition and animation to 0.01 ms (style.css), so
+      // all of them end and contrast is measured on the scheme's final colours.
+      await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+      await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
       this.failures.push(...(await audit(page)).map((line) => `${state} (${scheme}, ${this.width} px): ${line}`));
       await screenshot(page, `${this.width}-${state}${scheme === 'dark' ? '-dark' : ''}`);
     }
-    await page.emulateMedia({ colorScheme: 'light' });
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: null });
     this.audits.push([from, await this.studio.now()]);
     assert.equal(await overflow(page), 0, `${state}: sideways scrolling at ${this.width} px`);
   }
@@ -174,6 +177,28 @@ const focusRing = (page) => page.evaluate(() => {
   const ringed = focused.type === 'file' ? focused.closest('label') : focused;
   const style = getComputedStyle(ringed);
   return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+});
+
+test('360 px, first visit without network: the fallback notice names the host, wraps, and nothing scrolls sideways', { timeout: 900_000 }, async () => {
+  const pinned = JSON.parse(readFileSync(SHIPPED_MANIFEST, 'utf8')).models[0].url;
+  const site = await serveDist({}, { manifest: SHIPPED_MANIFEST });
+  sites.push(site);
+  const context = await launch({ webgpu: false });
+  try {
+    await context.route(pinned, (route) => route.abort('internetdisconnected'));
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 360, height: 740 });
+    const studio = new StudioPage(page);
+    await studio.open(site.url);
+    assert.equal(await studio.waitForModel(600_000), 'ready', await studio.status().textContent());
+    const notice = page.locator('[data-testid="notice"][data-kind="fallback"]');
+    await notice.waitFor();
+    const text = await notice.textContent();
+    assert.ok(text.includes(new URL(pinned).host) && !text.includes(pinned), `the host, not the whole URL: ${text}`);
+    await new Looks(studio, 360).check('first-visit-offline');
+  } finally {
+    await context.close();
+  }
 });
 
 test('keyboard only: popovers, classify a photo, then teach three classes (one recorded), train and try it', { timeout: 900_000 }, async () => {

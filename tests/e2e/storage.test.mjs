@@ -95,6 +95,7 @@ test('an import is all or nothing: reloads part way and a full quota keep the pr
     assert.equal(await teach.settled(), 'ready');
     assert.deepEqual(await teach.shown(), before, 'a reload while saving keeps the previous project');
     const outcomes = [];
+    // The delays pick moments to interrupt, nothing is waited for: either project is right.
     for (const delay of [0, 25, 100, 250, 600]) {
       const previous = await teach.shown();
       await teach.importProject(big);

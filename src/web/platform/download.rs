@@ -42,33 +42,43 @@ pub async fn download(url: &str, limit: u64, mut progress: impl FnMut(u64, Optio
     result
 }
 
+/// Where `url` points, for messages: its host (`huggingface.co`), or this site for a
+/// relative URL; the whole URL is too long to read (the user has it, if they typed it).
+fn host(url: &str) -> &str {
+    url.split_once("://").map_or("this site", |(_, rest)| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        authority.rsplit('@').next().unwrap_or(authority)
+    })
+}
+
 /// Why a fetch that got no response failed, in words. The browser does not tell a network
 /// failure from a refused cross-origin read (CORS) apart, so a URL on another site names both.
 fn fetch_failed(url: &str, error: JsValue) -> String {
+    let host = host(url);
     if offline() {
-        return format!("download of {url} failed: this device is offline");
+        return format!("download from {host} failed: this device is offline");
     }
     if error.is_instance_of::<js_sys::TypeError>() && cross_origin(url) {
         return format!(
-            "download of {url} failed: its host could not be reached, or it does not let other sites \
+            "download from {host} failed: the host could not be reached, or it does not let other sites \
              download it (a weights URL on another site must allow CORS: the header Access-Control-Allow-Origin)"
         );
     }
-    format!("download of {url} failed: {}", describe(error))
+    format!("download from {host} failed: {}", describe(error))
 }
 
 async fn read_all(url: &str, limit: u64, controller: &AbortController, progress: &mut impl FnMut(u64, Option<u64>)) -> Result<Vec<u8>, String> {
     let response: Response =
         JsFuture::from(fetch_with_signal(url, &controller.signal())).await.map_err(|e| fetch_failed(url, e))?.dyn_into().map_err(describe)?;
     if !response.ok() {
-        return Err(format!("download of {url} failed: HTTP {}", response.status()));
+        return Err(format!("download from {} failed: HTTP {}", host(url), response.status()));
     }
     let total: Option<u64> = response.headers().get("content-length").ok().flatten().and_then(|v| v.parse().ok());
-    let too_big = |size: u64| format!("{url} is over {} MB, more than this download may hold ({size} bytes)", limit / 1_000_000);
+    let too_big = |size: u64| format!("the file from {} is over {} MB, more than this download may hold ({size} bytes)", host(url), limit / 1_000_000);
     if let Some(size) = total.filter(|&size| size > limit) {
         return Err(too_big(size));
     }
-    let body = response.body().ok_or_else(|| format!("{url}: empty response"))?;
+    let body = response.body().ok_or_else(|| format!("{}: empty response", host(url)))?;
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(|object: js_sys::Object| describe(object.into()))?;
     let mut bytes = Vec::with_capacity(usize::try_from(total.unwrap_or(0)).unwrap_or(0));
     progress(0, total);

@@ -1,10 +1,13 @@
 //! Where the page finds the threaded model worker, and whether this page can run it: shared
 //! memory needs a cross-origin isolated page (COOP/COEP, from the server or the service
-//! worker) and a browser that offers `SharedArrayBuffer`. It comes in two builds: with relaxed
+//! worker) and a browser that can make a shared `WebAssembly.Memory` — asked directly, as
+//! WebKitGTK makes one without exposing the `SharedArrayBuffer` global (nothing in the
+//! threaded build names that global). It comes in two builds: with relaxed
 //! SIMD's fused multiply-add (`crates/fma-product`, about 1.5× faster a pass), for browsers
 //! that validate it, and without.
 
 use js_sys::Reflect;
+use wasm_bindgen::JsValue;
 
 use crate::web::platform::scope::{absolute_url, cross_origin_isolated};
 
@@ -32,8 +35,8 @@ pub fn locate(app_glue: &str) -> Result<(String, String), String> {
     if !cross_origin_isolated() {
         return Err("this page is not cross-origin isolated (its host sends no COOP/COEP headers, and the site's service worker does not control it yet), so the browser shares no memory between threads".into());
     }
-    if Reflect::get(&js_sys::global(), &"SharedArrayBuffer".into()).map_or(true, |v| v.is_undefined()) {
-        return Err("this browser does not offer SharedArrayBuffer".into());
+    if !shares_wasm_memory() {
+        return Err("this browser cannot share WebAssembly memory between threads (a shared WebAssembly.Memory cannot be made here)".into());
     }
     // The page's build names the files it goes with: an older worker, cached, would not
     // understand its calls.
@@ -41,6 +44,13 @@ pub fn locate(app_glue: &str) -> Result<(String, String), String> {
     let folder = if has_relaxed_simd() { RELAXED } else { PLAIN };
     let versioned = |file: &str| format!("{}?build={build}", absolute_url(&format!("{folder}/{file}")));
     Ok((versioned("threaded_worker.js"), versioned("threaded_worker_bg.wasm")))
+}
+
+/// Whether a shared `WebAssembly.Memory` can be made here: what the threaded build's memory is.
+fn shares_wasm_memory() -> bool {
+    let descriptor = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| Reflect::set(&descriptor, &key.into(), &value).is_ok();
+    set("initial", 1.into()) && set("maximum", 1.into()) && set("shared", true.into()) && js_sys::WebAssembly::Memory::new(&descriptor).is_ok()
 }
 
 /// Whether this browser's WebAssembly has relaxed SIMD.

@@ -116,16 +116,22 @@ export class StudioPage {
     this.recording = page.exposeFunction('reportLongTask', (start, duration) => this.longTasks.push({ start, duration }));
     this.recording.catch(() => {}); // awaited (and reported) by open(); never an unhandled rejection
     page.addInitScript(() => {
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.reportLongTask?.(performance.timeOrigin + e.startTime, e.duration);
-      }).observe({ type: 'longtask', buffered: true });
+      const sent = [];
+      const report = (e) => sent.push(window.reportLongTask?.(performance.timeOrigin + e.startTime, e.duration));
+      const observer = new PerformanceObserver((list) => list.getEntries().forEach(report));
+      observer.observe({ type: 'longtask', buffered: true });
+      // Entries queued but not yet delivered are taken now; resolves once the test has them all.
+      window.__longTasksReported = () => {
+        observer.takeRecords().forEach(report);
+        return Promise.all(sent.splice(0));
+      };
     });
   }
   /** The page's clock (absolute, ms), to bound which long tasks count. */
   now() { return this.page.evaluate(() => performance.timeOrigin + performance.now()); }
   /** Long tasks that started after `since`, each as `{ start, duration }`; waits for reports in flight. */
   async longTaskEntriesSince(since) {
-    await this.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    await this.page.evaluate(() => window.__longTasksReported());
     return this.longTasks.filter((e) => e.start >= since);
   }
   /** Long tasks (ms) that started after `since`. */
