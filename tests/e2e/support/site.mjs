@@ -112,24 +112,24 @@ export class StudioPage {
     // Main-thread tasks over 50 ms, from the start: the page must never be blocked that long.
     // Kept here, in absolute page-clock time, so that a new document (reload, back/forward
     // without bfcache) neither loses them nor leaves a reader with nothing to read.
+    // Reported as console messages: one way, so none is left waiting on a reply when the page
+    // navigates (a binding's reply delivered to the next document throws there).
     this.longTasks = [];
-    this.recording = page.exposeFunction('reportLongTask', (start, duration) => this.longTasks.push({ start, duration }));
-    this.recording.catch(() => {}); // awaited (and reported) by open(); never an unhandled rejection
+    page.on('console', (message) => {
+      const [kind, start, duration] = message.text().split(' ');
+      if (message.type() === 'debug' && kind === 'transfer-studio-test:longtask') this.longTasks.push({ start: Number(start), duration: Number(duration) });
+    });
     page.addInitScript(() => {
-      const sent = [];
-      const report = (e) => sent.push(window.reportLongTask?.(performance.timeOrigin + e.startTime, e.duration));
+      const report = (e) => console.debug(`transfer-studio-test:longtask ${performance.timeOrigin + e.startTime} ${e.duration}`);
       const observer = new PerformanceObserver((list) => list.getEntries().forEach(report));
       observer.observe({ type: 'longtask', buffered: true });
-      // Entries queued but not yet delivered are taken now; resolves once the test has them all.
-      window.__longTasksReported = () => {
-        observer.takeRecords().forEach(report);
-        return Promise.all(sent.splice(0));
-      };
+      // Entries queued but not yet delivered are reported now, before this call returns.
+      window.__longTasksReported = () => observer.takeRecords().forEach(report);
     });
   }
   /** The page's clock (absolute, ms), to bound which long tasks count. */
   now() { return this.page.evaluate(() => performance.timeOrigin + performance.now()); }
-  /** Long tasks that started after `since`, each as `{ start, duration }`; waits for reports in flight. */
+  /** Long tasks that started after `since`, each as `{ start, duration }`; takes those not yet reported. */
   async longTaskEntriesSince(since) {
     await this.page.evaluate(() => window.__longTasksReported());
     return this.longTasks.filter((e) => e.start >= since);
@@ -137,7 +137,6 @@ export class StudioPage {
   /** Long tasks (ms) that started after `since`. */
   async longTasksSince(since) { return (await this.longTaskEntriesSince(since)).map((e) => Math.round(e.duration)); }
   async open(url) {
-    await this.recording;
     await this.page.goto(url);
   }
   /** Waits until the service worker has cached the shell and is active: only then does a reload work offline. */
