@@ -64,6 +64,34 @@ test('isolated page: the CPU path computes on a pool of threads and gives the CL
   }
 });
 
+test('without relaxed SIMD (as in Safari): the plain threaded build computes on the pool and gives the CLI\'s answers', { timeout: 600_000 }, async () => {
+  // Chromium's V8 can no longer turn relaxed SIMD off, so the page is told what a browser
+  // without it says: no module with a relaxed instruction (f32x4.relaxed_madd) validates.
+  const context = await launch({ webgpu: false });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const validate = WebAssembly.validate;
+      WebAssembly.validate = (source, ...rest) => {
+        const bytes = ArrayBuffer.isView(source) ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+        for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02) return false;
+        return validate(source, ...rest);
+      };
+    });
+    const studio = new StudioPage(page);
+    await studio.open(isolated.url);
+    assert.equal(await studio.waitForModel(), 'ready');
+    const seen = await threads(studio);
+    assert.equal(seen.threads, Math.min(seen.cores, 8), seen.text);
+    assert.match(seen.text, /CPU \(wasm\)/);
+    assert.doesNotMatch(seen.text, /relaxed/);
+    assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
+    assert.deepEqual(studio.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 test('the CPU chosen: the threaded worker starts at once, even where WebGPU is offered', { timeout: 600_000 }, async () => {
   const context = await launch({ webgpu: true });
   try {
