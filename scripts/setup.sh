@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with --test, testing) Transfer Studio needs. Idempotent:
-# each step checks first. Needs rustup/cargo, node/npm and python3; apt-get for Chromium and lavapipe.
+# each step checks first. Needs rustup/cargo, node/npm and python3; apt-get for the browsers (Chromium, Firefox ESR, WebKitGTK) and lavapipe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -20,7 +20,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 (( node_major >= 20 )) || fail "Node.js $(node --version) is too old: 20 or newer is needed (node:test's --test-concurrency, Playwright 1.65)"
 if $want_test; then
   if [[ $(id -u) -ne 0 ]] && ! command -v sudo > /dev/null; then
-    fail "the tests install Debian packages (chromium, mesa-vulkan-drivers, gcc-multilib) with apt-get: run as root or install sudo"
+    fail "the tests install Debian packages (chromium, firefox-esr, webkit2gtk-driver, xvfb, mesa-vulkan-drivers, gcc-multilib) with apt-get: run as root or install sudo"
   fi
   python3 -c 'import venv, ensurepip' 2> /dev/null || fail "python3's venv module is missing: the tests' reference runs in a venv (Debian: apt-get install python3-venv)"
 fi
@@ -78,13 +78,17 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
 fi
 
 if $want_test; then
-  # Chromium for the browser tests; lavapipe (Mesa's Vulkan on the CPU) for the native wgpu tests.
-  # gcc-multilib links the fuzz tests for i686 (the 32-bit paths, natively).
-  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || -z $(compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json") ]] || ! dpkg -s gcc-multilib > /dev/null 2>&1; then
-    step "apt-get install chromium chromium-driver mesa-vulkan-drivers gcc-multilib"
+  # The browser tests' three engines: Chromium; Firefox ESR (driven over WebDriver BiDi);
+  # WebKitGTK's WebKitWebDriver and MiniBrowser, on an Xvfb display. Lavapipe (Mesa's Vulkan on
+  # the CPU) for the native wgpu tests; gcc-multilib links the fuzz tests for i686 (the 32-bit
+  # paths, natively).
+  packages=(chromium chromium-driver firefox-esr webkit2gtk-driver xvfb mesa-vulkan-drivers gcc-multilib)
+  if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver || ! -x /usr/bin/firefox-esr || ! -x /usr/bin/WebKitWebDriver || ! -x /usr/bin/Xvfb
+        || -z $(compgen -G "/usr/share/vulkan/icd.d/lvp_icd.*.json") ]] || ! dpkg -s gcc-multilib > /dev/null 2>&1; then
+    step "apt-get install ${packages[*]}"
     sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver mesa-vulkan-drivers gcc-multilib
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}"
   fi
   for target in i686-unknown-linux-gnu wasm32-wasip1; do
     if ! rustup target list --installed | grep -qx "$target"; then

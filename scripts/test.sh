@@ -78,4 +78,4 @@ trunk build --cargo-profile release-quick
 step "browser end-to-end tests"
 # A test that times out must not hold its file (and the suite) open: the runner exits each
 # file once its tests have ended.
-node --test --test-concurrency=1 --test-force-exit tests/e2e/*.test.mjs
+node --test --test-concurrency=1 --test-force-exit tests/e2e/*.test.mjs tests/e2e/journeys/*.test.mjs

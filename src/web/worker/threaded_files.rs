@@ -1,15 +1,16 @@
 //! Where the page finds the threaded model worker, and whether this page can run it: shared
 //! memory needs a cross-origin isolated page (COOP/COEP, from the server or the service
-//! worker) and a browser that can make a shared `WebAssembly.Memory` — asked directly, as
-//! WebKitGTK makes one without exposing the `SharedArrayBuffer` global (nothing in the
-//! threaded build names that global). It comes in two builds: with relaxed
-//! SIMD's fused multiply-add (`crates/fma-product`, about 1.5× faster a pass), for browsers
-//! that validate it, and without.
+//! worker) and a browser that lets a shared `WebAssembly.Memory` cross to other threads —
+//! asked directly, by posting one: WebKitGTK 2.50 makes a shared memory on an isolated page
+//! yet refuses to post it (its JavaScriptCore ships with SharedArrayBuffer off), and the
+//! `SharedArrayBuffer` global says nothing of that either way. It comes in two builds: with
+//! relaxed SIMD's fused multiply-add (`crates/fma-product`, about 1.5× faster a pass), for
+//! browsers that validate it, and without.
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use crate::web::platform::scope::{absolute_url, cross_origin_isolated};
+use crate::web::platform::scope::{absolute_url, cross_origin_isolated, describe};
 
 /// The threaded worker's folders, as `scripts/threaded_worker.sh` lays them out: with relaxed
 /// SIMD, and without.
@@ -35,9 +36,7 @@ pub fn locate(app_glue: &str) -> Result<(String, String), String> {
     if !cross_origin_isolated() {
         return Err("this page is not cross-origin isolated (its host sends no COOP/COEP headers, and the site's service worker does not control it yet), so the browser shares no memory between threads".into());
     }
-    if !shares_wasm_memory() {
-        return Err("this browser cannot share WebAssembly memory between threads (a shared WebAssembly.Memory cannot be made here)".into());
-    }
+    shares_wasm_memory().map_err(|why| format!("this browser cannot share WebAssembly memory between threads ({why})"))?;
     // The page's build names the files it goes with: an older worker, cached, would not
     // understand its calls.
     let build = app_glue.rsplit('/').next().unwrap_or_default();
@@ -46,11 +45,20 @@ pub fn locate(app_glue: &str) -> Result<(String, String), String> {
     Ok((versioned("threaded_worker.js"), versioned("threaded_worker_bg.wasm")))
 }
 
-/// Whether a shared `WebAssembly.Memory` can be made here: what the threaded build's memory is.
-fn shares_wasm_memory() -> bool {
+/// Whether a shared `WebAssembly.Memory` can be made here and posted to another thread, as
+/// the thread pool posts the threaded build's memory to its workers; if not, why.
+fn shares_wasm_memory() -> Result<(), String> {
     let descriptor = js_sys::Object::new();
-    let set = |key: &str, value: JsValue| Reflect::set(&descriptor, &key.into(), &value).is_ok();
-    set("initial", 1.into()) && set("maximum", 1.into()) && set("shared", true.into()) && js_sys::WebAssembly::Memory::new(&descriptor).is_ok()
+    for (key, value) in [("initial", JsValue::from(1)), ("maximum", 1.into()), ("shared", true.into())] {
+        Reflect::set(&descriptor, &key.into(), &value).map_err(describe)?;
+    }
+    let memory = js_sys::WebAssembly::Memory::new(&descriptor).map_err(|e| format!("a shared WebAssembly.Memory cannot be made here: {}", describe(e)))?;
+    // A port's message is serialised as it is posted: a memory that cannot cross fails here.
+    let channel = web_sys::MessageChannel::new().map_err(describe)?;
+    let posted = channel.port1().post_message(&memory);
+    channel.port1().close();
+    channel.port2().close();
+    posted.map_err(|e| format!("a shared WebAssembly.Memory cannot be posted to a worker: {}", describe(e)))
 }
 
 /// Whether this browser's WebAssembly has relaxed SIMD.

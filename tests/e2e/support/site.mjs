@@ -14,6 +14,10 @@ const TYPES = { '.webmanifest': 'application/manifest+json', '.png': 'image/png'
 /** Cross-origin isolation: the CPU path's threads share memory only on an isolated page. */
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
+/** The page hooks' address on the tests' server, and their file. */
+const HOOKS_PATH = '/__test__/hooks.js';
+const HOOKS = join(import.meta.dirname, 'page_hooks.js');
+
 /** The manifest the tests serve unless told otherwise: only the demo int8 file (scripts/demo-model.sh). */
 export const DEMO_MANIFEST = join(REPO, 'build/demo-manifest.json');
 /** The site's own manifest, as deployed (pretrained default, demo made from a seed). */
@@ -27,9 +31,10 @@ export const SHIPPED_MANIFEST = join(REPO, 'public/models/manifest.json');
  * project's GitHub Pages; the returned `url` is the site's. `hold(path)` may return a
  * promise the response waits for (to see the page while a download is under way).
  * `isolate` sends COOP/COEP, as `trunk serve` does (without them, only the service worker
- * isolates the page, from the second load).
+ * isolates the page, from the second load). `hooks` makes support/page_hooks.js the page's
+ * first script (the engine-neutral journeys read what it records).
  */
-export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/', hold = () => null, isolate = true } = {}) {
+export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '/', hold = () => null, isolate = true, hooks = false } = {}) {
   const manifestBody = typeof manifest === 'string' ? manifest : () => Buffer.from(JSON.stringify(manifest));
   const server = createServer(async (req, res) => {
     const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -37,10 +42,12 @@ export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '
     const pathname = `/${full.slice(base.length)}`;
     const source = pathname.startsWith('/extra/') ? extra[pathname.slice('/extra/'.length)]
       : pathname === '/models/manifest.json' ? manifestBody
+      : hooks && pathname === HOOKS_PATH ? HOOKS
       : join(DIST, pathname.replace(/\/$/, '/index.html'));
     try {
       await hold(pathname);
-      const body = typeof source === 'function' ? await source() : await readFile(source);
+      let body = typeof source === 'function' ? await source() : await readFile(source);
+      if (hooks && source === join(DIST, 'index.html')) body = Buffer.from(body.toString('utf8').replace('<head>', `<head>\n<script src="${HOOKS_PATH.slice(1)}"></script>`));
       const type = TYPES[extname(typeof source === 'string' ? source : pathname)] ?? 'application/octet-stream';
       // Open CORS, as a weights host must have: the tests also reach these files by redirects from other origins.
       res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'access-control-allow-origin': '*', ...(isolate ? ISOLATION : {}) });
