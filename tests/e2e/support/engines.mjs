@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { Builder, By } from 'selenium-webdriver';
+import { Builder, By, until } from 'selenium-webdriver';
 import { launch as launchChromium } from './site.mjs';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -139,7 +139,7 @@ class WebKitTab extends Tab {
     tab.home = mkdtempSync(join(tmpdir(), 'ts-webkit-'));
     // A home of its own: MiniBrowser keeps no state there in automation, but GTK and GStreamer caches would go to the user's.
     tab.driver = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], {
-      stdio: 'ignore', env: { ...process.env, ...env, DISPLAY: tab.display.name, HOME: tab.home, XDG_CACHE_HOME: join(tab.home, 'cache') },
+      stdio: 'ignore', env: { ...process.env, ...env, DISPLAY: tab.display.name, HOME: tab.home, XDG_CACHE_HOME: join(tab.home, 'cache'), MESA_SHADER_CACHE_DISABLE: 'true' },
     });
     const server = `http://127.0.0.1:${port}`;
     await driverReady(server, tab.driver);
@@ -152,18 +152,21 @@ class WebKitTab extends Tab {
   goto(url) { return this.session.get(url); }
   reload() { return this.session.navigate().refresh(); }
   evaluate(fn, arg = null) { return this.session.executeScript(`return (${fn})(arguments[0]);`, arg); }
-  async click(css) { await (await this.session.findElement(By.css(css))).click(); }
+  /** The element `css` matches, once there is one (as Playwright and puppeteer wait for it). */
+  element(css) { return this.session.wait(until.elementLocated(By.css(css)), 120_000, `no element ${css}`); }
+  async click(css) { await (await this.element(css)).click(); }
   async fill(css, value) {
-    const input = await this.session.findElement(By.css(css));
+    const input = await this.element(css);
     await input.clear();
     await input.sendKeys(String(value));
   }
   // WebDriver's Element Send Keys on a file input: one path a line.
-  async setFiles(css, paths) { await (await this.session.findElement(By.css(css))).sendKeys(paths.join('\n')); }
+  async setFiles(css, paths) { await (await this.element(css)).sendKeys(paths.join('\n')); }
   async close() {
     await this.session.quit().catch(() => {});
     this.driver.kill();
     this.display.stop();
-    rmSync(this.home, { recursive: true, force: true });
+    // Its processes may still be writing as they go.
+    rmSync(this.home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

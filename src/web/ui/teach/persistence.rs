@@ -190,18 +190,29 @@ impl Teach {
         });
     }
 
-    /// Deletes the project, on the page and in storage (also the way out of a pause).
+    /// Deletes the project's classes, examples and head, on the page and in storage (also
+    /// the way out of a pause). The settings stay: they are how this user trains, and a reset
+    /// one (augmentation back on) silently made the next import several times slower.
     pub fn clear(self) {
         self.stop_recording();
-        self.adopt(Project::default());
+        // A dataset import stops with it; a finished one's figures are of the project gone.
+        if self.dataset.running() {
+            self.cancel_import();
+        } else {
+            self.dataset.progress.set(None);
+        }
+        let settings = self.project.with_untracked(|p| p.settings.clone());
+        self.adopt(Project { settings, ..Project::default() });
         self.message.set(None);
         let Some(store) = self.storage.store.get_value() else { return };
         spawn_local(async move {
             let cleared = store.clear().await;
             if cleared.is_ok() {
                 self.storage.paused.set(None);
+                self.save_info().await;
+            } else {
+                self.written(cleared);
             }
-            self.written(cleared);
         });
     }
 }
