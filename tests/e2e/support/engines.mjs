@@ -107,7 +107,8 @@ export async function freePort() {
 /** An Xvfb display of our own (its number, as Xvfb picks a free one), unless DISPLAY is set. */
 async function display() {
   if (process.env.DISPLAY) return { name: process.env.DISPLAY, stop: () => {} };
-  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  // (Its stderr names each display it finds taken on the way.)
+  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
   const number = await new Promise((resolve, reject) => {
     let out = '';
     xvfb.stdio[3].on('data', (chunk) => { out += chunk; if (out.includes('\n')) resolve(out.trim()); });

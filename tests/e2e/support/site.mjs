@@ -57,7 +57,8 @@ export async function serveDist(extra = {}, { manifest = DEMO_MANIFEST, base = '
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${server.address().port}${base}`, close: () => server.close() };
+  // Closed, it refuses every request, on kept-alive connections too: as a network gone.
+  return { url: `http://127.0.0.1:${server.address().port}${base}`, close: () => { server.close(); server.closeAllConnections(); } };
 }
 
 /** Any folder as a static site (as a user serves an exported page), on a port of its own. */
