@@ -79,9 +79,10 @@ export async function serveFolder(dir) {
 
 /**
  * Headless Chromium with a fresh profile (a BrowserContext); `webgpu` adds
- * --enable-unsafe-webgpu (SwiftShader here); `args` adds more flags (e.g. a fake camera).
+ * --enable-unsafe-webgpu (SwiftShader here); `args` adds more flags (e.g. a fake camera);
+ * anything else is the context's options (e.g. a phone's viewport and touch).
  */
-export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [] }) {
+export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [], ...contextOptions }) {
   const args = [
     '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync',
@@ -89,7 +90,7 @@ export async function launch({ webgpu, serviceWorkers = 'allow', args: extra = [
   if (webgpu) args.push('--enable-unsafe-webgpu');
   args.push(...extra);
   const profile = mkdtempSync(join(tmpdir(), 'ts-chrome-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args, ignoreDefaultArgs: ['--headless'], serviceWorkers, ...contextOptions });
   context.profileDir = profile;
   // The profile goes with the browser: hundreds of them once filled the disk, and a full disk
   // makes Cache Storage refuse the app shell (the service worker then never installs).

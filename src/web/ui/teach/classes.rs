@@ -115,6 +115,8 @@ fn ClassCard(teach: Teach, id: u32) -> impl IntoView {
                     aria-pressed=move || recording().to_string()
                     on:pointerdown=move |_| start()
                     on:pointerleave=move |_| stop()
+                    // A long press on a phone opens no menu over the button being held.
+                    on:contextmenu=|event: ev::MouseEvent| event.prevent_default()
                     on:keydown=move |event: ev::KeyboardEvent| {
                         if (event.key() == " " || event.key() == "Enter") && !event.repeat() {
                             event.prevent_default();
