@@ -74,11 +74,27 @@ addEventListener('message', async ({ data }) => {
  * onnxruntime-web's wasm runs on `ortThreads` threads (the page is cross-origin isolated);
  * every engine's pass is one batch of `images` copies of the input.
  */
-export async function benchPage(context, site, { ortThreads = 1, images = 1 } = {}) {
+export async function benchPage(context, site, options) {
   const page = await context.newPage();
+  await prepareBench(page, site, options);
+  return page;
+}
+
+/**
+ * Makes `page` the bench page: a Playwright page or a Tab of tests/e2e/support/engines.mjs
+ * (any engine): only its `goto` and `evaluate` are used.
+ */
+export async function prepareBench(page, site, { ortThreads = 1, images = 1 } = {}) {
   await page.goto(`${site.url}index.html?bench`);
-  await page.waitForFunction(() => window.wasmBindings?.BenchModel, null, { timeout: 120_000 });
-  await page.addScriptTag({ url: '/extra/ort.all.min.js' });
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const start = Date.now();
+    const check = () => (window.wasmBindings?.BenchModel ? resolve() : Date.now() - start > 120_000 ? reject(new Error('no BenchModel after 120 s')) : setTimeout(check, 50));
+    check();
+  }));
+  await page.evaluate((src) => new Promise((resolve, reject) => {
+    const script = Object.assign(document.createElement('script'), { src, onload: resolve, onerror: () => reject(new Error(`${src} did not load`)) });
+    document.head.append(script);
+  }), '/extra/ort.all.min.js');
   await page.evaluate(([threadedBench, workerBench, ortThreads, images]) => {
     window.engines = {};
     const side = 224;
@@ -166,7 +182,6 @@ export async function benchPage(context, site, { ortThreads = 1, images = 1 } = 
       return { loadMs, firstMs, precision, threads };
     };
   }, [THREADED_BENCH, WORKER_BENCH, ortThreads, images]);
-  return page;
 }
 
 /** WebGPU's adapter in words (vendor · architecture · description · fallback), or 'none'. */
