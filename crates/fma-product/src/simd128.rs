@@ -7,8 +7,12 @@ use std::arch::wasm32::*;
 
 use super::Lanes;
 
-/// Output rows (channels) a micro-tile computes: with two vectors a row, 8 accumulators.
-pub const MR: usize = 4;
+/// Output rows (channels) a micro-tile computes, two vectors a row. A fused multiply-add
+/// needs no temporary, so relaxed builds hold 4 rows (8 accumulators); a multiply then an
+/// add does, and with 4 rows SpiderMonkey (whose x86 code keeps a scratch register of the
+/// 16) spills: 3 rows run Firefox's pass 1.35× faster and Chromium's as fast (2026-12-08,
+/// `bench/engines.mjs`).
+pub const MR: usize = if cfg!(feature = "relaxed") { 4 } else { 3 };
 
 /// Four f32 lanes.
 #[derive(Clone, Copy)]
