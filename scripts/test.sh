@@ -2,7 +2,7 @@
 # Runs every check and test: house rules, formatting, clippy (native and wasm), Rust
 # unit/integration tests (including parity with ONNX Runtime) and the browser end-to-end
 # tests against the site built with the `release-quick` profile (scripts/site.sh builds the
-# deploy: see the README's *Tests* for what each build is checked by). Prints each step's time.
+# deploy: see docs/TESTING.md for what each build is checked by). Prints each step's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

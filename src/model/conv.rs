@@ -12,7 +12,7 @@
 //! shifted one, its k² products fused into one with the weights packed once, and the layer
 //! finished (bias, residual, ReLU) as its tiles are stored: faster than burn's for all of them.
 //!
-//! Measured per layer and per pass in the README, *Benchmarks*.
+//! Measured per layer and per pass in docs/BENCHMARKS.md.
 
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;

@@ -4,7 +4,7 @@
 //! from the cache). Batch classification and example features go to whichever worker has the
 //! fewest of them in flight.
 //!
-//! Measured (README, *Benchmarks*): on two cores, a batch split between two one-thread
+//! Measured (docs/BENCHMARKS.md): on two cores, a batch split between two one-thread
 //! workers runs at 1.17× the images/s of one worker with two threads, at twice its memory. So
 //! helpers start only where threads are missing, only when a batch starts, and only as many
 //! as the cores and the device's memory allow (or as `?workers=N` asks).

@@ -1,5 +1,5 @@
 // Test support: teach project files written by the tests, independently of the app
-// (safetensors laid out as README's "The project file format" says), and byte mutations.
+// (safetensors laid out as docs/FORMATS.md's "The project file format" says), and byte mutations.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, writeSafetensors } from './site.mjs';
