@@ -3,7 +3,7 @@
 //!
 //! Results are read back only through `into_data_async`, which WebGPU requires.
 
-use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
@@ -12,7 +12,9 @@ use crate::model::fold::FoldedResNet50;
 use crate::model::labels::imagenet_label;
 use crate::model::precision::Precision;
 use crate::model::quant::{Int8Error, Int8ResNet50, backbone_digest, is_int8};
+use crate::model::readback::{DeviceError, read};
 use crate::model::resnet::ResNet50;
+use crate::model::scores::softmax;
 use crate::model::weights::WeightsError;
 use crate::vision::preprocess::{self, ImageError, Preprocessing};
 use crate::vision::views;
@@ -33,9 +35,9 @@ pub enum EngineError {
     /// The image could not be decoded or has an unsupported size.
     #[error(transparent)]
     Image(#[from] ImageError),
-    /// The backend failed (e.g. a lost WebGPU device); its description.
-    #[error("the compute device failed: {0}")]
-    Device(String),
+    /// The backend failed, or its device was lost.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
 }
 
 /// One ranked class.
@@ -174,14 +176,14 @@ impl Classifier {
 
     /// Logits for preprocessed `[3, crop, crop]` inputs, run as one batch: `inputs.len() × 1000` values.
     pub async fn batch_logits(&self, inputs: Vec<Vec<f32>>) -> Result<Vec<f32>, EngineError> {
-        read(self.model.forward(self.batch(inputs))).await
+        Ok(read(self.model.forward(self.batch(inputs))).await?)
     }
 
     /// Pooled 2048-d features of preprocessed `[3, crop, crop]` inputs, run as one batch:
     /// `inputs.len() × 2048` values.
     pub async fn pooled_features(&self, inputs: Vec<Vec<f32>>) -> Result<Vec<f32>, EngineError> {
         let images = self.batch(inputs);
-        read(ResNet50::pool(self.model.feature_map(images))).await
+        Ok(read(ResNet50::pool(self.model.feature_map(images))).await?)
     }
 
     /// Pooled features of an example's views (plain, then augmentation views if asked).
@@ -253,25 +255,6 @@ impl Classifier {
         let side = self.preprocessing.crop as usize;
         self.logits(vec![0.0; 3 * side * side]).await.map(|_| ())
     }
-}
-
-/// Reads a tensor back to the host asynchronously (the only way WebGPU allows).
-pub(crate) async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, EngineError> {
-    let data = tensor.cast(FloatDType::F32).into_data_async().await.map_err(|err| EngineError::Device(format!("{err:?}")))?;
-    data.try_to_vec::<f32>().map_err(|err| EngineError::Device(format!("{err:?}")))
-}
-
-/// Softmax in f64 with the largest finite logit subtracted; non-finite entries get no mass.
-pub fn softmax(logits: &[f32]) -> Vec<f32> {
-    let max = logits.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
-    let exps: Vec<f64> = logits.iter().map(|&v| if v.is_finite() { f64::from(v - max).exp() } else { 0.0 }).collect();
-    let sum: f64 = exps.iter().sum();
-    exps.iter().map(|&e| (e / sum) as f32).collect()
-}
-
-/// The position of the largest value (the first of equals); `None` for no values.
-pub fn argmax(values: &[f32]) -> Option<usize> {
-    (0..values.len()).max_by(|&a, &b| values[a].total_cmp(&values[b]).then(b.cmp(&a)))
 }
 
 /// Softmax over `logits`, highest `k` first; NaN sorts last.

@@ -15,7 +15,9 @@ pub mod precision;
 #[cfg(feature = "cli")]
 pub mod pth;
 pub mod quant;
+pub mod readback;
 pub mod resnet;
+pub mod scores;
 pub mod shifted_conv;
 pub mod timm;
 pub mod weights;

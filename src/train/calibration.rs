@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::argmax;
+use crate::model::scores::{argmax, softmax};
 
 /// Logits of held-out examples with their true classes.
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +148,7 @@ impl HeldOut<'_> {
         self.rows()
             .map(|(row, label)| {
                 let scaled: Vec<f32> = row.iter().map(|v| v / temperature).collect();
-                let probabilities = crate::engine::softmax(&scaled);
+                let probabilities = softmax(&scaled);
                 let top = argmax(&probabilities).unwrap_or(0);
                 (probabilities[top], top == label)
             })

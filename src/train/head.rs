@@ -4,8 +4,9 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::engine::{EngineError, read, softmax};
 use crate::model::arch::FEATURE_DIM;
+use crate::model::readback::{DeviceError, read};
+use crate::model::scores::softmax;
 
 /// A head on the host, in torch's `[classes, 2048]` layout (`nn.Linear.weight`, sklearn's
 /// `coef_`): what the project file stores and what prediction uses.
@@ -77,7 +78,7 @@ impl Head {
     }
 
     /// Reads the parameters back to the host (asynchronously, as WebGPU requires).
-    pub async fn weights(&self) -> Result<HeadWeights, EngineError> {
+    pub async fn weights(&self) -> Result<HeadWeights, DeviceError> {
         let weight = read(self.linear.weight.val().transpose()).await?;
         let bias = match &self.linear.bias {
             Some(bias) => read(bias.val()).await?,

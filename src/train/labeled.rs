@@ -3,6 +3,7 @@
 //! share them without importing the trainer.
 
 use crate::model::arch::FEATURE_DIM;
+use crate::model::readback::DeviceError;
 
 /// One example as training sees it: its class and the pooled features of each of its
 /// views, concatenated (view 0 is the plain eval crop).
@@ -30,9 +31,9 @@ pub enum TrainError {
     /// A setting out of range; which, and what it must be.
     #[error("invalid setting: {0}")]
     Settings(&'static str),
-    /// The backend failed; its description.
-    #[error("the compute device failed: {0}")]
-    Device(String),
+    /// The backend failed (its description), or its device was lost.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
 }
 
 fn count_phrase(count: usize) -> String {

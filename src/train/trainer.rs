@@ -22,8 +22,9 @@ use super::calibration::{Calibration, HeldOut};
 use super::head::{Head, HeadWeights};
 use super::split::{Split, stratified_split};
 use super::standardizer::Standardizer;
-use crate::engine::{argmax, read};
 use crate::model::arch::FEATURE_DIM;
+use crate::model::readback::read;
+use crate::model::scores::argmax;
 pub use few_shot::FEW_SHOT_BELOW;
 use few_shot::FewShot;
 
@@ -234,7 +235,7 @@ impl Trainer {
     /// The head's current parameters, read back to the host, as a linear layer on raw
     /// features (the standardization folded in).
     pub async fn weights(&self) -> Result<HeadWeights, TrainError> {
-        let standardized = self.head.valid().weights().await.map_err(|err| TrainError::Device(err.to_string()))?;
+        let standardized = self.head.valid().weights().await?;
         Ok(self.scaler.fold(standardized))
     }
 }
@@ -257,7 +258,7 @@ impl Trainer {
             (validated.logits, validated.labels)
         } else {
             let Some(validation) = &self.validation else { return Ok(weights) };
-            let logits = read(self.head.valid().forward(validation.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+            let logits = read(self.head.valid().forward(validation.features.clone())).await?;
             (logits, validation.labels.as_slice())
         };
         let Some(evaluation) = self.evaluation.as_mut() else { return Ok(weights) };
@@ -289,7 +290,7 @@ fn validate(settings: &TrainSettings) -> Result<(), TrainError> {
 /// Mean cross-entropy, accuracy and confusion counts of `head` on a set (computed on the
 /// host in f64 from one readback of the logits).
 async fn score(head: &Head, set: &FeatureSet, classes: usize) -> Result<(f32, f32, Vec<Vec<u32>>), TrainError> {
-    let logits = read(head.forward(set.features.clone())).await.map_err(|err| TrainError::Device(err.to_string()))?;
+    let logits = read(head.forward(set.features.clone())).await?;
     Ok(scored(&logits, &set.labels, classes))
 }
 

@@ -45,6 +45,12 @@ pub fn thumbnail(image: &RgbImage) -> Vec<u8> {
     jpeg
 }
 
+/// A thumbnail ([`thumbnail`]'s JPEG) as a `data:` URL, for an `<img>` or an SVG `<image>`.
+pub fn thumbnail_url(jpeg: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use super::Project;
-use crate::engine::argmax;
 use crate::model::arch::FEATURE_DIM;
+use crate::model::scores::argmax;
 
 /// The head's verdict on one held-out example.
 #[derive(Debug, Clone, PartialEq)]

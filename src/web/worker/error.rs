@@ -13,6 +13,9 @@ pub enum WorkerError {
     /// A training step came without a training begun.
     #[error("no training is running")]
     NoTraining,
+    /// An export asked of a project with no trained classifier.
+    #[error("train the classifier first: there is nothing to export yet")]
+    NothingTrained,
     /// The image could not be read or decoded (the core's message).
     #[error("{0}")]
     Image(String),
@@ -49,17 +52,6 @@ pub enum WorkerError {
     /// The worker dropped the call without answering.
     #[error("the model worker stopped")]
     Stopped,
-}
-
-impl WorkerError {
-    /// A device error that is cubecl's report of a lost (poisoned) device becomes
-    /// [`Self::DeviceLost`]; anything else stays as it is.
-    pub fn lost_device(self) -> Self {
-        match self {
-            Self::Compute(message) if message.contains("Poison") || message.contains("was lost") => Self::DeviceLost(message),
-            other => other,
-        }
-    }
 }
 
 impl WorkerError {

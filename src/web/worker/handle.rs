@@ -290,7 +290,7 @@ impl ModelHandle {
 
     /// The project's current head on the loaded backbone, written in `format`.
     pub fn export(self, project: &Project, format: ExportFormat) -> Result<Pending<Exported>, WorkerError> {
-        let Some(head) = project.current_head() else { return Err(WorkerError::Compute("train the classifier first: there is nothing to export yet".into())) };
+        let Some(head) = project.current_head() else { return Err(WorkerError::NothingTrained) };
         let classes = project.class_names(&head.record.class_ids);
         let runtime = (format == ExportFormat::WebPage).then(|| absolute_url(RUNTIME_PATH));
         Ok(self.send(Export { format, head: head.weights.clone(), classes, not_sure_below: head.not_sure_below(), runtime }, None, |_| {}))

@@ -10,7 +10,6 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::device_request::DeviceRequest;
 use super::device_watch::watch_devices;
-use super::error::WorkerError;
 use super::protocol::{CANCEL, Call, Message, decode, encode};
 use super::state::WorkerState;
 use crate::web::platform::download::cancel_downloads;
@@ -56,7 +55,7 @@ pub fn serve() {
                 }
             };
             let id = call.id;
-            let result = state.answer(call.request, file, |stage| post(&Message::Progress { id, stage })).await.map_err(WorkerError::lost_device);
+            let result = state.answer(call.request, file, |stage| post(&Message::Progress { id, stage })).await;
             post(&Message::Answer { id, result });
         }
     });

@@ -19,6 +19,8 @@ use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};
 use crate::model::precision::Precision;
 use crate::model::quant::is_int8;
+use crate::model::readback::DeviceError;
+use crate::train::labeled::TrainError;
 use crate::train::map::map_examples;
 use crate::train::trainer::{EpochMetrics, LabeledFeatures, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
@@ -55,10 +57,19 @@ fn reply<'a, R: Ask<'a>>(result: Result<R::Reply, WorkerError>) -> Result<ByteBu
     result.map(|reply| ByteBuf::from(encode(&reply)))
 }
 
-/// Bad images are the user's to fix; anything else is the device's.
+/// Bad images are the user's to fix; a lost device needs a new worker; anything else is
+/// the device's.
 fn compute_error(error: EngineError) -> WorkerError {
     match error {
         EngineError::Image(error) => WorkerError::Image(error.to_string()),
+        EngineError::Device(DeviceError::Lost(reason)) => WorkerError::DeviceLost(reason),
+        other => WorkerError::Compute(other.to_string()),
+    }
+}
+
+fn training_error(error: TrainError) -> WorkerError {
+    match error {
+        TrainError::Device(DeviceError::Lost(reason)) => WorkerError::DeviceLost(reason),
         other => WorkerError::Compute(other.to_string()),
     }
 }
@@ -160,14 +171,14 @@ impl WorkerState {
     /// f16 fails on WebGPU, f32 is tried there, and if WebGPU fails, the CPU takes over.
     async fn load(&mut self, bytes: &[u8], from_cache: bool) -> Result<LoadedModel, String> {
         let mut prepared = prepare_on(bytes, &self.device).await;
-        if let Err(EngineError::Device(_)) = &prepared
+        if let Err(EngineError::Device(DeviceError::Failed(_))) = &prepared
             && self.device.precision != Precision::F32
         {
             self.device.precision = Precision::F32;
             prepared = prepare_on(bytes, &self.device).await;
         }
         let classifier = match prepared {
-            Err(EngineError::Device(reason)) if self.device.is_webgpu() => {
+            Err(EngineError::Device(DeviceError::Failed(reason) | DeviceError::Lost(reason))) if self.device.is_webgpu() => {
                 let cpu = ComputeDevice::cpu(format!("WebGPU failed while loading the model: {reason}"));
                 let classifier = prepare_on(bytes, &cpu).await.map_err(|e| e.to_string())?;
                 self.trainer = None;
@@ -244,7 +255,7 @@ impl WorkerState {
 
     fn train_begin(&mut self, request: TrainBegin<'static>) -> Result<usize, WorkerError> {
         let labeled: Vec<LabeledFeatures> = request.examples.iter().map(|e| LabeledFeatures { class: e.class, views: &e.views }).collect();
-        let trainer = Trainer::new(&labeled, &request.names, request.settings, &self.device.device).map_err(|e| WorkerError::Compute(e.to_string()))?;
+        let trainer = Trainer::new(&labeled, &request.names, request.settings, &self.device.device).map_err(training_error)?;
         let rows = trainer.rows();
         self.trainer = Some(trainer);
         Ok(rows)
@@ -252,12 +263,12 @@ impl WorkerState {
 
     async fn train_epoch(&mut self) -> Result<EpochMetrics, WorkerError> {
         let trainer = self.trainer.as_mut().ok_or(WorkerError::NoTraining)?;
-        trainer.epoch().await.map_err(|e| WorkerError::Compute(e.to_string()))
+        trainer.epoch().await.map_err(training_error)
     }
 
     async fn train_finish(&mut self) -> Result<Trained, WorkerError> {
         let mut trainer = self.trainer.take().ok_or(WorkerError::NoTraining)?;
-        let weights = trainer.calibrated_weights().await.map_err(|e| WorkerError::Compute(e.to_string()))?;
+        let weights = trainer.calibrated_weights().await.map_err(training_error)?;
         let (validation, evaluation, few_shot) = (trainer.split().validation.clone(), trainer.evaluation().cloned(), trainer.is_few_shot());
         drop(trainer);
         Ok(Trained { weights, validation, evaluation, few_shot, memory: self.memory() })

@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use leptos::prelude::*;
 use web_time::Instant;
 
-use crate::engine::{Prediction, TOP_K, Timings, softmax, top_k};
+use crate::engine::{Prediction, TOP_K, Timings, top_k};
+use crate::model::scores::softmax;
 use crate::web::ui::class_bars::{Bar, ClassBars};
 use crate::web::ui::webcam::{Webcam, WebcamControls};
 use crate::web::worker::{Image, ModelHandle};

@@ -3,7 +3,7 @@
 //! the latest thumbnails with delete. A card lives as long as its class: its figures
 //! change in place, so a held button and the keyboard focus stay where they are.
 
-use base64::Engine;
+use crate::vision::views::thumbnail_url;
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,12 +28,7 @@ impl ClassSummary {
     fn of(project: &Project, class: u32) -> Self {
         let Some(name) = project.classes.iter().find(|c| c.id == class).map(|c| c.name.clone()) else { return Self::default() };
         let examples: Vec<_> = project.examples.iter().filter(|e| e.class == class).collect();
-        let thumbnails = examples
-            .iter()
-            .rev()
-            .take(SHOWN)
-            .map(|e| (e.id, format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&e.thumbnail))))
-            .collect();
+        let thumbnails = examples.iter().rev().take(SHOWN).map(|e| (e.id, thumbnail_url(&e.thumbnail))).collect();
         Self { name, count: examples.len(), thumbnails }
     }
 }

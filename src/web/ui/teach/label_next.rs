@@ -3,7 +3,7 @@
 //! (`train::uncertainty`). Labelling one makes it an example of that class at once (its
 //! features are already there); train again to learn from it.
 
-use base64::Engine;
+use crate::vision::views::thumbnail_url;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -108,7 +108,7 @@ pub fn LabelNext(teach: Teach) -> impl IntoView {
                     ranked.sort_by(|&a, &b| probabilities[i][b].total_cmp(&probabilities[i][a]));
                     let guesses =
                         ranked.iter().take(2).map(|&c| format!("{} {:.0} %", names[c], probabilities[i][c] * 100.0)).collect::<Vec<_>>().join(", then ");
-                    let url = format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&pool[i].thumbnail));
+                    let url = thumbnail_url(&pool[i].thumbnail);
                     Offer { key: pool[i].key, name: pool[i].name.clone(), url, margin: margin(&probabilities[i]), guesses }
                 });
                 Some(offers.collect::<Vec<_>>())

@@ -2,7 +2,7 @@
 //! most (computed in the worker), a colour per class, the possibly mislabelled ringed and
 //! listed for review. A point or a listed example can be moved to another class or deleted.
 
-use base64::Engine;
+use crate::vision::views::thumbnail_url;
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -44,9 +44,8 @@ fn colour(position: usize, classes: usize) -> String {
     format!("hsl({:.0} 70% 45%)", position as f64 * 360.0 / classes.max(1) as f64)
 }
 
-fn thumbnail_url(project: &Project, id: u64) -> String {
-    let bytes = project.examples.iter().find(|e| e.id == id).map(|e| e.thumbnail.as_slice()).unwrap_or_default();
-    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+fn example_thumbnail_url(project: &Project, id: u64) -> String {
+    thumbnail_url(project.examples.iter().find(|e| e.id == id).map(|e| e.thumbnail.as_slice()).unwrap_or_default())
 }
 
 /// The map card: draw (or redraw), the points, and the flagged list.
@@ -145,7 +144,7 @@ fn MapDrawing(teach: Teach, drawn: DrawnMap, selected: RwSignal<Option<u64>>) ->
 /// An example's thumbnail and what is said of it, with its class to change and a delete.
 #[component]
 fn ExampleEditor(teach: Teach, id: u64, class: u32, text: String) -> impl IntoView {
-    let url = teach.project.with_untracked(|p| thumbnail_url(p, id));
+    let url = teach.project.with_untracked(|p| example_thumbnail_url(p, id));
     let options = teach
         .project
         .with_untracked(|p| p.classes.iter().map(|c| view! { <option value=c.id.to_string() selected=c.id == class>{c.name.clone()}</option> }).collect_view());

@@ -4,7 +4,7 @@
 //! model on the example's thumbnail (the only image a project keeps) and lays the
 //! predicted class's activation map over it.
 
-use base64::Engine;
+use crate::vision::views::thumbnail_url;
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -66,7 +66,7 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
                     Some(Shown {
                         id: o.example,
                         class: example.class,
-                        thumbnail: format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(&example.thumbnail)),
+                        thumbnail: thumbnail_url(&example.thumbnail),
                         truth: names.get(o.truth)?.clone(),
                         predicted: names.get(o.predicted)?.clone(),
                         predicted_at: o.predicted,

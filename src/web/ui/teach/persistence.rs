@@ -12,9 +12,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
-use super::store::{Loaded, ProjectStore};
+use super::store::{Loaded, ProjectStore, SavedProjectError};
 use crate::train::project::{Example, Project};
 use crate::web::platform::files::{read_file, save_file};
+use crate::web::platform::idb::StorageError;
 use crate::web::platform::storage::ask_to_persist;
 use crate::web::platform::tabs::OtherTabs;
 
@@ -22,9 +23,9 @@ use crate::web::platform::tabs::OtherTabs;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Paused {
     /// The saved project could not be read, whole or in part: writing now could lose the rest.
-    Load(String),
+    Load(SavedProjectError),
     /// A write was refused (full storage, …): what is saved is older than the page.
-    Write(String),
+    Write(SavedProjectError),
     /// Another tab changed the saved project.
     OtherTab,
 }
@@ -83,15 +84,14 @@ impl Teach {
         match store.load().await {
             Ok(Loaded { project, unreadable }) => {
                 self.adopt(project);
-                let problem = format!("{unreadable} saved example(s) could not be read or belong to no saved class");
-                self.storage.paused.set((unreadable > 0).then_some(Paused::Load(problem)));
+                self.storage.paused.set((unreadable > 0).then_some(Paused::Load(SavedProjectError::UnreadableExamples(unreadable))));
             }
-            Err(message) => self.storage.paused.set(Some(Paused::Load(message))),
+            Err(error) => self.storage.paused.set(Some(Paused::Load(error))),
         }
     }
 
     /// Writes through to IndexedDB unless writing is paused; a failure pauses it.
-    pub(super) async fn save(self, write: impl AsyncFnOnce(Rc<ProjectStore>) -> Result<(), String>) {
+    pub(super) async fn save(self, write: impl AsyncFnOnce(Rc<ProjectStore>) -> Result<(), StorageError>) {
         let Some(store) = self.storage.store.get_value() else { return };
         if self.storage.paused.get_untracked().is_some() {
             return;
@@ -100,10 +100,10 @@ impl Teach {
     }
 
     /// After a write: other tabs are told, or writing pauses on its failure.
-    fn written(self, outcome: Result<(), String>) {
+    fn written(self, outcome: Result<(), StorageError>) {
         match outcome {
             Ok(()) => self.storage.tabs.with_value(|tabs| tabs.as_ref().map(OtherTabs::announce)).unwrap_or(()),
-            Err(message) => self.storage.paused.set(Some(Paused::Write(message))),
+            Err(error) => self.storage.paused.set(Some(Paused::Write(error.into()))),
         }
     }
 
@@ -159,7 +159,7 @@ impl Teach {
 
     /// Replaces what is saved with the project on the page, in one transaction. Changes made
     /// meanwhile are written by transactions that IndexedDB runs after this one.
-    async fn save_whole(self, store: &ProjectStore) -> Result<(), String> {
+    async fn save_whole(self, store: &ProjectStore) -> Result<(), StorageError> {
         let info = self.project.with_untracked(Project::without_examples);
         let ids: Vec<u64> = self.project.with_untracked(|p| p.examples.iter().map(|e| e.id).collect());
         let mut batches = ids.chunks(SAVE_BATCH);

@@ -4,7 +4,7 @@
 use image::RgbImage;
 use leptos::prelude::*;
 
-use crate::engine::argmax;
+use crate::model::scores::argmax;
 use crate::train::head::HeadWeights;
 use crate::web::ui::activation_map::{ActivationMap, LookedAt};
 use crate::web::ui::class_bars::{Bar, ClassBars};

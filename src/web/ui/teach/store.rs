@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::model::arch::FEATURE_DIM;
 use crate::train::head::HeadWeights;
 use crate::train::project::{Example, MAX_EXAMPLE_ID, Project, ProjectInfo, TrainedHead};
-use crate::web::platform::idb::{Database, Write};
+use crate::web::platform::idb::{Database, StorageError, Write};
 
 const DATABASE: &str = "transfer-studio";
 const EXAMPLES: &str = "examples";
@@ -21,6 +21,20 @@ pub struct ProjectStore {
     db: Database,
 }
 
+/// Why the saved project could not be read or written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SavedProjectError {
+    /// IndexedDB refused (full, unavailable, …).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The project record is not one this version reads.
+    #[error("the saved project could not be read: {0}")]
+    Unreadable(String),
+    /// Saved examples that could not be read, or belong to no saved class (left out).
+    #[error("{0} saved example(s) could not be read or belong to no saved class")]
+    UnreadableExamples(usize),
+}
+
 /// A saved project as far as it could be read.
 pub struct Loaded {
     /// The classes, settings, head and every example that could be read.
@@ -31,18 +45,18 @@ pub struct Loaded {
 
 impl ProjectStore {
     /// Opens (or creates) the database.
-    pub async fn open() -> Result<Self, String> {
+    pub async fn open() -> Result<Self, StorageError> {
         Ok(Self { db: Database::open(DATABASE, 1, &[PROJECT, EXAMPLES]).await? })
     }
 
     /// The saved project (empty if none was saved). An unreadable project record is an
     /// error; unreadable examples are left out and counted.
-    pub async fn load(&self) -> Result<Loaded, String> {
+    pub async fn load(&self) -> Result<Loaded, SavedProjectError> {
         let info = self.db.get(PROJECT, &INFO_KEY.into()).await?;
         let Some(info) = info.as_string() else {
             return Ok(Loaded { project: Project::default(), unreadable: self.db.get_all(EXAMPLES).await?.length() as usize });
         };
-        let info: ProjectInfo = serde_json::from_str(&info).map_err(|e| format!("the saved project could not be read: {e}"))?;
+        let info: ProjectInfo = serde_json::from_str(&info).map_err(|e| SavedProjectError::Unreadable(e.to_string()))?;
         let mut examples = Vec::new();
         let mut unreadable = 0;
         for value in self.db.get_all(EXAMPLES).await?.iter() {
@@ -63,48 +77,39 @@ impl ProjectStore {
     }
 
     /// Saves classes, settings and the head (not the examples).
-    pub async fn save_info(&self, project: &Project) -> Result<(), String> {
-        self.db.write(info_writes(project)).await.map_err(friendly)
+    pub async fn save_info(&self, project: &Project) -> Result<(), StorageError> {
+        self.db.write(info_writes(project)).await
     }
 
     /// Stores new examples, with the project's info (the first example sets its backbone).
-    pub async fn add_examples(&self, examples: &[Example], project: &Project) -> Result<(), String> {
+    pub async fn add_examples(&self, examples: &[Example], project: &Project) -> Result<(), StorageError> {
         let mut writes = info_writes(project);
         writes.extend(examples.iter().map(example_write));
-        self.db.write(writes).await.map_err(friendly)
+        self.db.write(writes).await
     }
 
     /// Deletes examples and saves the rest of the project, in one transaction.
-    pub async fn delete_examples(&self, ids: &[u64], project: &Project) -> Result<(), String> {
+    pub async fn delete_examples(&self, ids: &[u64], project: &Project) -> Result<(), StorageError> {
         let mut writes: Vec<_> = ids.iter().map(|&id| (EXAMPLES, key(id), None)).collect();
         writes.extend(info_writes(project));
-        self.db.write(writes).await.map_err(friendly)
+        self.db.write(writes).await
     }
 
     /// Forgets everything saved.
-    pub async fn clear(&self) -> Result<(), String> {
-        self.db.clear(&[PROJECT, EXAMPLES]).await.map_err(friendly)
+    pub async fn clear(&self) -> Result<(), StorageError> {
+        self.db.clear(&[PROJECT, EXAMPLES]).await
     }
 
     /// Replaces what is saved by `info` (classes, settings, head) and the examples
     /// `next_examples` hands out batch by batch, in one transaction: a reload, crash or full
     /// storage part way leaves the previous project as it was.
-    pub async fn replace(&self, info: &Project, mut next_examples: impl FnMut() -> Option<Vec<Example>>) -> Result<(), String> {
+    pub async fn replace(&self, info: &Project, mut next_examples: impl FnMut() -> Option<Vec<Example>>) -> Result<(), StorageError> {
         let mut info = Some(info_writes(info));
         let next = move || match next_examples() {
             Some(batch) => Some(batch.iter().map(example_write).collect()),
             None => info.take(),
         };
-        self.db.rewrite(&[PROJECT, EXAMPLES], next).await.map_err(friendly)
-    }
-}
-
-/// Says plainly when the origin's storage is full.
-fn friendly(message: String) -> String {
-    if message.contains("Quota") {
-        format!("this browser's storage for this site is full ({message}); free space (Device details lists what it holds) or export the project")
-    } else {
-        message
+        self.db.rewrite(&[PROJECT, EXAMPLES], next).await
     }
 }
 
