@@ -23,7 +23,7 @@ pub fn Header(
     on_text: impl Fn(String) + 'static,
     on_delete: impl Fn(String) + Send + Sync + 'static,
 ) -> impl IntoView {
-    let on_cancel = Callback::new(move |()| studio.model.cancel_download());
+    let on_cancel = Callback::new(move |()| studio.model.client().cancel_download());
     close_menus_on_escape_or_outside_click();
     view! {
         <header class="app-header">

@@ -16,6 +16,7 @@ mod header;
 mod isolation;
 mod menus;
 mod mode;
+mod model_handle;
 mod models_panel;
 mod panic_notice;
 mod share_address;

@@ -12,7 +12,8 @@ use crate::engine::TOP_K;
 use crate::export::share::SharedHead;
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
-use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, ModelHandle, ModelSource, Stage, WorkerError, list_cached};
+use crate::web::ui::model_handle::ModelHandle;
+use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, ModelSource, Stage, WorkerError, list_cached};
 
 /// Downloads report a rate once they have run this long.
 const RATE_AFTER_S: f64 = 0.5;
@@ -99,7 +100,7 @@ impl Studio {
             self.status.set(ModelStatus::Failed(format!("the model worker keeps failing ({reason}); reload the page — your project is kept")));
             return;
         }
-        self.model.restart(&device_choice::request());
+        self.model.client().restart(&device_choice::request());
         let Some((source, provenance)) = self.last_source.get_value() else {
             self.status.set(ModelStatus::Failed(format!("{reason}; load your weights file again")));
             return;
@@ -137,14 +138,14 @@ impl Studio {
             let started = Instant::now();
             self.last_source.set_value(None);
             self.status.set(ModelStatus::Preparing { name: name.clone() });
-            let loaded = self.model.load_file(file).await.map_err(|error| self.keep_previous(error.into()))?;
+            let loaded = self.model.client().load_file(file).await.map_err(|error| self.keep_previous(error.into()))?;
             self.set_ready(name, Provenance::UserFile, &loaded, started);
             return Ok(());
         }
         if self.model.loaded.get_untracked().is_none() {
             return Err(WorkerError::ModelLoading.into());
         }
-        let classified = self.model.classify(Image::File(file), TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
+        let classified = self.model.client().classify(Image::File(file), TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
         self.photo.set(Some(ClassifiedPhoto { file: name, classified }));
         Ok(())
     }
@@ -176,7 +177,7 @@ impl Studio {
                 Stage::Preparing => ModelStatus::Preparing { name },
             })
         };
-        let loaded = self.model.load(source.clone(), progress).await.map_err(|error| match error {
+        let loaded = self.model.client().load(source.clone(), progress).await.map_err(|error| match error {
             // The worker died: the restart loads the model again and says so.
             WorkerError::Failed(_) | WorkerError::DeviceLost(_) | WorkerError::Stopped => error.into(),
             error => self.keep_previous(error.into()),

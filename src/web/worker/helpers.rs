@@ -12,8 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use leptos::prelude::*;
-
+use super::change::{Change, Notify};
 use super::client::{Answer, ModelWorker};
 use super::error::WorkerError;
 use super::protocol::{Load, LoadFile, Request};
@@ -50,10 +49,10 @@ pub struct Helpers {
     main_busy: Rc<Cell<usize>>,
     /// How many workers the address asks for (`?workers=N`), if it does.
     asked: Option<usize>,
-    /// Workers batch calls go to: the main one and the helpers loaded.
-    pub workers: RwSignal<usize>,
     /// Calls the helpers have answered since the model was loaded.
-    pub answered: RwSignal<usize>,
+    answered: Cell<usize>,
+    /// Told the number of workers batch calls go to, and of calls the helpers answered.
+    notify: Notify,
 }
 
 /// One helper worker.
@@ -91,15 +90,15 @@ impl Drop for Busy {
 
 impl Helpers {
     /// No helpers yet; `asked` is the address's `?workers=N`.
-    pub fn new(asked: Option<usize>) -> Rc<Self> {
+    pub fn new(asked: Option<usize>, notify: Notify) -> Rc<Self> {
         Rc::new(Self {
             helpers: RefCell::default(),
             replay: RefCell::default(),
             started: Cell::new(false),
             main_busy: Rc::default(),
             asked,
-            workers: RwSignal::new(1),
-            answered: RwSignal::new(0),
+            answered: Cell::new(0),
+            notify,
         })
     }
 
@@ -111,6 +110,7 @@ impl Helpers {
         self.started.set(false);
         self.recount();
         self.answered.set(0);
+        (self.notify)(Change::HelpersAnswered(0));
         previous
     }
 
@@ -152,7 +152,7 @@ impl Helpers {
         *stopped.borrow_mut() = Rc::downgrade(&helper);
         self.helpers.borrow_mut().push(helper.clone());
         let (helper, helpers) = (Rc::downgrade(&helper), Rc::downgrade(self));
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             let loaded = answer.await.is_ok_and(|answer| answer.is_ok());
             let (Some(helper), Some(helpers)) = (helper.upgrade(), helpers.upgrade()) else { return };
             if loaded && !helper.gone.get() {
@@ -176,7 +176,13 @@ impl Helpers {
     /// and not gone (one ended by a reset, still answering a call, is no longer listed).
     fn recount(&self) {
         let helpers = self.helpers.borrow().iter().filter(|h| h.loaded.get() && !h.gone.get()).count();
-        self.workers.set(1 + helpers);
+        (self.notify)(Change::Workers(1 + helpers));
+    }
+
+    /// Counts a batch call a helper answered.
+    pub fn count_answer(&self) {
+        self.answered.set(self.answered.get() + 1);
+        (self.notify)(Change::HelpersAnswered(self.answered.get()));
     }
 
     /// The worker with the fewest batch calls in flight (a helper, or `None` for the main

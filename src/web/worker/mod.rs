@@ -1,7 +1,8 @@
 //! The model worker: decoding, preprocessing, inference and training run in a dedicated Web
 //! Worker (WebGPU works there), so the page never waits on them.
 //!
-//! Both ends live here. On the page: [`ModelHandle`] (typed calls) over `client` (starts the
+//! Both ends live here. On the page: [`ModelClient`] (typed calls, no UI framework: it tells its changes to a
+//! callback) over `client` (starts the
 //! worker on the app's own wasm module, routes answers). In the worker: `serve` (the message
 //! loop) and `state` (the answers), with `device` (WebGPU or CPU; `webgpu_device` the WebGPU side), `sources` (a model's
 //! bytes from cache or network), `model_cache` (Cache Storage), `memory` and
@@ -15,6 +16,8 @@
 
 mod blob_reader;
 #[cfg(feature = "web")]
+mod change;
+#[cfg(feature = "web")]
 mod client;
 mod device;
 mod device_request;
@@ -22,11 +25,11 @@ mod device_watch;
 mod error;
 mod exports;
 #[cfg(feature = "web")]
-mod handle;
-#[cfg(feature = "web")]
 mod helpers;
 mod memory;
 mod model_cache;
+#[cfg(feature = "web")]
+mod model_client;
 mod protocol;
 mod serve;
 mod sources;
@@ -47,11 +50,14 @@ pub use webgpu_device::pick_device;
 /// What the page uses.
 #[cfg(feature = "web")]
 pub use {
+    change::Change,
     device_request::Probe,
     error::WorkerError,
     exports::ExportFormat,
-    handle::{Image, ModelHandle},
+    exports::Exported,
     model_cache::{CachedFile, delete as delete_cached, list as list_cached},
+    model_client::{Image, ModelClient, Pending},
+    protocol::TrainExample,
     protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures},
     sources::{ModelSource, Stage, cache_key},
 };

@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::engine::{Prediction, TOP_K, Timings};
 use crate::web::platform::files::save_file;
 use crate::web::ui::format::percent;
-use crate::web::worker::{Image, ModelHandle};
+use crate::web::ui::model_handle::ModelHandle;
+use crate::web::worker::Image;
 
 /// One photo's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,10 +61,10 @@ impl Batch {
                 // Files from a folder picker carry their path inside it.
                 let path = js_sys::Reflect::get(&file, &"webkitRelativePath".into()).ok().and_then(|p| p.as_string());
                 let name = path.filter(|p| !p.is_empty()).unwrap_or_else(|| file.name());
-                let classified = model.classify(Image::File(file.clone()), TOP_K).await;
+                let classified = model.client().classify(Image::File(file.clone()), TOP_K).await;
                 (name, file, classified)
             })
-            .buffered(model.widen());
+            .buffered(model.client().widen());
         while let Some((name, file, classified)) = classified.next().await {
             if self.generation.get_value() != generation {
                 return;

@@ -10,8 +10,9 @@ use web_time::Instant;
 use crate::engine::{Prediction, TOP_K, Timings, top_k};
 use crate::model::scores::softmax;
 use crate::web::ui::class_bars::{Bar, ClassBars};
+use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::{Webcam, WebcamControls};
-use crate::web::worker::{Image, ModelHandle};
+use crate::web::worker::Image;
 
 /// Weight of the newest frame in the running average of probabilities.
 const SMOOTHING: f32 = 0.4;
@@ -111,7 +112,7 @@ async fn classify_while_on(
     let going = || webcam.on.get_untracked() && current();
     while going() {
         let Some(frame) = webcam.next_frame().await else { break };
-        let classified = match model.classify(Image::Frame(frame), TOP_K).await {
+        let classified = match model.client().classify(Image::Frame(frame), TOP_K).await {
             Ok(classified) => classified,
             Err(failure) => {
                 error.set(Some(failure.to_string()));

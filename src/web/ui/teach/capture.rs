@@ -53,7 +53,7 @@ impl Teach {
         let id = self.new_example_id()?;
         let augment = self.project.with_untracked(|p| p.settings.augment);
         self.pending.update(|n| *n += 1);
-        let computed = self.model.example_features(image, augment, id).await;
+        let computed = self.model.client().example_features(image, augment, id).await;
         self.pending.update(|n| *n -= 1);
         let (features, thumbnail) = computed?;
         Ok((Example { id, class, thumbnail, features }, backbone))
@@ -81,7 +81,7 @@ impl Teach {
             let mut failed = Vec::new();
             let mut computed = futures_util::stream::iter(files)
                 .map(|file| async move { (file.name(), self.compute_example(class, Image::File(file)).await) })
-                .buffered(self.model.widen());
+                .buffered(self.model.client().widen());
             while let Some((name, computed)) = computed.next().await {
                 match computed {
                     Ok((example, backbone)) => self.keep_example(example, backbone).await,

@@ -59,7 +59,7 @@ impl Teach {
                 DatasetSource::Zip(file) => {
                     let id = self.dataset.archives.get_value() + 1;
                     self.dataset.archives.set_value(id);
-                    (file.name(), self.model.list_archive(file.clone(), id).await.map_err(|e| format!("{}: {e}", file.name()))?, Some(id))
+                    (file.name(), self.model.client().list_archive(file.clone(), id).await.map_err(|e| format!("{}: {e}", file.name()))?, Some(id))
                 }
                 DatasetSource::Files(files) => {
                     let top = files.first().and_then(|(p, _)| p.split('/').next()).unwrap_or("the folder").to_string();
@@ -78,7 +78,7 @@ impl Teach {
             self.dataset.cancel.set_value(false);
             let augment = self.project.with_untracked(|p| p.settings.augment);
             let host = PageImport { teach: self, source: &source, archive, augment };
-            import(&host, &layout, &paths, &class_ids, self.model.widen(), starting(name, &layout, class_ids.len())).await;
+            import(&host, &layout, &paths, &class_ids, self.model.client().widen(), starting(name, &layout, class_ids.len())).await;
             Ok(())
         });
     }
@@ -134,7 +134,7 @@ impl ImportHost for PageImport<'_> {
             (DatasetSource::Files(files), _) => Image::File(files[index].1.clone()),
             (DatasetSource::Zip(_), None) => unreachable!("a zip is listed before it is read"),
         };
-        self.teach.model.example_features(image, self.augment, id).await.map_err(|error| match error {
+        self.teach.model.client().example_features(image, self.augment, id).await.map_err(|error| match error {
             WorkerError::Image(why) => ExampleError::Image(why),
             other => ExampleError::Stopped(other.to_string()),
         })

@@ -55,7 +55,7 @@ impl Teach {
             let mut failed = Vec::new();
             for file in files {
                 let name = file.name();
-                match self.model.example_features(Image::File(file), false, 0).await {
+                match self.model.client().example_features(Image::File(file), false, 0).await {
                     Ok((features, thumbnail)) => {
                         let key = self.pool.keys.get_value();
                         self.pool.keys.set_value(key + 1);

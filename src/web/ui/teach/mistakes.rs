@@ -40,7 +40,7 @@ impl Teach {
                 ))
             });
             let Some((thumbnail, head, name)) = found else { return Ok(()) };
-            let seen = self.model.look(Image::Encoded(thumbnail)).await?;
+            let seen = self.model.client().look(Image::Encoded(thumbnail)).await?;
             let crop = seen.crop.into_image().ok_or("the crop's pixels do not fill its size")?;
             let map = head.activation_map(class, &seen.map);
             let side = (map.len() as f64).sqrt() as u32;

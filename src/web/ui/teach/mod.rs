@@ -39,8 +39,8 @@ use leptos::task::spawn_local;
 
 use crate::export::share::SharedHead;
 use crate::train::project::Project;
+use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::Webcam;
-use crate::web::worker::ModelHandle;
 use dataset_import::DatasetImport;
 use label_next::Pool;
 use map_view::DrawnMap;

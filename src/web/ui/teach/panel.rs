@@ -19,8 +19,8 @@ use super::shared_arrival::SharedArrivalCard;
 use super::training_panel::TrainingPanel;
 use crate::export::share::SharedHead;
 use crate::web::platform::files::take_files;
+use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::WebcamControls;
-use crate::web::worker::ModelHandle;
 
 /// Teach mode's section; hidden (and its camera released) while `active` is off.
 #[component]

@@ -77,15 +77,15 @@ impl Teach {
             self.training.state.set(TrainingState::Running { epoch: 0, epochs });
             for _ in 0..epochs {
                 if self.training.cancel.get_value() {
-                    self.model.train_abandon().await;
+                    self.model.client().train_abandon().await;
                     self.training.state.set(TrainingState::Cancelled);
                     self.training.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
                     return Ok(());
                 }
-                let metrics = match self.model.train_epoch().await {
+                let metrics = match self.model.client().train_epoch().await {
                     Ok(metrics) => metrics,
                     Err(error) => {
-                        self.model.train_abandon().await;
+                        self.model.client().train_abandon().await;
                         self.training.state.set(TrainingState::Idle);
                         return Err(error.into());
                     }
@@ -93,7 +93,7 @@ impl Teach {
                 self.training.history.update(|h| h.push(metrics));
                 self.training.state.set(TrainingState::Running { epoch: metrics.epoch, epochs });
             }
-            let trained = self.model.train_finish().await?;
+            let trained = self.model.client().train_finish().await?;
             let record = TrainingRecord {
                 class_ids,
                 settings,
