@@ -47,7 +47,7 @@ fn class_means_against_the_linear_head(examples: &[(usize, &[f32])]) {
         let (mut nm, mut nl, mut nb) = (0.0, 0.0, 0.0);
         for seed in 0..DRAWS {
             let (train, test) = draw(examples, shots, seed);
-            let labeled: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures { class, views }).collect();
+            let labeled: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures::new(class, views)).collect();
             let m = class_means(&labeled, &names()).unwrap();
             let (l, kept) = trained_heads(&train, 0.0);
             means += accuracy(&m, &test) / DRAWS as f64;

@@ -85,7 +85,7 @@ fn training_folds_the_temperature_into_the_head_and_records_it() {
     let center: Vec<f32> = (0..FEATURE_DIM).map(|_| noise.sample(&mut rng)).collect();
     let rows: Vec<(usize, Vec<f32>)> =
         (0..120).map(|i| (i % 2, center.iter().map(|c| if i % 2 == 0 { *c } else { -*c } * 0.03 + noise.sample(&mut rng)).collect())).collect();
-    let examples: Vec<LabeledFeatures> = rows.iter().map(|(class, views)| LabeledFeatures { class: *class, views }).collect();
+    let examples: Vec<LabeledFeatures> = rows.iter().map(|(class, views)| LabeledFeatures::new(*class, views)).collect();
     let names = ["a".to_string(), "b".to_string()];
     let settings = TrainSettings { epochs: 30, validation_fraction: 0.4, augment: false, ..TrainSettings::default() };
     let mut trainer = Trainer::new(&examples, &names, settings, &Device::flex()).unwrap();

@@ -56,7 +56,7 @@ pub fn class_means(examples: &[LabeledFeatures<'_>], class_names: &[String]) -> 
 }
 
 /// An example's plain view (view 0, the eval crop).
-fn plain<'a>(example: &LabeledFeatures<'a>) -> &'a [f32] {
+fn plain<'a>(example: &'a LabeledFeatures<'_>) -> &'a [f32] {
     &example.views[..FEATURE_DIM]
 }
 
@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn one_example_a_class_names_new_examples() {
         let (train, test) = clusters(1, 4);
-        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures { class: *class, views: v }).collect();
+        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures::new(*class, v)).collect();
         let head = class_means(&examples, &names(3)).unwrap();
         let right = test.iter().filter(|(class, v)| {
             let logits = head.logits(v);
@@ -117,9 +117,9 @@ mod tests {
     #[test]
     fn the_folded_head_ranks_classes_as_the_cosine_does() {
         let (train, test) = clusters(3, 5);
-        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures { class: *class, views: v }).collect();
+        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures::new(*class, v)).collect();
         let head = class_means(&examples, &names(3)).unwrap();
-        let (mean, scale) = shrunk_standardization(examples.iter().map(|e| e.views));
+        let (mean, scale) = shrunk_standardization(examples.iter().map(|e| &e.views[..]));
         let standardized = |x: &[f32]| -> Vec<f64> { x.iter().zip(&mean).zip(&scale).map(|((&x, m), s)| (f64::from(x) - m) / s).collect() };
         let unit = |v: Vec<f64>| -> Vec<f64> {
             let n = v.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -127,7 +127,7 @@ mod tests {
         };
         let directions: Vec<Vec<f64>> = (0..3)
             .map(|c| {
-                let members = examples.iter().filter(|e| e.class == c).map(|e| unit(standardized(e.views)));
+                let members = examples.iter().filter(|e| e.class == c).map(|e| unit(standardized(&e.views)));
                 unit(members.fold(vec![0.0; FEATURE_DIM], |acc, v| acc.iter().zip(&v).map(|(a, b)| a + b).collect()))
             })
             .collect();
@@ -146,10 +146,10 @@ mod tests {
     #[test]
     fn refuses_a_class_without_examples_and_bad_features() {
         let (train, _) = clusters(1, 6);
-        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures { class: *class, views: v }).collect();
+        let examples: Vec<LabeledFeatures> = train.iter().map(|(class, v)| LabeledFeatures::new(*class, v)).collect();
         assert!(class_means(&examples, &names(4)).is_err(), "class 3 has no example");
         assert!(class_means(&examples, &names(1)).is_err());
-        let short = [LabeledFeatures { class: 0, views: &[1.0; 10] }];
+        let short = [LabeledFeatures::new(0, &[1.0; 10])];
         assert!(class_means(&short, &names(2)).is_err());
     }
 }

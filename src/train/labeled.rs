@@ -2,17 +2,29 @@
 //! [`TrainError`]. Apart from the trainer so that the heads built beside it (class means)
 //! share them without importing the trainer.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
 use crate::model::arch::FEATURE_DIM;
 use crate::model::readback::DeviceError;
 
 /// One example as training sees it: its class and the pooled features of each of its
-/// views, concatenated (view 0 is the plain eval crop).
-#[derive(Debug, Clone, Copy)]
+/// views, concatenated (view 0 is the plain eval crop). Borrowed from a project, or owned
+/// where it crossed to the model worker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabeledFeatures<'a> {
     /// Position of its class in the class list given to `Trainer::new`.
     pub class: usize,
     /// `views × 2048` pooled features.
-    pub views: &'a [f32],
+    pub views: Cow<'a, [f32]>,
+}
+
+impl<'a> LabeledFeatures<'a> {
+    /// An example borrowing its features.
+    pub fn new(class: usize, views: &'a [f32]) -> Self {
+        Self { class, views: Cow::Borrowed(views) }
+    }
 }
 
 /// Why training cannot start or go on.

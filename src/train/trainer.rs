@@ -149,7 +149,7 @@ impl Trainer {
         let split = stratified_split(&labels, classes, settings.validation_fraction, settings.seed);
         let (mut rows, mut train_labels): (Vec<f32>, Vec<usize>) = (Vec::new(), Vec::new());
         for &i in &split.train {
-            let views = if settings.augment { examples[i].views } else { &examples[i].views[..FEATURE_DIM] };
+            let views = if settings.augment { &examples[i].views[..] } else { &examples[i].views[..FEATURE_DIM] };
             rows.extend_from_slice(views);
             train_labels.extend(std::iter::repeat_n(labels[i], views.len() / FEATURE_DIM));
         }

@@ -61,7 +61,7 @@ pub fn names() -> Vec<String> {
 
 /// The trained linear head, and the head the app keeps (blended with class means when few-shot).
 pub fn trained_heads(train: &[(usize, &[f32])], validation_fraction: f32) -> (HeadWeights, HeadWeights) {
-    let examples: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures { class, views }).collect();
+    let examples: Vec<LabeledFeatures> = train.iter().map(|&(class, views)| LabeledFeatures::new(class, views)).collect();
     let settings = TrainSettings { augment: false, validation_fraction, ..TrainSettings::default() };
     let mut trainer = Trainer::new(&examples, &names(), settings, &Device::flex()).unwrap();
     while !trainer.is_done() {

@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use transfer_studio::engine::Classifier;
 use transfer_studio::model::quant::backbone_digest;
 use transfer_studio::train::head::HeadWeights;
-use transfer_studio::train::project::{Example, Project, TrainedHead, TrainingRecord};
+use transfer_studio::train::project::{Example, Project, RunOutcome, TrainedHead, TrainingSet};
 use transfer_studio::train::trainer::{FEW_SHOT_BELOW, TrainSettings, Trainer};
 use transfer_studio::vision::preprocess::{self, decode};
 use transfer_studio::vision::views::thumbnail;
@@ -61,8 +61,8 @@ pub fn build_project(weights: &Weights, classes: &[(String, PathBuf)], views: bo
 /// Trains the project's head with `settings`, prints the curves, writes the project file.
 pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out: &Path) -> Result<()> {
     project.settings = settings.clone();
-    let (examples, names, ids) = project.training_set();
-    let mut trainer = Trainer::new(&examples, &names, settings.clone(), device)?;
+    let TrainingSet { examples, names, trained_on } = project.training_set();
+    let mut trainer = Trainer::new(&examples, &names, settings, device)?;
     let mut history = Vec::new();
     while !trainer.is_done() {
         let m = pollster::block_on(trainer.epoch())?;
@@ -74,16 +74,12 @@ pub fn train(mut project: Project, settings: TrainSettings, device: &Device, out
         history.push(m);
     }
     let weights = pollster::block_on(trainer.calibrated_weights())?;
-    let record = TrainingRecord {
-        class_ids: project.classes.iter().map(|c| c.id).collect(),
-        settings,
-        validation_ids: trainer.split().validation.iter().map(|&i| ids[i]).collect(),
+    let record = trained_on.record(RunOutcome {
+        validation: trainer.split().validation.clone(),
         history,
         evaluation: trainer.evaluation().cloned(),
         few_shot: trainer.is_few_shot(),
-        from_link: false,
-        not_sure_below: None,
-    };
+    });
     drop(trainer);
     drop(examples);
     if record.few_shot {

@@ -10,14 +10,17 @@
 //! - with a trained head: `head.weight` F32 `[k, 2048]`, `head.bias` F32 `[k]`
 
 mod outcomes;
+mod training_set;
 
-use std::collections::{HashMap, HashSet};
+pub use training_set::{RunOutcome, TrainedOn, TrainingSet};
+
+use std::collections::HashSet;
 
 use safetensors::Dtype;
 use serde::{Deserialize, Serialize};
 
 use super::head::HeadWeights;
-use super::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
+use super::trainer::{EpochMetrics, Evaluation, TrainSettings};
 use crate::model::arch::FEATURE_DIM;
 use crate::model::container::{ContainerError, ContainerReader, ContainerWriter};
 use crate::model::le_bytes::{le_bytes, words};
@@ -232,16 +235,6 @@ impl Project {
     /// How many examples the class has.
     pub fn count(&self, class: u32) -> usize {
         self.examples.iter().filter(|e| e.class == class).count()
-    }
-
-    /// The examples as the trainer takes them (class = position in `classes`), with the
-    /// class names and, per example, its id.
-    pub fn training_set(&self) -> (Vec<LabeledFeatures<'_>>, Vec<String>, Vec<u64>) {
-        let position: HashMap<u32, usize> = self.classes.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-        let examples: Vec<&Example> = self.examples.iter().filter(|e| position.contains_key(&e.class)).collect();
-        let labeled = examples.iter().map(|e| LabeledFeatures { class: position[&e.class], views: &e.features }).collect();
-        let names = self.classes.iter().map(|c| c.name.clone()).collect();
-        (labeled, names, examples.iter().map(|e| e.id).collect())
     }
 
     /// The head, if it was trained on exactly the current classes.

@@ -1,5 +1,7 @@
 //! The project file: round trips, and damaged or diverged projects.
 
+use std::collections::HashMap;
+
 use safetensors::SafeTensors;
 use safetensors::tensor::TensorView;
 

@@ -43,7 +43,7 @@ impl FewShot {
         if counts.iter().min().is_none_or(|&n| n >= FEW_SHOT_BELOW) {
             return None;
         }
-        let train: Vec<LabeledFeatures> = split.train.iter().map(|&i| examples[i]).collect();
+        let train: Vec<LabeledFeatures> = split.train.iter().map(|&i| LabeledFeatures::new(examples[i].class, &examples[i].views)).collect();
         let means = class_means(&train, class_names).ok()?;
         let validation = split.validation.iter().flat_map(|&i| &examples[i].views[..FEATURE_DIM]).copied().collect();
         Some(Self { means, validation, labels: split.validation.iter().map(|&i| examples[i].class).collect() })

@@ -26,7 +26,7 @@ fn names(count: usize) -> Vec<String> {
 #[test]
 fn learns_separable_clusters_and_reports_each_epoch() {
     let (labels, views) = clusters(20);
-    let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
+    let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures::new(class, v)).collect();
     let settings = TrainSettings { epochs: 8, validation_fraction: 0.25, ..TrainSettings::default() };
     let mut trainer = Trainer::new(&examples, &names(3), settings, &Device::flex()).unwrap();
     assert_eq!(trainer.split().validation.len(), 15);
@@ -54,7 +54,7 @@ fn learns_separable_clusters_and_reports_each_epoch() {
 #[test]
 fn refuses_too_few_classes_empty_classes_and_bad_settings() {
     let (labels, views) = clusters(2);
-    let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures { class, views: v }).collect();
+    let examples: Vec<LabeledFeatures> = labels.iter().zip(&views).map(|(&class, v)| LabeledFeatures::new(class, v)).collect();
     let device = Device::flex();
     let start = |examples: &[LabeledFeatures], classes, settings| Trainer::new(examples, &names(classes), settings, &device).err().unwrap().to_string();
     assert_eq!(start(&examples[..2], 1, TrainSettings::default()), "add at least two classes to train a classifier (there is only one)");
@@ -66,7 +66,7 @@ fn refuses_too_few_classes_empty_classes_and_bad_settings() {
 #[test]
 fn few_examples_a_class_blend_the_head_with_class_means_and_evaluate_the_blend() {
     let (labels, rows) = clusters(4);
-    let examples: Vec<LabeledFeatures> = labels.iter().zip(&rows).map(|(&class, views)| LabeledFeatures { class, views }).collect();
+    let examples: Vec<LabeledFeatures> = labels.iter().zip(&rows).map(|(&class, views)| LabeledFeatures::new(class, views)).collect();
     let names: Vec<String> = (0..3).map(|i| i.to_string()).collect();
     let settings = TrainSettings { epochs: 5, validation_fraction: 0.25, ..TrainSettings::default() };
     let mut trainer = Trainer::new(&examples, &names, settings.clone(), &Device::flex()).unwrap();
@@ -77,7 +77,7 @@ fn few_examples_a_class_blend_the_head_with_class_means_and_evaluate_the_blend()
     let linear = pollster::block_on(trainer.weights()).unwrap();
     let kept = pollster::block_on(trainer.calibrated_weights()).unwrap();
     assert_ne!(kept, linear, "the kept head is not the linear one alone");
-    let train: Vec<LabeledFeatures> = trainer.split().train.iter().map(|&i| examples[i]).collect();
+    let train: Vec<LabeledFeatures> = trainer.split().train.iter().map(|&i| examples[i].clone()).collect();
     let means = crate::train::class_means::class_means(&train, &names).unwrap();
     // Too few held out to fit a temperature: the kept head is exactly linear + class means.
     let sums = linear.weight.iter().zip(&means.weight).map(|(l, m)| l + m).chain(linear.bias.iter().zip(&means.bias).map(|(l, m)| l + m));
@@ -92,6 +92,6 @@ fn few_examples_a_class_blend_the_head_with_class_means_and_evaluate_the_blend()
     assert_eq!(confusion, &expected);
 
     let (labels, rows) = clusters(8);
-    let examples: Vec<LabeledFeatures> = labels.iter().zip(&rows).map(|(&class, views)| LabeledFeatures { class, views }).collect();
+    let examples: Vec<LabeledFeatures> = labels.iter().zip(&rows).map(|(&class, views)| LabeledFeatures::new(class, views)).collect();
     assert!(!Trainer::new(&examples, &names, settings, &Device::flex()).unwrap().is_few_shot(), "6 training examples a class");
 }

@@ -1,17 +1,14 @@
 //! The page's reactive handle on the model worker: the worker's client (`web::worker`,
 //! which knows nothing of Leptos or the training project) and signals of what it tells.
 
-use std::borrow::Cow;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 
 use crate::model::arch::FEATURE_DIM;
 use crate::train::map::ExampleMap;
-use crate::train::project::Project;
-use crate::web::worker::{
-    BackendInfo, Change, DeviceRequest, ExportFormat, Exported, LoadedModel, MemoryFigures, ModelClient, Pending, TrainExample, WorkerError,
-};
+use crate::train::project::{Project, TrainedOn, TrainingSet};
+use crate::web::worker::{BackendInfo, Change, DeviceRequest, ExportFormat, Exported, LoadedModel, MemoryFigures, ModelClient, Pending, WorkerError};
 
 /// `Copy` handle shared by the page's parts.
 #[derive(Clone, Copy)]
@@ -69,11 +66,11 @@ impl ModelHandle {
         (ids, self.client().map_examples(rows, labels))
     }
 
-    /// Sends the project's training set to the worker; the reply is the number of training rows.
-    pub fn train_begin(self, project: &Project) -> Pending<usize> {
-        let (examples, names, _) = project.training_set();
-        let examples = examples.iter().map(|e| TrainExample { class: e.class, views: Cow::Borrowed(e.views) }).collect();
-        self.client().train_begin(examples, names, project.settings.clone())
+    /// Sends the project's training set to the worker (the reply is the number of training
+    /// rows); what the run's record will need.
+    pub fn train_begin(self, project: &Project) -> (Pending<usize>, TrainedOn) {
+        let TrainingSet { examples, names, trained_on } = project.training_set();
+        (self.client().train_begin(examples, names, trained_on.settings.clone()), trained_on)
     }
 
     /// The project's current head on the loaded backbone, written in `format`.

@@ -57,7 +57,6 @@ pub use {
     exports::Exported,
     model_cache::{CachedFile, delete as delete_cached, list as list_cached},
     model_client::{Image, ModelClient, Pending},
-    protocol::TrainExample,
     protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures},
     sources::{ModelSource, Stage, cache_key},
 };

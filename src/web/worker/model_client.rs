@@ -17,13 +17,13 @@ use super::exports::{Export, ExportFormat, Exported};
 use super::helpers::{Helpers, Replay, worker_gone};
 use super::protocol::{
     Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
-    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainExample, TrainFinish, Trained,
+    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
 use crate::export::web_page::RUNTIME_PATH;
 use crate::train::head::HeadWeights;
 use crate::train::map::ExampleMap;
-use crate::train::trainer::{EpochMetrics, TrainSettings};
+use crate::train::trainer::{EpochMetrics, LabeledFeatures, TrainSettings};
 use crate::web::platform::files::blob_of;
 use crate::web::platform::scope::absolute_url;
 
@@ -261,7 +261,7 @@ impl ModelClient {
     }
 
     /// Sends a training set to the worker; the reply is the number of training rows.
-    pub fn train_begin(&self, examples: Vec<TrainExample<'_>>, names: Vec<String>, settings: TrainSettings) -> Pending<usize> {
+    pub fn train_begin(&self, examples: Vec<LabeledFeatures<'_>>, names: Vec<String>, settings: TrainSettings) -> Pending<usize> {
         self.send(TrainBegin { examples, names, settings }, None, |_| {})
     }
 

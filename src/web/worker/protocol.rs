@@ -19,7 +19,7 @@ use crate::engine::Classification;
 use crate::model::precision::Precision;
 use crate::train::head::HeadWeights;
 use crate::train::map::ExampleMap;
-use crate::train::trainer::{EpochMetrics, Evaluation, TrainSettings};
+use crate::train::trainer::{EpochMetrics, Evaluation, LabeledFeatures, TrainSettings};
 use crate::vision::preprocess::Preprocessing;
 
 /// The message that stops the model download in progress (sent alone, not as a call).
@@ -118,20 +118,11 @@ pub struct Look {
     pub picture: Picture,
 }
 
-/// One example as training takes it: a class position and its views' features.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrainExample<'a> {
-    /// Position of its class in `TrainBegin::names`.
-    pub class: usize,
-    /// `views × 2048` pooled features.
-    pub views: Cow<'a, [f32]>,
-}
-
 /// Start training a head on these examples; the page then asks for epochs one at a time.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TrainBegin<'a> {
-    /// The training set.
-    pub examples: Vec<TrainExample<'a>>,
+    /// The training set (each class a position in `names`).
+    pub examples: Vec<LabeledFeatures<'a>>,
     /// Class names, in output order.
     pub names: Vec<String>,
     /// Epochs, learning rate, split and so on.

@@ -22,7 +22,7 @@ use crate::model::quant::is_int8;
 use crate::model::readback::DeviceError;
 use crate::train::labeled::TrainError;
 use crate::train::map::map_examples;
-use crate::train::trainer::{EpochMetrics, LabeledFeatures, Trainer};
+use crate::train::trainer::{EpochMetrics, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
 use crate::vision::views::thumbnail;
 use crate::web::platform::files::read_blob;
@@ -254,8 +254,7 @@ impl WorkerState {
     }
 
     fn train_begin(&mut self, request: TrainBegin<'static>) -> Result<usize, WorkerError> {
-        let labeled: Vec<LabeledFeatures> = request.examples.iter().map(|e| LabeledFeatures { class: e.class, views: &e.views }).collect();
-        let trainer = Trainer::new(&labeled, &request.names, request.settings, &self.device.device).map_err(training_error)?;
+        let trainer = Trainer::new(&request.examples, &request.names, request.settings, &self.device.device).map_err(training_error)?;
         let rows = trainer.rows();
         self.trainer = Some(trainer);
         Ok(rows)

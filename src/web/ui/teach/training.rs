@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::Teach;
-use crate::train::project::{TrainedHead, TrainingRecord};
+use crate::train::project::{RunOutcome, TrainedHead};
 use crate::train::trainer::EpochMetrics;
 use crate::web::worker::MemoryFigures;
 
@@ -65,12 +65,10 @@ impl Teach {
         }
         self.run(async move {
             self.backbone_for_project()?;
-            let (begin, ids, class_ids, settings) = self
-                .project
-                .with_untracked(|p| (self.model.train_begin(p), p.training_set().2, p.classes.iter().map(|c| c.id).collect::<Vec<_>>(), p.settings.clone()));
+            let (begin, trained_on) = self.project.with_untracked(|p| self.model.train_begin(p));
             let rows = begin.reply().await?;
             let started = web_time::Instant::now();
-            let epochs = settings.epochs;
+            let epochs = trained_on.settings.epochs;
             self.training.cancel.set_value(false);
             self.message.set(None);
             self.training.history.set(Vec::new());
@@ -94,16 +92,12 @@ impl Teach {
                 self.training.state.set(TrainingState::Running { epoch: metrics.epoch, epochs });
             }
             let trained = self.model.client().train_finish().await?;
-            let record = TrainingRecord {
-                class_ids,
-                settings,
-                validation_ids: trained.validation.iter().map(|&i| ids[i]).collect(),
+            let record = trained_on.record(RunOutcome {
+                validation: trained.validation,
                 history: self.training.history.get_untracked(),
                 evaluation: trained.evaluation,
                 few_shot: trained.few_shot,
-                from_link: false,
-                not_sure_below: None,
-            };
+            });
             self.project.update(|p| p.head = Some(TrainedHead { weights: trained.weights, record }));
             self.training.state.set(TrainingState::Finished);
             self.training.last_run.set(Some(TrainingRun { rows, seconds: started.elapsed().as_secs_f64(), memory: trained.memory }));
