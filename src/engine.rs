@@ -83,7 +83,7 @@ pub struct Classification {
 /// A classification and where the model looked: per top class (same order), its activation
 /// map over the `side × side` grid laid on `crop`, the center crop the model saw.
 #[derive(Debug, Clone)]
-pub struct Look {
+pub struct ClassifiedImage {
     /// The classification.
     pub classification: Classification,
     /// One `side × side` activation map (row-major) per top class, in the same order.
@@ -213,14 +213,14 @@ impl Classifier {
 
     /// Encoded image bytes → top-`k` classes with stage timings, and where the model looked
     /// for each of them.
-    pub async fn look_at(&self, bytes: &[u8], k: usize) -> Result<Look, EngineError> {
+    pub async fn look_at(&self, bytes: &[u8], k: usize) -> Result<ClassifiedImage, EngineError> {
         let start = Instant::now();
         let rgb = preprocess::decode(bytes)?;
         self.look_at_image(rgb, start.elapsed().as_secs_f64() * 1e3, k).await
     }
 
     /// [`Self::look_at`] for an image already decoded (a camera frame) in `decode_ms`.
-    pub async fn look_at_image(&self, rgb: RgbImage, decode_ms: f64, k: usize) -> Result<Look, EngineError> {
+    pub async fn look_at_image(&self, rgb: RgbImage, decode_ms: f64, k: usize) -> Result<ClassifiedImage, EngineError> {
         let decoded = Instant::now();
         let crop = preprocess::resize_and_crop(&rgb, &self.preprocessing);
         drop(rgb);
@@ -240,7 +240,7 @@ impl Classifier {
         let maps = top.iter().map(|p| rows[p.index * width + 1..(p.index + 1) * width].to_vec()).collect();
         let classification =
             Classification { top, timings: Timings { decode_ms, preprocess_ms: ms(decoded, preprocessed), inference_ms: ms(preprocessed, inferred) }, logits };
-        Ok(Look { classification, maps, side, crop })
+        Ok(ClassifiedImage { classification, maps, side, crop })
     }
 
     /// The fixed input benchmarks feed (native CLI and browser alike): a smooth ramp in

@@ -10,7 +10,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 /// One class's map over the crop.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LookedAt {
+pub struct ClassMap {
     /// The center crop the model saw.
     pub crop: RgbImage,
     /// `side × side` activations.
@@ -27,7 +27,7 @@ pub struct LookedAt {
 /// result, so the choice stays); `testid` names the figure, `{testid}-overlay` and
 /// `{testid}-toggle`.
 #[component]
-pub fn ActivationMap(looked: Signal<Option<LookedAt>>, show_map: RwSignal<bool>, testid: &'static str) -> impl IntoView {
+pub fn ActivationMap(looked: Signal<Option<ClassMap>>, show_map: RwSignal<bool>, testid: &'static str) -> impl IntoView {
     let photo = NodeRef::<Canvas>::new();
     let overlay = NodeRef::<Canvas>::new();
     Effect::new(move || {
@@ -39,7 +39,7 @@ pub fn ActivationMap(looked: Signal<Option<LookedAt>>, show_map: RwSignal<bool>,
             }
         });
     });
-    let attribute = move |pick: fn(&LookedAt) -> String| move || looked.with(|l| l.as_ref().map(pick).unwrap_or_default());
+    let attribute = move |pick: fn(&ClassMap) -> String| move || looked.with(|l| l.as_ref().map(pick).unwrap_or_default());
     view! {
         <label class="check">
             <input type="checkbox" data-testid=format!("{testid}-toggle") prop:checked=move || show_map.get() on:change=move |_| show_map.update(|s| *s = !*s) />

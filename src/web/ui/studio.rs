@@ -13,7 +13,7 @@ use crate::export::share::SharedHead;
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
 use crate::web::ui::model_handle::ModelHandle;
-use crate::web::worker::{CachedFile, ClassifiedImage, Image, LoadedModel, ModelSource, Stage, WorkerError, list_cached};
+use crate::web::worker::{CachedFile, ClassifyReply, Image, LoadedModel, ModelSource, Stage, WorkerError, list_cached};
 
 /// Downloads report a rate once they have run this long.
 const RATE_AFTER_S: f64 = 0.5;
@@ -24,7 +24,7 @@ pub struct ClassifiedPhoto {
     /// The file's name.
     pub file: String,
     /// What the worker answered.
-    pub classified: ClassifiedImage,
+    pub classified: ClassifyReply,
 }
 
 /// What the page tells about the default model.

@@ -57,7 +57,7 @@ pub use {
     exports::Exported,
     model_cache::{CachedFile, delete as delete_cached, list as list_cached},
     model_client::{Image, ModelClient, Pending},
-    protocol::{BackendInfo, ClassifiedImage, LoadedModel, MemoryFigures},
+    protocol::{BackendInfo, ClassifyReply, LoadedModel, MemoryFigures},
     sources::{ModelSource, Stage, cache_key},
 };
 pub use {

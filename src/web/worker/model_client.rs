@@ -16,8 +16,8 @@ use super::error::WorkerError;
 use super::exports::{Export, ExportFormat, Exported};
 use super::helpers::{Helpers, Replay, worker_gone};
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
-    Picture, Pixels, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained,
+    Ask, BackendInfo, Classify, ClassifyReply, Embed, Embedding, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, MapExamples,
+    MemoryFigures, Pixels, SentImage, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained,
 };
 use super::sources::{ModelSource, Stage};
 use crate::export::web_page::RUNTIME_PATH;
@@ -47,14 +47,14 @@ pub enum Image {
 }
 
 impl Image {
-    /// The picture as the request names it, and the file to send beside the request.
-    fn into_picture(self) -> (Picture, Option<Blob>) {
+    /// The image as the request names it, and the file to send beside the request.
+    fn into_sent(self) -> (SentImage, Option<Blob>) {
         match self {
-            Self::File(file) => (Picture::File, Some(file.into())),
-            Self::Frame(frame) => (Picture::Frame(Pixels::of(frame)), None),
+            Self::File(file) => (SentImage::File, Some(file.into())),
+            Self::Frame(frame) => (SentImage::Frame(Pixels::of(frame)), None),
             // Without a blob the worker answers that the file did not reach it.
-            Self::Encoded(bytes) => (Picture::File, blob_of(&bytes).ok()),
-            Self::ArchiveEntry { file, archive, index } => (Picture::ArchiveEntry { archive, index }, Some(file.into())),
+            Self::Encoded(bytes) => (SentImage::File, blob_of(&bytes).ok()),
+            Self::ArchiveEntry { file, archive, index } => (SentImage::ArchiveEntry { archive, index }, Some(file.into())),
         }
     }
 }
@@ -225,9 +225,9 @@ impl ModelClient {
     }
 
     /// The top-`k` ImageNet classes of an image, with timings and activation maps.
-    pub async fn classify(&self, image: Image, k: usize) -> Result<ClassifiedImage, WorkerError> {
-        let (picture, file) = image.into_picture();
-        let (classified, by_main) = self.spread(Classify { picture, k }, file).await?;
+    pub async fn classify(&self, image: Image, k: usize) -> Result<ClassifyReply, WorkerError> {
+        let (image, file) = image.into_sent();
+        let (classified, by_main) = self.spread(Classify { image, k }, file).await?;
         // The figures shown are the main worker's.
         if by_main {
             self.remember_memory(classified.memory);
@@ -237,15 +237,15 @@ impl ModelClient {
 
     /// Features of an example's views and its JPEG thumbnail.
     pub async fn example_features(&self, image: Image, augment: bool, seed: u64) -> Result<(Vec<f32>, Vec<u8>), WorkerError> {
-        let (picture, file) = image.into_picture();
-        let (Features { features, thumbnail }, _) = self.spread(ExampleFeatures { picture, augment, seed }, file).await?;
+        let (image, file) = image.into_sent();
+        let (Features { features, thumbnail }, _) = self.spread(ExampleFeatures { image, augment, seed }, file).await?;
         Ok((features, thumbnail.into_vec()))
     }
 
     /// Features, feature map and center crop of an image, for the user's head.
-    pub async fn look(&self, image: Image) -> Result<Looked, WorkerError> {
-        let (picture, file) = image.into_picture();
-        self.send(Look { picture }, file, |_| {}).reply().await
+    pub async fn embed(&self, image: Image) -> Result<Embedding, WorkerError> {
+        let (image, file) = image.into_sent();
+        self.send(Embed { image }, file, |_| {}).reply().await
     }
 
     /// The paths of a dataset archive's entries; `archive` names it in later

@@ -56,7 +56,7 @@ impl Pixels {
 
 /// An image as the worker takes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Picture {
+pub enum SentImage {
     /// An image file (JPEG, PNG, …) attached to the call as a `Blob`; the worker reads and
     /// decodes it (the page names the file in messages).
     File,
@@ -73,7 +73,7 @@ pub enum Picture {
 }
 
 /// The paths of a dataset archive's entries (attached as a `Blob`), in directory order; the
-/// archive stays open for [`Picture::ArchiveEntry`] calls.
+/// archive stays open for [`SentImage::ArchiveEntry`] calls.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ListArchive {
     /// A page-chosen id for the archive.
@@ -95,7 +95,7 @@ pub struct LoadFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Classify {
     /// The image.
-    pub picture: Picture,
+    pub image: SentImage,
     /// How many classes to rank.
     pub k: usize,
 }
@@ -104,7 +104,7 @@ pub struct Classify {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExampleFeatures {
     /// The example's image.
-    pub picture: Picture,
+    pub image: SentImage,
     /// Add mirrored and cropped views.
     pub augment: bool,
     /// Seeds the random crops.
@@ -113,9 +113,9 @@ pub struct ExampleFeatures {
 
 /// Pooled features, the last feature map and the center crop, for the user's head.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Look {
+pub struct Embed {
     /// The image.
-    pub picture: Picture,
+    pub image: SentImage,
 }
 
 /// Start training a head on these examples; the page then asks for epochs one at a time.
@@ -158,7 +158,7 @@ pub enum Request<'a> {
     LoadFile(LoadFile),
     Classify(Classify),
     ExampleFeatures(ExampleFeatures),
-    Look(Look),
+    Embed(Embed),
     ListArchive(ListArchive),
     MapExamples(MapExamples<'a>),
     TrainBegin(TrainBegin<'a>),
@@ -184,9 +184,9 @@ macro_rules! asks {
 asks! {
     Load => LoadedModel;
     LoadFile => LoadedModel;
-    Classify => ClassifiedImage;
+    Classify => ClassifyReply;
     ExampleFeatures => Features;
-    Look => Looked;
+    Embed => Embedding;
     ListArchive => Vec<String>;
     TrainEpoch => EpochMetrics;
     TrainFinish => Trained;
@@ -279,7 +279,7 @@ pub struct LoadedModel {
 /// A classified photo: the classes, and per top class its activation map over the
 /// `side × side` grid of the center crop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClassifiedImage {
+pub struct ClassifyReply {
     /// Ranked classes, logits and stage timings.
     pub classification: Classification,
     /// Per top class (in rank order), `side × side` activations.
@@ -303,7 +303,7 @@ pub struct Features {
 
 /// What the worker computed for the user's head on one image.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Looked {
+pub struct Embedding {
     /// 2048 pooled features.
     pub features: Vec<f32>,
     /// The last feature map, `2048 × side²`.

@@ -10,8 +10,8 @@ use super::device_request::DeviceRequest;
 use super::error::WorkerError;
 use super::exports::{self, Export, Exported};
 use super::protocol::{
-    Ask, BackendInfo, ClassifiedImage, Classify, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, Look, Looked, MapExamples, MemoryFigures,
-    Picture, Pixels, Request, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
+    Ask, BackendInfo, Classify, ClassifyReply, Embed, Embedding, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, MapExamples,
+    MemoryFigures, Pixels, Request, SentImage, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
 use super::sources::{ModelSource, Stage, obtain};
 use super::{memory, model_cache, pick_device};
@@ -47,7 +47,7 @@ enum Origin {
 }
 
 /// An image as a call brought it: a file's bytes, or decoded pixels.
-enum Input {
+enum ReceivedImage {
     Encoded(Vec<u8>),
     Decoded(image::RgbImage),
 }
@@ -90,9 +90,9 @@ impl WorkerState {
         match request {
             Request::Load(Load(source)) => reply::<Load>(self.load_source(source, progress).await),
             Request::LoadFile(LoadFile { name }) => reply::<LoadFile>(self.load_file(name, file).await),
-            Request::Classify(Classify { picture, k }) => reply::<Classify>(self.classify(picture, file, k).await),
+            Request::Classify(Classify { image, k }) => reply::<Classify>(self.classify(image, file, k).await),
             Request::ExampleFeatures(request) => reply::<ExampleFeatures>(self.example_features(request, file).await),
-            Request::Look(request) => reply::<Look>(self.look(request.picture, file).await),
+            Request::Embed(request) => reply::<Embed>(self.embed(request.image, file).await),
             Request::MapExamples(request) => reply::<MapExamples>({
                 let rows: Vec<&[f32]> = request.rows.iter().map(|r| &r[..]).collect();
                 Ok(map_examples(&rows, &request.labels))
@@ -202,44 +202,46 @@ impl WorkerState {
         })
     }
 
-    async fn classify(&mut self, picture: Picture, file: Option<Blob>, k: usize) -> Result<ClassifiedImage, WorkerError> {
-        let input = self.input(picture, file).await?;
+    async fn classify(&mut self, image: SentImage, file: Option<Blob>, k: usize) -> Result<ClassifyReply, WorkerError> {
+        let received = self.receive(image, file).await?;
         let classifier = self.classifier()?;
-        let looked = match input {
-            Input::Encoded(bytes) => classifier.look_at(&bytes, k).await,
-            Input::Decoded(image) => classifier.look_at_image(image, 0.0, k).await,
+        let classified = match received {
+            ReceivedImage::Encoded(bytes) => classifier.look_at(&bytes, k).await,
+            ReceivedImage::Decoded(image) => classifier.look_at_image(image, 0.0, k).await,
         }
         .map_err(compute_error)?;
-        Ok(ClassifiedImage {
-            classification: looked.classification,
-            side: looked.side,
-            maps: looked.maps,
-            crop: Pixels::of(looked.crop),
+        Ok(ClassifyReply {
+            classification: classified.classification,
+            side: classified.side,
+            maps: classified.maps,
+            crop: Pixels::of(classified.crop),
             memory: self.memory(),
         })
     }
 
     async fn example_features(&mut self, request: ExampleFeatures, file: Option<Blob>) -> Result<Features, WorkerError> {
-        let image = image(self.input(request.picture, file).await?)?;
+        let image = decoded(self.receive(request.image, file).await?)?;
         let features = self.classifier()?.example_features(&image, request.augment, request.seed).await.map_err(compute_error)?;
         Ok(Features { features, thumbnail: ByteBuf::from(thumbnail(&image)) })
     }
 
-    async fn look(&mut self, picture: Picture, file: Option<Blob>) -> Result<Looked, WorkerError> {
-        let image = image(self.input(picture, file).await?)?;
+    async fn embed(&mut self, image: SentImage, file: Option<Blob>) -> Result<Embedding, WorkerError> {
+        let image = decoded(self.receive(image, file).await?)?;
         let classifier = self.classifier()?;
         let p = classifier.preprocessing().clone();
         let (features, map) = classifier.features_and_map(preprocess(&image, &p)).await.map_err(compute_error)?;
-        Ok(Looked { features, map, crop: Pixels::of(resize_and_crop(&image, &p)) })
+        Ok(Embedding { features, map, crop: Pixels::of(resize_and_crop(&image, &p)) })
     }
 
     /// The image a call brought: the attached file's bytes, an archive entry's, or the frame's pixels.
-    async fn input(&mut self, picture: Picture, file: Option<Blob>) -> Result<Input, WorkerError> {
-        match picture {
+    async fn receive(&mut self, image: SentImage, file: Option<Blob>) -> Result<ReceivedImage, WorkerError> {
+        match image {
             // The page names the file in its message.
-            Picture::File => read_whole(&file.ok_or(WorkerError::MissingFile)?).map(Input::Encoded).map_err(WorkerError::Image),
-            Picture::Frame(pixels) => pixels.into_image().map(Input::Decoded).ok_or(WorkerError::BadFrame),
-            Picture::ArchiveEntry { archive, index } => self.open_archive(archive, file)?.read(index as usize).map(Input::Encoded).map_err(WorkerError::Image),
+            SentImage::File => read_whole(&file.ok_or(WorkerError::MissingFile)?).map(ReceivedImage::Encoded).map_err(WorkerError::Image),
+            SentImage::Frame(pixels) => pixels.into_image().map(ReceivedImage::Decoded).ok_or(WorkerError::BadFrame),
+            SentImage::ArchiveEntry { archive, index } => {
+                self.open_archive(archive, file)?.read(index as usize).map(ReceivedImage::Encoded).map_err(WorkerError::Image)
+            }
         }
     }
 
@@ -274,10 +276,10 @@ impl WorkerState {
     }
 }
 
-fn image(input: Input) -> Result<image::RgbImage, WorkerError> {
-    match input {
-        Input::Encoded(bytes) => decode(&bytes).map_err(|e| WorkerError::Image(e.to_string())),
-        Input::Decoded(image) => Ok(image),
+fn decoded(received: ReceivedImage) -> Result<image::RgbImage, WorkerError> {
+    match received {
+        ReceivedImage::Encoded(bytes) => decode(&bytes).map_err(|e| WorkerError::Image(e.to_string())),
+        ReceivedImage::Decoded(image) => Ok(image),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::ui::activation_map::{ActivationMap, ClassMap};
 use crate::web::ui::class_bars::{Bar, ClassBars};
 use crate::web::ui::studio::ClassifiedPhoto;
 
@@ -22,7 +22,7 @@ pub fn PhotoResult(photo: RwSignal<Option<ClassifiedPhoto>>) -> impl IntoView {
             let looked = Memo::new(move |_| {
                 let rank = chosen.get();
                 let (p, map) = (top.get(rank)?, classified.maps.get(rank)?);
-                Some(LookedAt {
+                Some(ClassMap {
                     crop: crop.clone()?,
                     map: map.clone(),
                     side: classified.side,

@@ -40,7 +40,7 @@ impl Teach {
     }
 
     /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
-    pub async fn add_picture(self, class: u32, image: Image) -> Result<(), String> {
+    pub async fn add_image(self, class: u32, image: Image) -> Result<(), String> {
         let (example, backbone) = self.compute_example(class, image).await?;
         self.keep_example(example, backbone).await;
         Ok(())
@@ -107,7 +107,7 @@ impl Teach {
             while self.recording.get_untracked() == Some(class) {
                 let started = web_time::Instant::now();
                 let Some(frame) = self.webcam.next_frame().await else { break };
-                self.add_picture(class, Image::Frame(frame)).await?;
+                self.add_image(class, Image::Frame(frame)).await?;
                 let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
                 sleep_ms(left.max(0.0) as i32).await;
             }

@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 
 use super::Teach;
-use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::ui::activation_map::{ActivationMap, ClassMap};
 use crate::web::worker::Image;
 
 /// One example of the chosen cell, ready to draw.
@@ -29,7 +29,7 @@ struct Shown {
 
 impl Teach {
     /// The activation map of the head's output `class` on an example's thumbnail, into `looked`.
-    fn where_it_looked(self, example: u64, class: usize, looked: RwSignal<Option<LookedAt>>) {
+    fn where_it_looked(self, example: u64, class: usize, looked: RwSignal<Option<ClassMap>>) {
         self.run(async move {
             let found = self.project.with_untracked(|p| {
                 let head = p.current_head()?;
@@ -40,12 +40,12 @@ impl Teach {
                 ))
             });
             let Some((thumbnail, head, name)) = found else { return Ok(()) };
-            let seen = self.model.client().look(Image::Encoded(thumbnail)).await?;
+            let seen = self.model.client().embed(Image::Encoded(thumbnail)).await?;
             let crop = seen.crop.into_image().ok_or("the crop's pixels do not fill its size")?;
             let map = head.activation_map(class, &seen.map);
             let side = (map.len() as f64).sqrt() as u32;
             let caption = format!("Where it looked for “{name}”, on the example's thumbnail");
-            looked.set(Some(LookedAt { crop, map, side, class: name, caption }));
+            looked.set(Some(ClassMap { crop, map, side, class: name, caption }));
             Ok(())
         });
     }
@@ -78,7 +78,7 @@ pub fn MistakesGallery(teach: Teach) -> impl IntoView {
         })
     });
     let classes = move || teach.project.with(|p| p.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>());
-    let looked = RwSignal::new(None::<LookedAt>);
+    let looked = RwSignal::new(None::<ClassMap>);
     let show_map = RwSignal::new(true);
     // Another cell's examples: the last look was of none of them.
     Effect::new(move || {

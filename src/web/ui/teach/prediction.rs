@@ -14,7 +14,7 @@ impl Teach {
     pub async fn predict(self, image: Image, source: String) -> Result<(), String> {
         self.backbone_for_project()?;
         let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or("train the classifier first (the Train panel)")?;
-        let looked = self.model.client().look(image).await?;
+        let looked = self.model.client().embed(image).await?;
         let crop = looked.crop.into_image().ok_or(WorkerError::Malformed("the crop's pixels do not fill its size".into()))?;
         let names = self.project.with_untracked(|project| project.class_names(&head.record.class_ids));
         self.prediction.set(Some(HeadPrediction::new(source, names, &head.weights, &looked.features, &looked.map, crop).not_sure_below(head.not_sure_below())));

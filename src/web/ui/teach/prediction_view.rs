@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::model::scores::argmax;
 use crate::train::head::HeadWeights;
-use crate::web::ui::activation_map::{ActivationMap, LookedAt};
+use crate::web::ui::activation_map::{ActivationMap, ClassMap};
 use crate::web::ui::class_bars::{Bar, ClassBars};
 
 /// The user's classifier on one image.
@@ -69,7 +69,7 @@ pub fn HeadPredictionView(prediction: RwSignal<Option<HeadPrediction>>) -> impl 
             };
             let looked = Memo::new(move |_| {
                 let class = chosen.get();
-                Some(LookedAt {
+                Some(ClassMap {
                     crop: p.crop.clone(),
                     map: p.maps.get(class)?.clone(),
                     side: p.side,
