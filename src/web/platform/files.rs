@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FileList, HtmlAnchorElement, Url};
 
-use super::scope::describe;
+use super::scope::BrowserError;
 
 /// The files of a `FileList` (a picker's, a drop's or a paste's), in order.
 pub fn file_list(list: Option<FileList>) -> Vec<web_sys::File> {
@@ -29,29 +29,32 @@ pub fn relative_path(file: &web_sys::File) -> String {
 }
 
 /// The bytes of a file or any other blob (the caller names the file in messages).
-pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| format!("the file could not be read: {}", describe(e)))?;
+pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| {
+        let error = BrowserError::from(e);
+        BrowserError { message: format!("the file could not be read: {}", error.message), ..error }
+    })?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes of a user-chosen file.
-pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    read_blob(file).await.map_err(|message| format!("{}: {message}", file.name()))
+pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, BrowserError> {
+    read_blob(file).await.map_err(|error| BrowserError { message: format!("{}: {}", file.name(), error.message), ..error })
 }
 
 /// Bytes as a `Blob` (a copy).
-pub fn blob_of(bytes: &[u8]) -> Result<Blob, String> {
-    Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).map_err(describe)
+pub fn blob_of(bytes: &[u8]) -> Result<Blob, BrowserError> {
+    Ok(Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes)))?)
 }
 
 /// Offers `bytes` to the user as a downloaded file.
-pub fn save_file(bytes: &[u8], file_name: &str) -> Result<(), String> {
+pub fn save_file(bytes: &[u8], file_name: &str) -> Result<(), BrowserError> {
     let blob = blob_of(bytes)?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(describe)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let anchor: HtmlAnchorElement = document.create_element("a").map_err(describe)?.unchecked_into();
+    let url = Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or(BrowserError::new("no document"))?;
+    let anchor: HtmlAnchorElement = document.create_element("a")?.unchecked_into();
     anchor.set_href(&url);
     anchor.set_download(file_name);
     anchor.click();
-    Url::revoke_object_url(&url).map_err(describe)
+    Ok(Url::revoke_object_url(&url)?)
 }

@@ -7,6 +7,38 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, CacheStorage, ReferrerPolicy, RequestCredentials, RequestInit, Window, WorkerGlobalScope};
 
+/// A failure the browser reported: the `DOMException`'s name where it gave one (what code
+/// tells causes apart by), and its words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct BrowserError {
+    /// The `DOMException` name (`QuotaExceededError`, `NotAllowedError`, …), if it was one.
+    pub name: Option<String>,
+    /// What the browser said.
+    pub message: String,
+}
+
+impl BrowserError {
+    /// A failure in this code's own words (something the browser lacks).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { name: None, message: message.into() }
+    }
+}
+
+impl From<BrowserError> for String {
+    fn from(error: BrowserError) -> Self {
+        error.message
+    }
+}
+
+impl From<JsValue> for BrowserError {
+    fn from(value: JsValue) -> Self {
+        // DOMExceptions and JS errors alike carry a `name`.
+        let name = value.is_object().then(|| Reflect::get(&value, &"name".into()).ok()).flatten().and_then(|n| n.as_string());
+        Self { name, message: describe(value) }
+    }
+}
+
 /// A JS error (or any thrown value) as a message for the user.
 pub fn describe(value: JsValue) -> String {
     if let Some(exception) = value.dyn_ref::<web_sys::DomException>() {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MediaStream;
 
-use crate::web::platform::camera::{self, CameraInfo};
+use crate::web::platform::camera::{self, CameraError, CameraInfo};
 use crate::web::platform::scope::sleep_ms;
 
 /// `Copy` handle on one camera stream.
@@ -88,10 +88,10 @@ impl Webcam {
                         self.cameras.set(list);
                     }
                 }
-                Err(message) => {
+                Err(error) => {
                     self.stream.set_value(None);
                     self.on.set(false);
-                    self.problem.set(Some(message));
+                    self.problem.set(Some(error.to_string()));
                 }
             }
         });
@@ -109,11 +109,11 @@ impl Webcam {
     }
 
     /// The frame on screen now.
-    pub fn frame(self) -> Result<RgbImage, String> {
-        if !self.on.get_untracked() {
-            return Err("start the camera first".into());
+    pub fn frame(self) -> Result<RgbImage, CameraError> {
+        match self.video.get_untracked() {
+            Some(video) if self.on.get_untracked() => camera::grab(&video),
+            _ => Err(CameraError::Off),
         }
-        camera::grab(&self.video.get_untracked().ok_or("no video element")?)
     }
 
     /// The next frame, waiting while the camera warms up or switches; `None` once it is off.

@@ -142,7 +142,7 @@ impl WorkerState {
         let file = file.ok_or(WorkerError::MissingFile)?;
         let loaded = match read_blob(&file).await {
             Ok(bytes) => self.load(&bytes, false).await,
-            Err(reason) => Err(reason),
+            Err(reason) => Err(reason.into()),
         };
         if loaded.is_ok() {
             self.origin = Some(Origin::File(file));
@@ -156,7 +156,7 @@ impl WorkerState {
         let preprocessing = self.classifier()?.preprocessing().clone();
         let bytes = match &self.origin {
             Some(Origin::Source(source)) => obtain(source, |_| {}).await.map_err(|reason| WorkerError::Model { name: source.name.clone(), reason })?.int8,
-            Some(Origin::File(file)) => read_blob(file).await.map_err(|reason| WorkerError::Model { name: "the model file".into(), reason })?,
+            Some(Origin::File(file)) => read_blob(file).await.map_err(|reason| WorkerError::Model { name: "the model file".into(), reason: reason.into() })?,
             None => return Err(WorkerError::ModelLoading),
         };
         let runtime = match &request.runtime {

@@ -141,7 +141,7 @@ pub fn BatchTable(batch: Batch, model: ModelHandle) -> impl IntoView {
     let progress = move || format!("{} of {} photos classified", batch.rows.with(Vec::len), batch.total.get());
     let export = move |bytes: Vec<u8>, name: &str| {
         if let Err(message) = save_file(&bytes, name) {
-            web_sys::console::warn_1(&message.into());
+            web_sys::console::warn_1(&message.to_string().into());
         }
     };
     let rows = move || {

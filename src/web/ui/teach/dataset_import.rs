@@ -107,7 +107,7 @@ impl Teach {
     /// Offers the examples as a zip with one folder per class (their thumbnails).
     pub fn export_dataset(self) {
         let zipped = self.project.with_untracked(dataset_zip);
-        if let Err(message) = zipped.and_then(|bytes| save_file(&bytes, "transfer-studio-dataset.zip")) {
+        if let Err(message) = zipped.and_then(|bytes| save_file(&bytes, "transfer-studio-dataset.zip").map_err(String::from)) {
             self.message.set(Some(format!("The dataset could not be exported: {message}")));
         }
     }

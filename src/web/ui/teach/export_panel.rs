@@ -43,7 +43,7 @@ pub fn ExportPanel(teach: Teach) -> impl IntoView {
                 Ok(pending) => pending.reply().await.map_err(|e| e.to_string()),
                 Err(error) => Err(error.to_string()),
             };
-            match written.and_then(|file| save_file(&file.bytes, format.file_name()).map(|()| (file.bytes.len(), file.ms))) {
+            match written.and_then(|file| save_file(&file.bytes, format.file_name()).map(|()| (file.bytes.len(), file.ms)).map_err(String::from)) {
                 Ok((bytes, ms)) => done.set(Some((format, bytes, ms))),
                 Err(message) => teach.message.set(Some(format!("The export could not be written: {message}"))),
             }

@@ -133,7 +133,7 @@ impl Teach {
     pub fn export(self) {
         self.run(async move {
             let bytes = self.project.with_untracked(Project::to_bytes);
-            save_file(&bytes, "transfer-studio-project.safetensors")
+            Ok(save_file(&bytes, "transfer-studio-project.safetensors")?)
         });
     }
 
