@@ -7,17 +7,17 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DataTransfer, DragEvent, File, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry};
 
 use super::files::file_list;
-use super::scope::describe;
+use super::scope::BrowserError;
 
 /// Handles a drop event: the browser's own handling is prevented, and every file dropped
 /// (folders walked) goes with its path to `take`, or why they could not be read to `failed`.
-pub fn read_drop(event: &DragEvent, take: impl FnOnce(Vec<(String, File)>) + 'static, failed: impl FnOnce(String) + 'static) {
+pub fn read_drop(event: &DragEvent, take: impl FnOnce(Vec<(String, File)>) + 'static, failed: impl FnOnce(BrowserError) + 'static) {
     event.prevent_default();
     let Some(dropped) = event.data_transfer().map(|transfer| Dropped::take(&transfer)) else { return };
     wasm_bindgen_futures::spawn_local(async move {
         match dropped.files_with_paths().await {
             Ok(files) => take(files),
-            Err(message) => failed(message),
+            Err(error) => failed(error),
         }
     });
 }
@@ -44,7 +44,7 @@ impl Dropped {
 
     /// Every file with its path from the dropped folder's parent (`cats/a.jpg` for a
     /// dropped folder `cats`; a plain file's path is its name), folders' contents in name order.
-    pub async fn files_with_paths(self) -> Result<Vec<(String, File)>, String> {
+    pub async fn files_with_paths(self) -> Result<Vec<(String, File)>, BrowserError> {
         let entries = match self {
             Self::Files(files) => return Ok(files.into_iter().map(|f| (f.name(), f)).collect()),
             Self::Entries(entries) => entries,
@@ -65,22 +65,27 @@ impl Dropped {
 }
 
 /// Calls `start(resolve, reject)` and waits for either.
-async fn callback(start: impl FnOnce(&js_sys::Function, &js_sys::Function)) -> Result<JsValue, String> {
+async fn callback(start: impl FnOnce(&js_sys::Function, &js_sys::Function)) -> Result<JsValue, BrowserError> {
     let mut start = Some(start);
     let promise = Promise::new(&mut |resolve, reject| {
         if let Some(start) = start.take() {
             start(&resolve, &reject);
         }
     });
-    JsFuture::from(promise).await.map_err(describe)
+    Ok(JsFuture::from(promise).await?)
 }
 
-async fn file(entry: &FileSystemFileEntry) -> Result<File, String> {
+/// The error, its message led by the entry's name.
+fn of_entry(name: String) -> impl FnOnce(BrowserError) -> BrowserError {
+    move |error| BrowserError { message: format!("{name}: {}", error.message), ..error }
+}
+
+async fn file(entry: &FileSystemFileEntry) -> Result<File, BrowserError> {
     let file = callback(|resolve, reject| entry.file_with_callback_and_callback(resolve, reject)).await;
-    file.map_err(|e| format!("{}: {e}", entry.name()))?.dyn_into().map_err(describe)
+    Ok(file.map_err(of_entry(entry.name()))?.dyn_into()?)
 }
 
-async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, String> {
+async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, BrowserError> {
     let reader = directory.create_reader();
     let mut all = Vec::new();
     // readEntries returns the folder in chunks, then an empty one.
@@ -91,7 +96,7 @@ async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystem
             }
         })
         .await;
-        let chunk: Array = chunk.map_err(|e| format!("{}: {e}", directory.name()))?.dyn_into().map_err(describe)?;
+        let chunk: Array = chunk.map_err(of_entry(directory.name()))?.dyn_into()?;
         if chunk.length() == 0 {
             return Ok(all);
         }

@@ -6,7 +6,7 @@ use js_sys::{Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::scope::{describe, navigator};
+use super::scope::{BrowserError, navigator};
 
 /// Bytes this origin uses and may use, as the browser estimates them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,12 +36,12 @@ pub async fn ask_to_persist() -> bool {
 }
 
 /// The browser's estimate, or why there is none.
-pub async fn estimate() -> Result<StorageUse, String> {
-    let Some((storage, estimate)) = storage_method("estimate") else { return Err("this browser does not report storage use".into()) };
-    let promise: Promise = estimate.call0(&storage).map_err(describe)?.dyn_into().map_err(describe)?;
-    let answer = JsFuture::from(promise).await.map_err(describe)?;
+pub async fn estimate() -> Result<StorageUse, BrowserError> {
+    let Some((storage, estimate)) = storage_method("estimate") else { return Err(BrowserError::new("this browser does not report storage use")) };
+    let promise: Promise = estimate.call0(&storage)?.dyn_into()?;
+    let answer = JsFuture::from(promise).await?;
     match (number(&answer, "usage"), number(&answer, "quota")) {
         (Some(usage), Some(quota)) => Ok(StorageUse { usage, quota }),
-        _ => Err("the browser's storage estimate has no figures".into()),
+        _ => Err(BrowserError::new("the browser's storage estimate has no figures")),
     }
 }

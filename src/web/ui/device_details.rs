@@ -12,6 +12,7 @@ use super::disclosure::opened;
 use super::format::{megabytes, size};
 use super::menus::MENU_GROUP;
 use crate::model::precision::Precision;
+use crate::web::platform::scope::BrowserError;
 use crate::web::platform::storage::{StorageUse, estimate};
 use crate::web::worker::{BackendInfo, DevicePreference, MemoryFigures};
 
@@ -94,7 +95,7 @@ pub fn DeviceNote(backend: RwSignal<Option<BackendInfo>>) -> impl IntoView {
 /// A summary naming the backend; opened, the device, memory and storage in full.
 #[component]
 pub fn DeviceDetails(backend: RwSignal<Option<BackendInfo>>, memory: RwSignal<Option<MemoryFigures>>) -> impl IntoView {
-    let storage = RwSignal::new(None::<Result<StorageUse, String>>);
+    let storage = RwSignal::new(None::<Result<StorageUse, BrowserError>>);
     let on_toggle = move |event: ev::Event| {
         if opened(&event) {
             spawn_local(async move { storage.set(Some(estimate().await)) });
