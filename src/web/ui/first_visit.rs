@@ -22,7 +22,7 @@ impl Studio {
     pub async fn open(self) {
         let manifest = match fetch_manifest().await {
             Ok(manifest) => manifest,
-            Err(message) => return self.status.set(ModelStatus::Failed(message)),
+            Err(error) => return self.status.set(ModelStatus::Failed(error.to_string())),
         };
         self.manifest.set(Some(manifest.clone()));
         self.refresh_cached().await;

@@ -217,7 +217,7 @@ impl Studio {
     pub async fn refresh_cached(self) {
         match list_cached().await {
             Ok(files) => self.cached.set(files),
-            Err(message) => self.error.set(Some(message)),
+            Err(error) => self.error.set(Some(error.to_string())),
         }
     }
 }

@@ -27,6 +27,12 @@ pub enum WorkerError {
         /// What went wrong, in the core's or the browser's words.
         reason: String,
     },
+    /// The user stopped the model's download; the current model stays.
+    #[error("{name}: the download was cancelled")]
+    Cancelled {
+        /// The model's name.
+        name: String,
+    },
     /// Inference or training failed on the device, or training was refused (the core's message).
     #[error("{0}")]
     Compute(String),

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Headers, Request, Response, ResponseInit};
 
-use crate::web::platform::scope::{caches, describe};
+use crate::web::platform::scope::{BrowserError, caches};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when the stored format changes, so stale entries are never read.
@@ -23,52 +23,60 @@ pub struct CachedFile {
     pub bytes: u64,
 }
 
-async fn open() -> Result<Cache, String> {
-    let caches = caches().map_err(|e| format!("Cache Storage is unavailable: {}", describe(e)))?;
-    JsFuture::from(caches.open(CACHE_NAME)).await.map_err(describe)?.dyn_into().map_err(describe)
+/// The error, its message led by what was being done.
+fn doing(what: &'static str) -> impl FnOnce(wasm_bindgen::JsValue) -> BrowserError {
+    move |value| {
+        let error = BrowserError::from(value);
+        BrowserError { message: format!("{what}: {}", error.message), ..error }
+    }
 }
 
-async fn bytes_of(response: Response) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(response.array_buffer().map_err(describe)?).await.map_err(describe)?;
+async fn open() -> Result<Cache, BrowserError> {
+    let caches = caches().map_err(doing("Cache Storage is unavailable"))?;
+    Ok(JsFuture::from(caches.open(CACHE_NAME)).await?.dyn_into()?)
+}
+
+async fn bytes_of(response: Response) -> Result<Vec<u8>, BrowserError> {
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The cached bytes for `url`, if any.
-pub async fn get(url: &str) -> Result<Option<Vec<u8>>, String> {
-    let found = JsFuture::from(open().await?.match_with_str(url)).await.map_err(describe)?;
+pub async fn get(url: &str) -> Result<Option<Vec<u8>>, BrowserError> {
+    let found = JsFuture::from(open().await?.match_with_str(url)).await?;
     if found.is_undefined() {
         return Ok(None);
     }
-    Ok(Some(bytes_of(found.dyn_into().map_err(describe)?).await?))
+    Ok(Some(bytes_of(found.dyn_into()?).await?))
 }
 
 /// Stores `bytes` under `url` (the caller has verified them).
-pub async fn put(url: &str, bytes: &[u8]) -> Result<(), String> {
-    let headers = Headers::new().map_err(describe)?;
-    headers.set(SIZE_HEADER, &bytes.len().to_string()).map_err(describe)?;
+pub async fn put(url: &str, bytes: &[u8]) -> Result<(), BrowserError> {
+    let headers = Headers::new()?;
+    headers.set(SIZE_HEADER, &bytes.len().to_string())?;
     let init = ResponseInit::new();
     init.set_headers(&headers);
     // A copy outside wasm memory: `Response` refuses a view of a shared one (threaded worker).
     let body = js_sys::Uint8Array::from(bytes);
-    let response = Response::new_with_opt_buffer_source_and_init(Some(&body), &init).map_err(describe)?;
-    JsFuture::from(open().await?.put_with_str(url, &response)).await.map(|_| ()).map_err(|e| format!("could not cache the model: {}", describe(e)))
+    let response = Response::new_with_opt_buffer_source_and_init(Some(&body), &init)?;
+    JsFuture::from(open().await?.put_with_str(url, &response)).await.map(|_| ()).map_err(doing("could not cache the model"))
 }
 
 /// Removes `url` from the cache; true if it was there.
-pub async fn delete(url: &str) -> Result<bool, String> {
-    let removed = JsFuture::from(open().await?.delete_with_str(url)).await.map_err(describe)?;
+pub async fn delete(url: &str) -> Result<bool, BrowserError> {
+    let removed = JsFuture::from(open().await?.delete_with_str(url)).await?;
     Ok(removed.is_truthy())
 }
 
 /// Everything cached, with sizes.
-pub async fn list() -> Result<Vec<CachedFile>, String> {
+pub async fn list() -> Result<Vec<CachedFile>, BrowserError> {
     let cache = open().await?;
-    let keys: js_sys::Array = JsFuture::from(cache.keys()).await.map_err(describe)?.dyn_into().map_err(describe)?;
+    let keys: js_sys::Array = JsFuture::from(cache.keys()).await?.dyn_into()?;
     let mut files = Vec::new();
     for key in keys.iter() {
-        let request: Request = key.dyn_into().map_err(describe)?;
+        let request: Request = key.dyn_into()?;
         let url = request.url();
-        let response: Response = JsFuture::from(cache.match_with_request(&request)).await.map_err(describe)?.dyn_into().map_err(describe)?;
+        let response: Response = JsFuture::from(cache.match_with_request(&request)).await?.dyn_into()?;
         let bytes = response.headers().get(SIZE_HEADER).ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
         files.push(CachedFile { url, bytes });
     }

@@ -11,8 +11,32 @@ use crate::vision::preprocess::Preprocessing;
 use crate::web::platform::digest::sha256_hex_native;
 
 use super::model_cache;
-use crate::web::platform::download::{WEIGHTS_LIMIT, download};
-use crate::web::platform::scope::yield_to_browser;
+use crate::web::platform::download::{DownloadError, WEIGHTS_LIMIT, download};
+use crate::web::platform::scope::{BrowserError, yield_to_browser};
+
+/// Why a model's bytes could not be had.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    /// The download failed or was cancelled.
+    #[error(transparent)]
+    Download(#[from] DownloadError),
+    /// The bytes do not hash to the pinned digest.
+    #[error("digest mismatch: the download is corrupt or incomplete ({bytes} bytes, sha256 {digest}, expected {expected})")]
+    Digest {
+        /// How many bytes came.
+        bytes: usize,
+        /// What they hash to.
+        digest: String,
+        /// What the source pins.
+        expected: String,
+    },
+    /// fp32 weights that could not be quantized (the core's words).
+    #[error("{0}")]
+    Quantize(String),
+    /// A stale cached copy could not be removed.
+    #[error(transparent)]
+    Cache(#[from] BrowserError),
+}
 
 /// Where a model's bytes can be fetched (or how they are made), and what they must hash to.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,7 +128,7 @@ async fn cached_copy_matches(int8: &[u8], source: &ModelSource) -> bool {
 
 /// The int8 bytes of `source`: a verified cached copy, else downloaded (or made from its
 /// seed), checked against its digest and, if fp32, quantized; `stage` hears the progress.
-pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, String> {
+pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Result<Obtained, SourceError> {
     let cache_key = cache_key(&source.url);
     match model_cache::get(&cache_key).await {
         Ok(Some(int8)) if cached_copy_matches(&int8, source).await => return Ok(Obtained { int8, from_cache: true, cache_key }),
@@ -129,13 +153,13 @@ pub async fn obtain(source: &ModelSource, mut stage: impl FnMut(Stage)) -> Resul
     if let (Some(expected), Some(digest)) = (&source.sha256, &digest)
         && digest != expected
     {
-        return Err(format!("digest mismatch: the download is corrupt or incomplete ({} bytes, sha256 {digest}, expected {expected})", bytes.len()));
+        return Err(SourceError::Digest { bytes: bytes.len(), digest: digest.clone(), expected: expected.clone() });
     }
     let int8 = match digest {
         Some(digest) if !is_int8(&bytes) => {
             stage(Stage::Quantizing);
             yield_to_browser().await;
-            quantize_torchvision(bytes, digest, source.preprocessing.clone().unwrap_or_default()).map_err(|err| err.to_string())?
+            quantize_torchvision(bytes, digest, source.preprocessing.clone().unwrap_or_default()).map_err(|err| SourceError::Quantize(err.to_string()))?
         }
         _ => bytes,
     };

@@ -13,7 +13,7 @@ use super::protocol::{
     Ask, BackendInfo, Classify, ClassifyReply, Embed, Embedding, ExampleFeatures, Features, ListArchive, Load, LoadFile, LoadedModel, MapExamples,
     MemoryFigures, Pixels, Request, SentImage, TrainAbandon, TrainBegin, TrainEpoch, TrainFinish, Trained, encode,
 };
-use super::sources::{ModelSource, Stage, obtain};
+use super::sources::{ModelSource, SourceError, Stage, obtain};
 use super::{memory, model_cache, pick_device};
 use crate::dataset::archive::DatasetArchive;
 use crate::engine::{Classifier, EngineError};
@@ -25,6 +25,7 @@ use crate::train::map::map_examples;
 use crate::train::trainer::{EpochMetrics, Trainer};
 use crate::vision::preprocess::{decode, preprocess, resize_and_crop};
 use crate::vision::views::thumbnail;
+use crate::web::platform::download::DownloadError;
 use crate::web::platform::files::read_blob;
 
 /// The worker's state between calls.
@@ -121,12 +122,15 @@ impl WorkerState {
     /// longer loads is removed.
     async fn load_source(&mut self, source: ModelSource, mut progress: impl FnMut(Stage)) -> Result<LoadedModel, WorkerError> {
         let failed = |reason: String| WorkerError::Model { name: source.name.clone(), reason };
-        let obtained = obtain(&source, &mut progress).await.map_err(failed)?;
+        let obtained = obtain(&source, &mut progress).await.map_err(|error| match error {
+            SourceError::Download(DownloadError::Cancelled) => WorkerError::Cancelled { name: source.name.clone() },
+            other => failed(other.to_string()),
+        })?;
         progress(Stage::Preparing);
         let mut loaded = self.load(&obtained.int8, obtained.from_cache).await;
         match &mut loaded {
             // The model is loaded either way; a full or blocked cache only costs the next visit a download.
-            Ok(model) if !obtained.from_cache => model.not_cached = model_cache::put(&obtained.cache_key, &obtained.int8).await.err(),
+            Ok(model) if !obtained.from_cache => model.not_cached = model_cache::put(&obtained.cache_key, &obtained.int8).await.err().map(String::from),
             Err(_) if obtained.from_cache => {
                 model_cache::delete(&obtained.cache_key).await.ok();
             }
@@ -135,13 +139,13 @@ impl WorkerState {
         if loaded.is_ok() {
             self.origin = Some(Origin::Source(source.clone()));
         }
-        loaded.map_err(failed)
+        loaded.map_err(|error| failed(error.to_string()))
     }
 
     async fn load_file(&mut self, name: String, file: Option<Blob>) -> Result<LoadedModel, WorkerError> {
         let file = file.ok_or(WorkerError::MissingFile)?;
         let loaded = match read_blob(&file).await {
-            Ok(bytes) => self.load(&bytes, false).await,
+            Ok(bytes) => self.load(&bytes, false).await.map_err(|error| error.to_string()),
             Err(reason) => Err(reason.into()),
         };
         if loaded.is_ok() {
@@ -155,7 +159,9 @@ impl WorkerState {
         let started = js_sys::Date::now();
         let preprocessing = self.classifier()?.preprocessing().clone();
         let bytes = match &self.origin {
-            Some(Origin::Source(source)) => obtain(source, |_| {}).await.map_err(|reason| WorkerError::Model { name: source.name.clone(), reason })?.int8,
+            Some(Origin::Source(source)) => {
+                obtain(source, |_| {}).await.map_err(|reason| WorkerError::Model { name: source.name.clone(), reason: reason.to_string() })?.int8
+            }
             Some(Origin::File(file)) => read_blob(file).await.map_err(|reason| WorkerError::Model { name: "the model file".into(), reason: reason.into() })?,
             None => return Err(WorkerError::ModelLoading),
         };
@@ -169,7 +175,7 @@ impl WorkerState {
 
     /// Builds the classifier and warms it up, replacing the current one only on success; if
     /// f16 fails on WebGPU, f32 is tried there, and if WebGPU fails, the CPU takes over.
-    async fn load(&mut self, bytes: &[u8], from_cache: bool) -> Result<LoadedModel, String> {
+    async fn load(&mut self, bytes: &[u8], from_cache: bool) -> Result<LoadedModel, EngineError> {
         let mut prepared = prepare_on(bytes, &self.device).await;
         if let Err(EngineError::Device(DeviceError::Failed(_))) = &prepared
             && self.device.precision != Precision::F32
@@ -180,12 +186,12 @@ impl WorkerState {
         let classifier = match prepared {
             Err(EngineError::Device(DeviceError::Failed(reason) | DeviceError::Lost(reason))) if self.device.is_webgpu() => {
                 let cpu = ComputeDevice::cpu(format!("WebGPU failed while loading the model: {reason}"));
-                let classifier = prepare_on(bytes, &cpu).await.map_err(|e| e.to_string())?;
+                let classifier = prepare_on(bytes, &cpu).await?;
                 self.trainer = None;
                 self.device = cpu;
                 classifier
             }
-            result => result.map_err(|e| e.to_string())?,
+            result => result?,
         };
         let (backbone, preprocessing) = (classifier.backbone().map(str::to_string), classifier.preprocessing().clone());
         self.classifier = Some(classifier);
