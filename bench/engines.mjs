@@ -38,7 +38,12 @@ for (const browser of browsers) {
     const studio = new Journey(tab);
     const start = Date.now();
     await studio.open(site.url);
-    if ((await studio.waitForModel()) !== 'ready') throw new Error(`${browser}: the model did not load`);
+    const state = await studio.waitForModel().catch(async (error) => {
+      // What the page shows, to tell a slow load from a stuck one.
+      const shown = await tab.evaluate(() => ['model-status', 'notice', 'error', 'backend'].map((id) => `${id}: ${document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '(none)'}`).join('\n'));
+      throw new Error(`${browser}: ${error.message}\n${shown}`);
+    });
+    if (state !== 'ready') throw new Error(`${browser}: the model did not load`);
     const readyMs = Date.now() - start;
     const backend = await tab.waitFor(() => {
       const b = document.querySelector('[data-testid="backend"]');
