@@ -75,14 +75,9 @@ async fn callback(start: impl FnOnce(&js_sys::Function, &js_sys::Function)) -> R
     Ok(JsFuture::from(promise).await?)
 }
 
-/// The error, its message led by the entry's name.
-fn of_entry(name: String) -> impl FnOnce(BrowserError) -> BrowserError {
-    move |error| BrowserError { message: format!("{name}: {}", error.message), ..error }
-}
-
 async fn file(entry: &FileSystemFileEntry) -> Result<File, BrowserError> {
     let file = callback(|resolve, reject| entry.file_with_callback_and_callback(resolve, reject)).await;
-    Ok(file.map_err(of_entry(entry.name()))?.dyn_into()?)
+    Ok(file.map_err(|error| error.led_by(entry.name()))?.dyn_into()?)
 }
 
 async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystemEntry>, BrowserError> {
@@ -96,7 +91,7 @@ async fn children(directory: &FileSystemDirectoryEntry) -> Result<Vec<FileSystem
             }
         })
         .await;
-        let chunk: Array = chunk.map_err(of_entry(directory.name()))?.dyn_into()?;
+        let chunk: Array = chunk.map_err(|error| error.led_by(directory.name()))?.dyn_into()?;
         if chunk.length() == 0 {
             return Ok(all);
         }

@@ -30,16 +30,13 @@ pub fn relative_path(file: &web_sys::File) -> String {
 
 /// The bytes of a file or any other blob (the caller names the file in messages).
 pub async fn read_blob(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
-    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| {
-        let error = BrowserError::from(e);
-        BrowserError { message: format!("the file could not be read: {}", error.message), ..error }
-    })?;
+    let buffer = JsFuture::from(blob.array_buffer()).await.map_err(|e| BrowserError::from(e).led_by("the file could not be read"))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
 /// The bytes of a user-chosen file.
 pub async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, BrowserError> {
-    read_blob(file).await.map_err(|error| BrowserError { message: format!("{}: {}", file.name(), error.message), ..error })
+    read_blob(file).await.map_err(|error| error.led_by(file.name()))
 }
 
 /// Bytes as a `Blob` (a copy).

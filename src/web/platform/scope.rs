@@ -23,6 +23,11 @@ impl BrowserError {
     pub fn new(message: impl Into<String>) -> Self {
         Self { name: None, message: message.into() }
     }
+
+    /// The same failure, its message led by what was being done (`what: message`).
+    pub fn led_by(self, what: impl std::fmt::Display) -> Self {
+        Self { message: format!("{what}: {}", self.message), ..self }
+    }
 }
 
 impl From<BrowserError> for String {

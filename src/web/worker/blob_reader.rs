@@ -7,13 +7,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 use js_sys::Uint8Array;
 use web_sys::{Blob, FileReaderSync};
 
-use crate::web::platform::scope::describe;
+use crate::web::platform::scope::{BrowserError, describe};
 
 /// A whole blob's bytes, read synchronously (a worker may block; a file's bytes arrive
 /// sooner this way than through `Blob.arrayBuffer()`'s round trip).
-pub fn read_whole(blob: &Blob) -> Result<Vec<u8>, String> {
+pub fn read_whole(blob: &Blob) -> Result<Vec<u8>, BrowserError> {
     let buffer =
-        FileReaderSync::new().and_then(|reader| reader.read_as_array_buffer(blob)).map_err(|e| format!("the file could not be read: {}", describe(e)))?;
+        FileReaderSync::new().and_then(|reader| reader.read_as_array_buffer(blob)).map_err(|e| BrowserError::from(e).led_by("the file could not be read"))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -32,8 +32,8 @@ pub struct BlobReader {
 
 impl BlobReader {
     /// Reads `blob` from its start.
-    pub fn new(blob: Blob) -> Result<Self, String> {
-        let reader = FileReaderSync::new().map_err(describe)?;
+    pub fn new(blob: Blob) -> Result<Self, BrowserError> {
+        let reader = FileReaderSync::new()?;
         Ok(Self { size: blob.size() as u64, blob, reader, position: 0, window_start: 0, window: Vec::new() })
     }
 

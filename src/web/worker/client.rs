@@ -19,7 +19,7 @@ use super::device_request::{CPU_CHOSEN, DevicePreference, DeviceRequest};
 use super::error::WorkerError;
 use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
-use super::threaded_files;
+use super::threaded_files::{self, OneThread};
 use crate::web::platform::scope::describe;
 
 /// Imports a wasm-bindgen glue in the worker and instantiates the module the page names (the
@@ -54,7 +54,7 @@ struct State {
     /// Where the hand-over to the threaded worker stands (it is tried once).
     handover: Handover,
     /// Why the CPU path runs on one thread, where it does.
-    one_thread_because: Option<String>,
+    one_thread_because: Option<OneThread>,
     request: DeviceRequest,
     /// The message and error handlers, for the threaded worker too.
     handlers: Option<(Function, Function)>,
@@ -131,7 +131,7 @@ impl ModelWorker {
     }
 
     /// Routes `worker`'s messages to the calls in flight and to `listeners`.
-    fn attach(worker: Worker, handover: Handover, one_thread_because: Option<String>, request: &DeviceRequest, listeners: Listeners) -> Self {
+    fn attach(worker: Worker, handover: Handover, one_thread_because: Option<OneThread>, request: &DeviceRequest, listeners: Listeners) -> Self {
         let listeners = Rc::new(listeners);
         let state = Rc::new(RefCell::new(State {
             worker: worker.clone(),
@@ -290,11 +290,11 @@ fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> 
 
 /// Starts the threaded worker for the CPU path the first worker picked (`backend`), which
 /// stands by; or says why the page cannot.
-fn start_threaded(state: &Rc<RefCell<State>>, backend: &BackendInfo) -> Result<(), String> {
+fn start_threaded(state: &Rc<RefCell<State>>, backend: &BackendInfo) -> Result<(), OneThread> {
     let (glue, module) = threaded_files::locate(&GLUE_URL.with(|url| url.clone()))?;
     let mut state = state.borrow_mut();
     let request = DeviceRequest { cpu_reason: backend.fallback_reason.clone(), known: backend.probe.clone(), ..state.request.clone() };
-    let threaded = spawn(&request, &glue, &module.into()).map_err(|e| e.to_string())?;
+    let threaded = spawn(&request, &glue, &module.into()).map_err(|e| OneThread::DidNotStart(e.to_string()))?;
     if let Some(handlers) = &state.handlers {
         listen(&threaded, handlers);
     }
@@ -315,9 +315,9 @@ fn ready(state: &Rc<RefCell<State>>, mut backend: BackendInfo, listeners: &Liste
 }
 
 /// Puts `because` on a CPU path `backend` that computes on one thread.
-fn explain(because: &Option<String>, backend: &mut BackendInfo) {
+fn explain(because: &Option<OneThread>, backend: &mut BackendInfo) {
     if !backend.is_webgpu() && backend.threads <= 1 {
-        backend.one_thread_because = because.clone();
+        backend.one_thread_because = because.as_ref().map(OneThread::to_string);
     }
 }
 
@@ -339,7 +339,7 @@ fn failed(state: &Rc<RefCell<State>>, reason: WorkerError, listeners: &Listeners
     {
         let mut state = state.borrow_mut();
         std::mem::replace(&mut state.worker, first.clone()).terminate();
-        state.one_thread_because = Some(format!("the threaded worker did not start: {reason}"));
+        state.one_thread_because = Some(OneThread::DidNotStart(reason.to_string()));
         if let Some(handlers) = &state.handlers {
             listen(&first, handlers);
         }

@@ -23,16 +23,8 @@ pub struct CachedFile {
     pub bytes: u64,
 }
 
-/// The error, its message led by what was being done.
-fn doing(what: &'static str) -> impl FnOnce(wasm_bindgen::JsValue) -> BrowserError {
-    move |value| {
-        let error = BrowserError::from(value);
-        BrowserError { message: format!("{what}: {}", error.message), ..error }
-    }
-}
-
 async fn open() -> Result<Cache, BrowserError> {
-    let caches = caches().map_err(doing("Cache Storage is unavailable"))?;
+    let caches = caches().map_err(|e| BrowserError::from(e).led_by("Cache Storage is unavailable"))?;
     Ok(JsFuture::from(caches.open(CACHE_NAME)).await?.dyn_into()?)
 }
 
@@ -59,7 +51,7 @@ pub async fn put(url: &str, bytes: &[u8]) -> Result<(), BrowserError> {
     // A copy outside wasm memory: `Response` refuses a view of a shared one (threaded worker).
     let body = js_sys::Uint8Array::from(bytes);
     let response = Response::new_with_opt_buffer_source_and_init(Some(&body), &init)?;
-    JsFuture::from(open().await?.put_with_str(url, &response)).await.map(|_| ()).map_err(doing("could not cache the model"))
+    JsFuture::from(open().await?.put_with_str(url, &response)).await.map(|_| ()).map_err(|e| BrowserError::from(e).led_by("could not cache the model"))
 }
 
 /// Removes `url` from the cache; true if it was there.

@@ -38,7 +38,7 @@ pub fn serve() {
         // Without its pool the threaded worker is no use: the page goes on with a one-thread one.
         #[cfg(feature = "threads")]
         if let Err(reason) = super::threads::start().await {
-            return post_failed(&reason);
+            return post_failed(&reason.to_string());
         }
         let mut state = WorkerState::start(request).await;
         post(&Message::Ready(state.backend()));

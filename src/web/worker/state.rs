@@ -243,7 +243,7 @@ impl WorkerState {
     async fn receive(&mut self, image: SentImage, file: Option<Blob>) -> Result<ReceivedImage, WorkerError> {
         match image {
             // The page names the file in its message.
-            SentImage::File => read_whole(&file.ok_or(WorkerError::MissingFile)?).map(ReceivedImage::Encoded).map_err(WorkerError::Image),
+            SentImage::File => read_whole(&file.ok_or(WorkerError::MissingFile)?).map(ReceivedImage::Encoded).map_err(|e| WorkerError::Image(e.to_string())),
             SentImage::Frame(pixels) => pixels.into_image().map(ReceivedImage::Decoded).ok_or(WorkerError::BadFrame),
             SentImage::ArchiveEntry { archive, index } => {
                 self.open_archive(archive, file)?.read(index as usize).map(ReceivedImage::Encoded).map_err(WorkerError::Image)
@@ -255,7 +255,7 @@ impl WorkerState {
     fn open_archive(&mut self, id: u64, file: Option<Blob>) -> Result<&mut DatasetArchive<BlobReader>, WorkerError> {
         if self.archive.as_ref().is_none_or(|(open, _)| *open != id) {
             self.archive = None;
-            let reader = BlobReader::new(file.ok_or(WorkerError::MissingFile)?).map_err(WorkerError::Image)?;
+            let reader = BlobReader::new(file.ok_or(WorkerError::MissingFile)?).map_err(|e| WorkerError::Image(e.to_string()))?;
             self.archive = Some((id, DatasetArchive::open(reader).map_err(WorkerError::Image)?));
         }
         Ok(&mut self.archive.as_mut().expect("opened above").1)

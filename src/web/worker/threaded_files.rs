@@ -10,7 +10,26 @@
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use crate::web::platform::scope::{absolute_url, cross_origin_isolated, describe};
+use crate::web::platform::scope::{BrowserError, absolute_url, cross_origin_isolated};
+
+/// Why the CPU path runs on one thread here.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OneThread {
+    /// No COOP/COEP: the browser shares no memory between threads.
+    #[error(
+        "this page is not cross-origin isolated (its host sends no COOP/COEP headers, and the site's service worker does not control it yet), so the browser shares no memory between threads"
+    )]
+    NotIsolated,
+    /// A shared `WebAssembly.Memory` cannot be made.
+    #[error("this browser cannot share WebAssembly memory between threads (a shared WebAssembly.Memory cannot be made here: {0})")]
+    NoSharedMemory(BrowserError),
+    /// One can be made but not posted to another thread.
+    #[error("this browser cannot share WebAssembly memory between threads (a shared WebAssembly.Memory cannot be posted to a worker: {0})")]
+    CannotPost(BrowserError),
+    /// The threaded worker failed as it started; a one-thread worker took over.
+    #[error("the threaded worker did not start: {0}")]
+    DidNotStart(String),
+}
 
 /// The threaded worker's folders, as `scripts/threaded_worker.sh` lays them out: with relaxed
 /// SIMD, and without.
@@ -32,11 +51,11 @@ const RELAXED_PROBE: [u8; 82] = [
 ];
 
 /// The threaded worker's glue and module URLs, or why this page cannot run it.
-pub fn locate(app_glue: &str) -> Result<(String, String), String> {
+pub fn locate(app_glue: &str) -> Result<(String, String), OneThread> {
     if !cross_origin_isolated() {
-        return Err("this page is not cross-origin isolated (its host sends no COOP/COEP headers, and the site's service worker does not control it yet), so the browser shares no memory between threads".into());
+        return Err(OneThread::NotIsolated);
     }
-    shares_wasm_memory().map_err(|why| format!("this browser cannot share WebAssembly memory between threads ({why})"))?;
+    shares_wasm_memory()?;
     // The page's build names the files it goes with: an older worker, cached, would not
     // understand its calls.
     let build = app_glue.rsplit('/').next().unwrap_or_default();
@@ -47,18 +66,20 @@ pub fn locate(app_glue: &str) -> Result<(String, String), String> {
 
 /// Whether a shared `WebAssembly.Memory` can be made here and posted to another thread, as
 /// the thread pool posts the threaded build's memory to its workers; if not, why.
-fn shares_wasm_memory() -> Result<(), String> {
+fn shares_wasm_memory() -> Result<(), OneThread> {
+    let not_made = |e: JsValue| OneThread::NoSharedMemory(e.into());
     let descriptor = js_sys::Object::new();
     for (key, value) in [("initial", JsValue::from(1)), ("maximum", 1.into()), ("shared", true.into())] {
-        Reflect::set(&descriptor, &key.into(), &value).map_err(describe)?;
+        Reflect::set(&descriptor, &key.into(), &value).map_err(not_made)?;
     }
-    let memory = js_sys::WebAssembly::Memory::new(&descriptor).map_err(|e| format!("a shared WebAssembly.Memory cannot be made here: {}", describe(e)))?;
+    let memory = js_sys::WebAssembly::Memory::new(&descriptor).map_err(not_made)?;
     // A port's message is serialised as it is posted: a memory that cannot cross fails here.
-    let channel = web_sys::MessageChannel::new().map_err(describe)?;
+    let not_posted = |e: JsValue| OneThread::CannotPost(e.into());
+    let channel = web_sys::MessageChannel::new().map_err(not_posted)?;
     let posted = channel.port1().post_message(&memory);
     channel.port1().close();
     channel.port2().close();
-    posted.map_err(|e| format!("a shared WebAssembly.Memory cannot be posted to a worker: {}", describe(e)))
+    posted.map_err(not_posted)
 }
 
 /// Whether this browser's WebAssembly has relaxed SIMD.

@@ -19,13 +19,13 @@ const MOST: u32 = 8;
 
 /// Starts rayon's pool on `navigator.hardwareConcurrency` threads (at most [`MOST`]).
 #[cfg(feature = "threads")]
-pub async fn start() -> Result<u32, String> {
-    use crate::web::platform::scope::{describe, navigator};
+pub async fn start() -> Result<u32, crate::web::platform::scope::BrowserError> {
+    use crate::web::platform::scope::{BrowserError, navigator};
     let cores = js_sys::Reflect::get(&navigator(), &"hardwareConcurrency".into()).ok().and_then(|n| n.as_f64()).unwrap_or(1.0);
     let threads = (cores as u32).clamp(1, MOST);
     wasm_bindgen_futures::JsFuture::from(wasm_bindgen_rayon::init_thread_pool(threads as usize))
         .await
-        .map_err(|e| format!("the thread pool did not start: {}", describe(e)))?;
+        .map_err(|e| BrowserError::from(e).led_by("the thread pool did not start"))?;
     THREADS.store(threads, Ordering::Relaxed);
     Ok(threads)
 }

@@ -9,7 +9,8 @@ use wasm_bindgen_futures::JsFuture;
 use super::device::ComputeDevice;
 use super::device_request::{CPU_CHOSEN, DevicePreference, DeviceRequest, Probe};
 use crate::model::precision::Precision;
-use crate::web::platform::scope::{describe, navigator};
+use crate::model::readback::DeviceError;
+use crate::web::platform::scope::{BrowserError, navigator};
 
 /// The device `request` asks for: WebGPU if an adapter and a device can be had (when
 /// automatic, only if the probe — measured now, or on an earlier visit with the same
@@ -21,7 +22,7 @@ pub async fn pick_device(request: DeviceRequest) -> ComputeDevice {
     }
     let adapter = match webgpu_adapter_info().await {
         Ok(info) => info,
-        Err(reason) => return ComputeDevice::cpu(reason),
+        Err(reason) => return ComputeDevice::cpu(reason.to_string()),
     };
     let webgpu = match Device::wgpu_options().init_async().await {
         Ok(device) => ComputeDevice { device, name: "WebGPU", adapter, fallback_reason: None, probe: None, precision: Precision::F32 },
@@ -64,29 +65,45 @@ const PROBE_CHANNELS: usize = 256;
 
 /// Milliseconds for the probe on `device` in `precision`, read back, after one untimed run
 /// that compiles its kernels.
-async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, String> {
+async fn probe_ms(device: &Device, precision: Precision) -> Result<f64, DeviceError> {
     let x = Tensor::<2>::ones([PROBE_POSITIONS, PROBE_CHANNELS], device).cast(precision.dtype());
     let w = Tensor::<2>::ones([PROBE_CHANNELS, PROBE_CHANNELS], device).div_scalar(PROBE_CHANNELS as f32).cast(precision.dtype());
     let run = || x.clone().matmul(w.clone()).matmul(w.clone()).sum();
-    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    run().into_data_async().await?;
     let started = web_time::Instant::now();
-    run().into_data_async().await.map_err(|e| format!("{e:?}"))?;
+    run().into_data_async().await?;
     Ok(started.elapsed().as_secs_f64() * 1e3)
 }
 
-async fn webgpu_adapter_info() -> Result<String, String> {
+/// Why this worker has no WebGPU adapter.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum NoAdapter {
+    #[error("this browser does not offer WebGPU (navigator.gpu is missing)")]
+    NoWebGpu,
+    #[error("navigator.gpu.requestAdapter is missing")]
+    NoRequestAdapter,
+    #[error("WebGPU is present but no GPU adapter is available")]
+    NoneAvailable,
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
+}
+
+impl From<JsValue> for NoAdapter {
+    fn from(error: JsValue) -> Self {
+        BrowserError::from(error).into()
+    }
+}
+
+async fn webgpu_adapter_info() -> Result<String, NoAdapter> {
     let gpu = Reflect::get(&navigator(), &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
-        return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
+        return Err(NoAdapter::NoWebGpu);
     }
-    let request = Reflect::get(&gpu, &"requestAdapter".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or("navigator.gpu.requestAdapter is missing")?;
-    let promise: Promise = request.call0(&gpu).map_err(describe)?.dyn_into().map_err(describe)?;
-    let adapter = JsFuture::from(promise).await.map_err(describe)?;
+    let request = Reflect::get(&gpu, &"requestAdapter".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).ok_or(NoAdapter::NoRequestAdapter)?;
+    let promise: Promise = request.call0(&gpu)?.dyn_into()?;
+    let adapter = JsFuture::from(promise).await?;
     if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU is present but no GPU adapter is available".into());
+        return Err(NoAdapter::NoneAvailable);
     }
     let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
     let field = |name: &str| Reflect::get(&info, &name.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
