@@ -34,7 +34,7 @@ const MAX_NAME: usize = 80;
 pub const MAX_PAYLOAD: usize = 2 << 20;
 
 /// Why a share link could not be read.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ShareError {
     /// Not base64url, not deflate, too long, or cut short.
     #[error("the link is damaged or incomplete ({0})")]

@@ -7,10 +7,10 @@ use crate::export::share::{FRAGMENT_KEY, ShareError, SharedHead};
 
 /// The shared head the address carries, if it names one (read and checked), or why it
 /// cannot be read. Read once, at opening (see `Studio::shared`).
-pub fn shared_in_address() -> Option<Result<SharedHead, String>> {
+pub fn shared_in_address() -> Option<Result<SharedHead, ShareError>> {
     let hash = window().location().hash().ok()?;
     let payload = hash.trim_start_matches('#').strip_prefix(FRAGMENT_KEY)?;
-    Some(SharedHead::from_payload(payload).map_err(|error: ShareError| error.to_string()))
+    Some(SharedHead::from_payload(payload))
 }
 
 /// Puts `#teach` in place of the link in the address (no new history entry), so a reload

@@ -9,7 +9,7 @@ use super::device_choice;
 use super::share_address::shared_in_address;
 use super::status::{ModelStatus, Provenance};
 use crate::engine::TOP_K;
-use crate::export::share::SharedHead;
+use crate::export::share::{ShareError, SharedHead};
 use crate::model::manifest::Manifest;
 use crate::web::platform::scope::yield_to_browser;
 use crate::web::ui::model_handle::ModelHandle;
@@ -52,7 +52,7 @@ pub struct Studio {
     /// What the first visit is doing, or why the demo runs instead.
     pub notice: RwSignal<Option<Notice>>,
     /// The head a share link in the address carries (or why it cannot be read), read at opening.
-    pub shared: StoredValue<Option<Result<SharedHead, String>>>,
+    pub shared: StoredValue<Option<Result<SharedHead, ShareError>>>,
     /// The status of the model in use, restored when loading another one fails.
     last_ready: StoredValue<Option<ModelStatus>>,
     /// The model last asked for from a source (not a file), loaded again after a restart.

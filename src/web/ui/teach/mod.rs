@@ -37,7 +37,7 @@ mod training_panel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::export::share::SharedHead;
+use crate::export::share::{ShareError, SharedHead};
 use crate::train::project::Project;
 use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::Webcam;
@@ -87,7 +87,7 @@ pub struct Teach {
 
 impl Teach {
     /// The state, with the saved project loaded in the background.
-    pub fn new(model: ModelHandle, shared: Option<Result<SharedHead, String>>) -> Self {
+    pub fn new(model: ModelHandle, shared: Option<Result<SharedHead, ShareError>>) -> Self {
         let teach = Self {
             project: RwSignal::new(Project::default()),
             storage: Storage::new(),

@@ -17,14 +17,14 @@ use super::saved_state::SavedState;
 use super::share_panel::SharePanel;
 use super::shared_arrival::SharedArrivalCard;
 use super::training_panel::TrainingPanel;
-use crate::export::share::SharedHead;
+use crate::export::share::{ShareError, SharedHead};
 use crate::web::platform::files::take_files;
 use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::WebcamControls;
 
 /// Teach mode's section; hidden (and its camera released) while `active` is off.
 #[component]
-pub fn TeachPanel(model: ModelHandle, shared: Option<Result<SharedHead, String>>, active: Signal<bool>) -> impl IntoView {
+pub fn TeachPanel(model: ModelHandle, shared: Option<Result<SharedHead, ShareError>>, active: Signal<bool>) -> impl IntoView {
     let teach = Teach::new(model, shared);
     teach.webcam.release_unless(active);
     let new_class = RwSignal::new(String::new());

@@ -6,7 +6,7 @@ use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 
 use super::Teach;
-use crate::export::share::{Bits, SharedHead};
+use crate::export::share::{Bits, ShareError, SharedHead};
 use crate::train::project::Project;
 use crate::web::ui::share_address::share_url;
 
@@ -26,16 +26,32 @@ struct Made {
     qr: Option<(String, String, Bits)>,
 }
 
-fn make(project: &Project) -> Result<Made, String> {
-    let link = |bits| SharedHead::from_project(project, bits).map(|shared| share_url(&shared)).map_err(|e| format!("no link can be made: {e}"));
+/// Why no link is offered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum NoLink {
+    /// The head could not be written (the core's reason).
+    #[error("no link can be made: {0}")]
+    Unwritable(#[from] ShareError),
+    /// Even the coarsest link is longer than an address holds.
+    #[error(
+        "{classes} classes make a link of {longest} characters, past the {LINK_LIMIT} browsers keep in an address: share the project file or an export above instead."
+    )]
+    TooLong {
+        /// The head's classes.
+        classes: usize,
+        /// The shortest link's length.
+        longest: usize,
+    },
+}
+
+fn make(project: &Project) -> Result<Made, NoLink> {
+    let link = |bits| SharedHead::from_project(project, bits).map(|shared| share_url(&shared));
     let classes = project.current_head().map_or(0, |h| h.record.class_ids.len());
     // Coarser links are written only where the finer ones do not fit.
     let mut links = Vec::new();
     let Some((url, bits)) = finest_fitting(&mut links, &link, LINK_LIMIT, Bits::Eight)? else {
         let longest = links.last().map_or(0, |(url, _): &(String, Bits)| url.len());
-        return Err(format!(
-            "{classes} classes make a link of {longest} characters, past the {LINK_LIMIT} browsers keep in an address: share the project file or an export above instead."
-        ));
+        return Err(NoLink::TooLong { classes, longest });
     };
     let qr = finest_fitting(&mut links, &link, QR_LIMIT, Bits::Four)?.and_then(|(text, bits)| Some((qr_svg(&text)?, text, bits)));
     Ok(Made { url, bits, classes, qr })
@@ -45,10 +61,10 @@ fn make(project: &Project) -> Result<Made, String> {
 /// already written.
 fn finest_fitting(
     links: &mut Vec<(String, Bits)>,
-    link: &dyn Fn(Bits) -> Result<String, String>,
+    link: &dyn Fn(Bits) -> Result<String, ShareError>,
     limit: usize,
     coarsest: Bits,
-) -> Result<Option<(String, Bits)>, String> {
+) -> Result<Option<(String, Bits)>, ShareError> {
     for bits in [Bits::Sixteen, Bits::Eight, Bits::Four] {
         let url = match links.iter().find(|(_, made)| *made == bits) {
             Some((url, _)) => url.clone(),
@@ -84,7 +100,7 @@ fn qr_svg(text: &str) -> Option<String> {
 /// The share card; its button waits for a trained classifier.
 #[component]
 pub fn SharePanel(teach: Teach) -> impl IntoView {
-    let made = RwSignal::new(None::<Result<Made, String>>);
+    let made = RwSignal::new(None::<Result<Made, NoLink>>);
     let copied = RwSignal::new(false);
     let trained = move || teach.project.with(|p| p.current_head().is_some());
     // A link made before the head or its names changed would share the old classifier.
@@ -105,7 +121,7 @@ pub fn SharePanel(teach: Teach) -> impl IntoView {
         Err(message) => Some(
             view! {
                 <div role="alert" data-testid="share-status" data-state="refused">
-                    <p class="hint">{message}</p>
+                    <p class="hint">{message.to_string()}</p>
                     <button type="button" data-testid="share-export-project" on:click=move |_| teach.export()>"Export the project file"</button>
                 </div>
             }

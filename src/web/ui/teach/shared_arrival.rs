@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::Teach;
-use crate::export::share::SharedHead;
+use crate::export::share::{ShareError, SharedHead};
 use crate::web::ui::share_address::forget_shared_address;
 
 /// Where an arriving head stands.
@@ -23,7 +23,7 @@ enum Arrival {
 
 impl Teach {
     /// Takes the head the address carried at opening, if any, and opens it when it can.
-    pub(super) fn receive_shared(self, shared: Option<Result<SharedHead, String>>) {
+    pub(super) fn receive_shared(self, shared: Option<Result<SharedHead, ShareError>>) {
         match shared {
             None => return,
             Some(Err(error)) => {
