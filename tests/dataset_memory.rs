@@ -16,7 +16,7 @@ use transfer_studio::dataset::archive::DatasetArchive;
 use transfer_studio::dataset::import::{ExampleError, ImportEnd, ImportHost, ImportProgress, import, starting};
 use transfer_studio::dataset::layout::Layout;
 use transfer_studio::model::arch::FEATURE_DIM;
-use transfer_studio::train::project::{Example, Project};
+use transfer_studio::train::project::{Example, IdsUsedUp, Project};
 use transfer_studio::vision::preprocess::decode;
 use transfer_studio::vision::views::thumbnail;
 
@@ -68,7 +68,7 @@ struct NativeImport {
 }
 
 impl ImportHost for NativeImport {
-    fn new_example_id(&self) -> Result<u64, String> {
+    fn new_example_id(&self) -> Result<u64, IdsUsedUp> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         Ok(id)

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use web_time::Instant;
 
 use super::layout::{Layout, SkipReason};
-use crate::train::project::Example;
+use crate::train::project::{Example, IdsUsedUp};
 
 /// Examples added together, at most.
 pub const BATCH: usize = 32;
@@ -71,7 +71,7 @@ pub enum ExampleError {
 /// What an import needs from where it runs.
 pub trait ImportHost {
     /// A new example id, which also seeds the example's augmentations.
-    fn new_example_id(&self) -> Result<u64, String>;
+    fn new_example_id(&self) -> Result<u64, IdsUsedUp>;
     /// The features and thumbnail of the image at `index` of the layout's paths.
     fn example(&self, index: usize, id: u64) -> impl Future<Output = Result<(Vec<f32>, Vec<u8>), ExampleError>>;
     /// Adds examples to the project (and wherever it is kept); how many were added.
@@ -110,7 +110,7 @@ pub async fn import(
             async move {
                 let parts = match id {
                     Ok(id) => host.example(index, id).await.map(|parts| (id, parts)),
-                    Err(why) => Err(ExampleError::Stopped(why)),
+                    Err(why) => Err(ExampleError::Stopped(why.to_string())),
                 };
                 (class, index, parts)
             }

@@ -35,6 +35,11 @@ pub const VERSION: &str = "1";
 /// IndexedDB keys (which are doubles).
 pub const MAX_EXAMPLE_ID: u64 = (1 << 53) - 1;
 
+/// Every example id up to [`MAX_EXAMPLE_ID`] has been handed out.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("this project has used every example id: export it and import it into a new one")]
+pub struct IdsUsedUp;
+
 /// A class the user made: a stable id (examples and heads refer to it) and its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassInfo {

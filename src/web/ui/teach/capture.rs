@@ -7,9 +7,29 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
-use crate::train::project::{Example, MAX_EXAMPLE_ID};
+use crate::train::project::{Example, IdsUsedUp, MAX_EXAMPLE_ID};
 use crate::web::platform::scope::sleep_ms;
 use crate::web::worker::{Image, WorkerError};
+
+/// Why an image did not become an example.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AddError {
+    /// The model worker could not compute its features (or no model is loaded).
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    /// The project's features came from other weights than the model loaded now.
+    #[error("this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project")]
+    OtherBackbone,
+    /// No example id is left.
+    #[error(transparent)]
+    IdsUsedUp(#[from] IdsUsedUp),
+}
+
+impl From<AddError> for String {
+    fn from(error: AddError) -> Self {
+        error.to_string()
+    }
+}
 
 /// How often a held record button takes a frame, at most.
 const RECORD_INTERVAL_MS: f64 = 250.0;
@@ -17,30 +37,27 @@ const RECORD_INTERVAL_MS: f64 = 250.0;
 impl Teach {
     /// The loaded model's backbone, if the project's features came from it (or the project
     /// is empty).
-    pub(super) fn backbone_for_project(self) -> Result<Option<String>, String> {
+    pub(super) fn backbone_for_project(self) -> Result<Option<String>, AddError> {
         let loaded = self.model.loaded.get_untracked().ok_or(WorkerError::ModelLoading)?;
         let (backbone, has_examples) = self.project.with_untracked(|p| (p.backbone.clone(), !p.examples.is_empty()));
         match (backbone, &loaded.backbone) {
-            (Some(project), Some(model)) if has_examples && project != *model => Err(
-                "this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project"
-                    .into(),
-            ),
+            (Some(project), Some(model)) if has_examples && project != *model => Err(AddError::OtherBackbone),
             _ => Ok(loaded.backbone),
         }
     }
 
     /// An example id not used before in this project.
-    pub(super) fn new_example_id(self) -> Result<u64, String> {
+    pub(super) fn new_example_id(self) -> Result<u64, IdsUsedUp> {
         let id = self.next_id.get_value();
         if id > MAX_EXAMPLE_ID {
-            return Err("this project has used every example id: export it and import it into a new one".into());
+            return Err(IdsUsedUp);
         }
         self.next_id.set_value(id + 1);
         Ok(id)
     }
 
     /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
-    pub async fn add_image(self, class: u32, image: Image) -> Result<(), String> {
+    pub async fn add_image(self, class: u32, image: Image) -> Result<(), AddError> {
         let (example, backbone) = self.compute_example(class, image).await?;
         self.keep_example(example, backbone).await;
         Ok(())
@@ -48,7 +65,7 @@ impl Teach {
 
     /// An image's example for `class`: its features (and augmentation views, if on) and
     /// thumbnail, with the backbone that computed them.
-    async fn compute_example(self, class: u32, image: Image) -> Result<(Example, Option<String>), String> {
+    async fn compute_example(self, class: u32, image: Image) -> Result<(Example, Option<String>), AddError> {
         let backbone = self.backbone_for_project()?;
         let id = self.new_example_id()?;
         let augment = self.project.with_untracked(|p| p.settings.augment);

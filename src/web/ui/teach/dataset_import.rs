@@ -11,7 +11,7 @@ use super::Teach;
 use crate::dataset::export::dataset_zip;
 use crate::dataset::import::{ExampleError, ImportHost, ImportProgress, import, starting};
 use crate::dataset::layout::Layout;
-use crate::train::project::Example;
+use crate::train::project::{Example, IdsUsedUp};
 use crate::web::platform::files::save_file;
 use crate::web::worker::{Image, WorkerError};
 
@@ -124,7 +124,7 @@ struct PageImport<'a> {
 }
 
 impl ImportHost for PageImport<'_> {
-    fn new_example_id(&self) -> Result<u64, String> {
+    fn new_example_id(&self) -> Result<u64, IdsUsedUp> {
         self.teach.new_example_id()
     }
 
