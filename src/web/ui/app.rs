@@ -15,6 +15,7 @@ use super::studio::Studio;
 use super::teach::TeachPanel;
 use crate::model::timm::DEFAULT_HUB;
 use crate::web::platform::remembered;
+use crate::web::platform::scope::BrowserError;
 use crate::web::worker::delete_cached;
 
 /// The whole page: header, then Classify or Teach (both kept, one shown).
@@ -29,7 +30,9 @@ pub fn App() -> impl IntoView {
     let on_text = move |text: String| {
         studio.run(async move {
             let hub = studio.manifest.with_untracked(|m| m.as_ref().map(|m| m.hub().to_string())).unwrap_or_else(|| DEFAULT_HUB.into());
-            studio.choose(resolve(&text, &hub).await?).await
+            // Two kinds of failure, one line on the page: words here.
+            let choice = resolve(&text, &hub).await.map_err(|e| e.to_string())?;
+            studio.choose(choice).await.map_err(|e| e.to_string())
         })
     };
     let on_delete = move |key: String| {
@@ -39,7 +42,7 @@ pub fn App() -> impl IntoView {
             }
             delete_cached(&key).await?;
             studio.refresh_cached().await;
-            Ok(())
+            Ok::<_, BrowserError>(())
         })
     };
     let showing = move |which: Mode| Signal::derive(move || mode.get() == which);

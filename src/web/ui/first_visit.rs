@@ -15,7 +15,7 @@ use crate::model::manifest::{Manifest, ModelEntry, ModelKind};
 use crate::model::quant::int8_size;
 use crate::web::platform::remembered;
 use crate::web::platform::scope::save_data;
-use crate::web::worker::ModelSource;
+use crate::web::worker::{ModelSource, WorkerError};
 
 impl Studio {
     /// Reads the manifest, then loads the model chosen last or the default.
@@ -49,7 +49,7 @@ impl Studio {
     }
 
     /// Loads the model the user chose and remembers it for the next visit.
-    pub async fn choose(self, choice: Choice) -> Result<(), String> {
+    pub async fn choose(self, choice: Choice) -> Result<(), WorkerError> {
         self.load(choice.source.clone(), choice.provenance.clone()).await?;
         self.notice.set(None);
         remembered::remember(CHOICE_KEY, Some(&choice));
@@ -68,7 +68,7 @@ impl Studio {
         self.notice.set(needs_download.then(|| Notice::Plan(plan(entry))));
         match self.load(source, Provenance::Manifest(entry.kind)).await {
             Ok(()) => self.notice.set(None),
-            Err(reason) => self.load_fallback(manifest, Some(reason)).await,
+            Err(reason) => self.load_fallback(manifest, Some(reason.to_string())).await,
         }
     }
 
@@ -87,7 +87,7 @@ impl Studio {
         // The default's failure is the notice's to tell: no failed state flashes meanwhile.
         self.status.set(ModelStatus::Starting);
         if let Err(message) = self.load(ModelSource::from(demo), Provenance::Manifest(ModelKind::Demo)).await {
-            self.status.set(ModelStatus::Failed(message));
+            self.status.set(ModelStatus::Failed(message.to_string()));
         }
     }
 

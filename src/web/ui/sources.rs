@@ -62,12 +62,6 @@ pub enum SourceListError {
     },
 }
 
-impl From<SourceListError> for String {
-    fn from(error: SourceListError) -> Self {
-        error.to_string()
-    }
-}
-
 /// The site's model manifest.
 pub async fn fetch_manifest() -> Result<Manifest, SourceListError> {
     let bytes = download(MANIFEST_URL, JSON_LIMIT, |_, _| {}).await?;

@@ -27,6 +27,22 @@ pub struct ClassifiedPhoto {
     pub classified: ClassifyReply,
 }
 
+/// Why a file the user gave did nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FileError {
+    /// Weights that did not load, or no model to classify with yet.
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    /// A photo the worker could not classify.
+    #[error("{file}: {error}")]
+    Photo {
+        /// The file's name.
+        file: String,
+        /// Why.
+        error: WorkerError,
+    },
+}
+
 /// What the page tells about the default model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Notice {
@@ -113,46 +129,47 @@ impl Studio {
                     let device = self.model.backend.get_untracked().map(|backend| backend.name).unwrap_or_default();
                     self.error.set(Some(format!("The model worker was restarted ({}); the model is loaded again, on {device}.", reason.cause())));
                 }
-                Err(message) => self.error.set(Some(message)),
+                Err(error) => self.error.set(Some(error.to_string())),
             }
         });
     }
 
-    /// Runs a user action: busy while it runs, its error shown, the current model kept.
-    pub fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+    /// Runs a user action: busy while it runs, its error shown (in words only here), the
+    /// current model kept.
+    pub fn run<E: std::fmt::Display>(self, action: impl Future<Output = Result<(), E>> + 'static) {
         spawn_local(async move {
             self.busy.set(true);
             self.error.set(None);
             yield_to_browser().await;
-            if let Err(message) = action.await {
-                self.error.set(Some(message));
+            if let Err(error) = action.await {
+                self.error.set(Some(error.to_string()));
             }
             self.busy.set(false);
         });
     }
 
     /// Loads weights from a dropped or chosen `.safetensors` file, or classifies a photo.
-    pub async fn take_file(self, file: web_sys::File) -> Result<(), String> {
+    pub async fn take_file(self, file: web_sys::File) -> Result<(), FileError> {
         let name = file.name();
         if name.ends_with(".safetensors") {
             let started = Instant::now();
             self.last_source.set_value(None);
             self.status.set(ModelStatus::Preparing { name: name.clone() });
-            let loaded = self.model.client().load_file(file).await.map_err(|error| self.keep_previous(error.into()))?;
+            let loaded = self.model.client().load_file(file).await.map_err(|error| self.keep_previous(error))?;
             self.set_ready(name, Provenance::UserFile, &loaded, started);
             return Ok(());
         }
         if self.model.loaded.get_untracked().is_none() {
             return Err(WorkerError::ModelLoading.into());
         }
-        let classified = self.model.client().classify(Image::File(file), TOP_K).await.map_err(|err| format!("{name}: {err}"))?;
+        let classified = self.model.client().classify(Image::File(file), TOP_K).await.map_err(|error| FileError::Photo { file: name.clone(), error })?;
         self.photo.set(Some(ClassifiedPhoto { file: name, classified }));
         Ok(())
     }
 
     /// Obtains `source` (cache or network) and loads it in the worker, which caches it once
     /// it has loaded. On failure the current model stays and no cache entry is left behind.
-    pub async fn load(self, source: ModelSource, provenance: Provenance) -> Result<(), String> {
+    pub async fn load(self, source: ModelSource, provenance: Provenance) -> Result<(), WorkerError> {
         let started = Instant::now();
         self.last_source.set_value(Some((source.clone(), provenance.clone())));
         let name = source.name.clone();
@@ -179,8 +196,8 @@ impl Studio {
         };
         let loaded = self.model.client().load(source.clone(), progress).await.map_err(|error| match error {
             // The worker died: the restart loads the model again and says so.
-            WorkerError::Failed(_) | WorkerError::DeviceLost(_) | WorkerError::Stopped => error.into(),
-            error => self.keep_previous(error.into()),
+            WorkerError::Failed(_) | WorkerError::DeviceLost(_) | WorkerError::Stopped => error,
+            error => self.keep_previous(error),
         })?;
         self.set_ready(source.name, provenance, &loaded, started);
         if let Some(problem) = loaded.not_cached {
@@ -190,14 +207,14 @@ impl Studio {
         Ok(())
     }
 
-    /// Restores the status of the model still loaded, if any, and passes the message on.
-    fn keep_previous(self, message: String) -> String {
+    /// Restores the status of the model still loaded, if any, and passes the error on.
+    fn keep_previous(self, error: WorkerError) -> WorkerError {
         if self.model.loaded.with_untracked(Option::is_none) {
-            self.status.set(ModelStatus::Failed(message.clone()));
+            self.status.set(ModelStatus::Failed(error.to_string()));
         } else if let Some(previous) = self.last_ready.get_value() {
             self.status.set(previous);
         }
-        message
+        error
     }
 
     fn set_ready(self, name: String, provenance: Provenance, loaded: &LoadedModel, started: Instant) {

@@ -11,22 +11,25 @@ use crate::train::project::{Example, IdsUsedUp, MAX_EXAMPLE_ID};
 use crate::web::platform::scope::sleep_ms;
 use crate::web::worker::{Image, WorkerError};
 
-/// Why an image did not become an example.
+/// Why a Teach action (adding an example, training, trying the head) failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum AddError {
+pub enum TeachError {
     /// The model worker could not compute its features (or no model is loaded).
     #[error(transparent)]
     Worker(#[from] WorkerError),
     /// The project's features came from other weights than the model loaded now.
     #[error("this project's examples were computed with other ResNet50 weights than the model loaded now: load those weights again, or clear the project")]
     OtherBackbone,
+    /// Trying the head before there is one.
+    #[error("train the classifier first (the Train panel)")]
+    NotTrained,
     /// No example id is left.
     #[error(transparent)]
     IdsUsedUp(#[from] IdsUsedUp),
 }
 
-impl From<AddError> for String {
-    fn from(error: AddError) -> Self {
+impl From<TeachError> for String {
+    fn from(error: TeachError) -> Self {
         error.to_string()
     }
 }
@@ -37,11 +40,11 @@ const RECORD_INTERVAL_MS: f64 = 250.0;
 impl Teach {
     /// The loaded model's backbone, if the project's features came from it (or the project
     /// is empty).
-    pub(super) fn backbone_for_project(self) -> Result<Option<String>, AddError> {
+    pub(super) fn backbone_for_project(self) -> Result<Option<String>, TeachError> {
         let loaded = self.model.loaded.get_untracked().ok_or(WorkerError::ModelLoading)?;
         let (backbone, has_examples) = self.project.with_untracked(|p| (p.backbone.clone(), !p.examples.is_empty()));
         match (backbone, &loaded.backbone) {
-            (Some(project), Some(model)) if has_examples && project != *model => Err(AddError::OtherBackbone),
+            (Some(project), Some(model)) if has_examples && project != *model => Err(TeachError::OtherBackbone),
             _ => Ok(loaded.backbone),
         }
     }
@@ -57,7 +60,7 @@ impl Teach {
     }
 
     /// Computes an image's features (and augmentation views, if on) and adds it to `class`.
-    pub async fn add_image(self, class: u32, image: Image) -> Result<(), AddError> {
+    pub async fn add_image(self, class: u32, image: Image) -> Result<(), TeachError> {
         let (example, backbone) = self.compute_example(class, image).await?;
         self.keep_example(example, backbone).await;
         Ok(())
@@ -65,7 +68,7 @@ impl Teach {
 
     /// An image's example for `class`: its features (and augmentation views, if on) and
     /// thumbnail, with the backbone that computed them.
-    async fn compute_example(self, class: u32, image: Image) -> Result<(Example, Option<String>), AddError> {
+    async fn compute_example(self, class: u32, image: Image) -> Result<(Example, Option<String>), TeachError> {
         let backbone = self.backbone_for_project()?;
         let id = self.new_example_id()?;
         let augment = self.project.with_untracked(|p| p.settings.augment);
@@ -128,7 +131,7 @@ impl Teach {
                 let left = RECORD_INTERVAL_MS - started.elapsed().as_secs_f64() * 1e3;
                 sleep_ms(left.max(0.0) as i32).await;
             }
-            Ok(())
+            Ok::<_, TeachError>(())
         });
     }
 

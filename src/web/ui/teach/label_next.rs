@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 
 use super::Teach;
-use super::capture::AddError;
+use super::capture::TeachError;
 use crate::dataset::layout::is_image_name;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::project::Example;
@@ -77,10 +77,10 @@ impl Teach {
         let Some(image) = self.pool.images.with_untracked(|pool| pool.iter().find(|i| i.key == key).cloned()) else { return };
         self.run(async move {
             self.backbone_for_project()?;
-            let id = self.new_example_id().map_err(AddError::from)?;
+            let id = self.new_example_id()?;
             self.pool.images.update(|pool| pool.retain(|i| i.key != key));
             self.add_examples(vec![Example { id, class, thumbnail: image.thumbnail, features: image.features }]).await;
-            Ok(())
+            Ok::<_, TeachError>(())
         });
     }
 }

@@ -11,6 +11,7 @@ use web_sys::HtmlSelectElement;
 use super::Teach;
 use crate::train::map::{ExampleMap, NEIGHBOURS};
 use crate::train::project::Project;
+use crate::web::worker::WorkerError;
 
 /// A drawn map and the examples (id, class) it was drawn from, in its order.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +36,7 @@ impl Teach {
             let examples =
                 self.project.with_untracked(|p| ids.iter().filter_map(|&id| p.examples.iter().find(|e| e.id == id).map(|e| (id, e.class))).collect());
             self.map.set(Some(DrawnMap { examples, map }));
-            Ok(())
+            Ok::<_, WorkerError>(())
         });
     }
 }

@@ -12,7 +12,7 @@ use web_sys::HtmlSelectElement;
 
 use super::Teach;
 use crate::web::ui::activation_map::{ActivationMap, ClassMap};
-use crate::web::worker::Image;
+use crate::web::worker::{Image, WorkerError};
 
 /// One example of the chosen cell, ready to draw.
 #[derive(Clone, PartialEq)]
@@ -41,12 +41,12 @@ impl Teach {
             });
             let Some((thumbnail, head, name)) = found else { return Ok(()) };
             let seen = self.model.client().embed(Image::Encoded(thumbnail)).await?;
-            let crop = seen.crop.into_image().ok_or("the crop's pixels do not fill its size")?;
+            let crop = seen.crop.into_image().ok_or(WorkerError::Malformed("the crop's pixels do not fill its size".into()))?;
             let map = head.activation_map(class, &seen.map);
             let side = (map.len() as f64).sqrt() as u32;
             let caption = format!("Where it looked for “{name}”, on the example's thumbnail");
             looked.set(Some(ClassMap { crop, map, side, class: name, caption }));
-            Ok(())
+            Ok::<_, WorkerError>(())
         });
     }
 }

@@ -127,11 +127,11 @@ impl Teach {
         self.project.set(project);
     }
 
-    /// Runs an action, showing its error.
-    pub fn run(self, action: impl Future<Output = Result<(), String>> + 'static) {
+    /// Runs an action, showing its error (in words only here).
+    pub fn run<E: std::fmt::Display>(self, action: impl Future<Output = Result<(), E>> + 'static) {
         spawn_local(async move {
-            if let Err(message) = action.await {
-                self.message.set(Some(message));
+            if let Err(error) = action.await {
+                self.message.set(Some(error.to_string()));
             }
         });
     }

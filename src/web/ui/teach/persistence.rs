@@ -133,7 +133,7 @@ impl Teach {
     pub fn export(self) {
         self.run(async move {
             let bytes = self.project.with_untracked(Project::to_bytes);
-            Ok(save_file(&bytes, "transfer-studio-project.safetensors")?)
+            save_file(&bytes, "transfer-studio-project.safetensors")
         });
     }
 
@@ -145,7 +145,7 @@ impl Teach {
             let project = Project::from_bytes(&bytes).map_err(|e| format!("{name} was not imported: {e}"))?;
             drop(bytes);
             self.replace_project(project).await;
-            Ok(())
+            Ok::<_, String>(())
         });
     }
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Teach;
+use super::capture::TeachError;
 use super::prediction_view::HeadPrediction;
 use crate::web::platform::scope::yield_to_browser;
 use crate::web::worker::{Image, WorkerError};
@@ -11,9 +12,9 @@ use crate::web::worker::{Image, WorkerError};
 impl Teach {
     /// Classifies an image with the project's head: every class's probability and the
     /// activation map of each class over the center crop.
-    pub async fn predict(self, image: Image, source: String) -> Result<(), String> {
+    pub async fn predict(self, image: Image, source: String) -> Result<(), TeachError> {
         self.backbone_for_project()?;
-        let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or("train the classifier first (the Train panel)")?;
+        let head = self.project.with_untracked(|p| p.current_head().cloned()).ok_or(TeachError::NotTrained)?;
         let looked = self.model.client().embed(image).await?;
         let crop = looked.crop.into_image().ok_or(WorkerError::Malformed("the crop's pixels do not fill its size".into()))?;
         let names = self.project.with_untracked(|project| project.class_names(&head.record.class_ids));
@@ -42,7 +43,7 @@ impl Teach {
                 self.predict(Image::Frame(frame), "camera".into()).await?;
                 yield_to_browser().await;
             }
-            Ok(())
+            Ok::<_, TeachError>(())
         });
     }
 }

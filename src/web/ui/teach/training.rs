@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Teach;
+use super::capture::TeachError;
 use crate::train::project::{RunOutcome, TrainedHead};
 use crate::train::trainer::EpochMetrics;
 use crate::web::worker::MemoryFigures;
@@ -78,7 +79,7 @@ impl Teach {
                     self.model.client().train_abandon().await;
                     self.training.state.set(TrainingState::Cancelled);
                     self.training.history.set(self.project.with_untracked(|p| p.head.as_ref().map(|h| h.record.history.clone()).unwrap_or_default()));
-                    return Ok(());
+                    return Ok::<_, TeachError>(());
                 }
                 let metrics = match self.model.client().train_epoch().await {
                     Ok(metrics) => metrics,
