@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use fuzzing::{Mutation, budget, campaign, mutated, safetensors_header_end};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use transfer_studio::export::exported::ExportedClassifier;
+use transfer_studio::export::reader::ExportedClassifier;
 use transfer_studio::export::share::{Bits, SharedHead};
 use transfer_studio::model::arch::{FEATURE_DIM, ResNet50Spec};
 use transfer_studio::model::digest::sha256_hex;

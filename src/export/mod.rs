@@ -4,9 +4,9 @@
 
 pub mod backbone;
 pub mod bundle;
-pub mod exported;
 pub mod graph;
 pub mod onnx;
+pub mod reader;
 #[rustfmt::skip]
 pub mod onnx_proto;
 pub mod share;

@@ -2,8 +2,8 @@
 
 mod bench;
 mod export;
-mod exported;
 mod fetch;
+mod predict_exported;
 mod teach;
 
 use std::path::{Path, PathBuf};
@@ -242,7 +242,7 @@ fn run(cli: Cli) -> Result<()> {
             teach::train(project, settings, &device, &out)
         }
         Command::Predict { project, weights, exported, json, backend, images } => match (exported, project, weights) {
-            (Some(exported), _, _) => exported::predict(&exported, json, &device(backend)?, &images),
+            (Some(exported), _, _) => predict_exported::predict(&exported, json, &device(backend)?, &images),
             (None, Some(project), Some(weights)) => teach::predict(&project, &downloads.weights(&weights)?, json, &device(backend)?, &images),
             _ => unreachable!("clap requires a project and weights without --exported"),
         },

@@ -10,7 +10,7 @@ use super::classify::ClassifyPanel;
 use super::header::{Header, Notices};
 use super::isolation;
 use super::mode::{Mode, follow_address};
-use super::sources::{CHOICE_KEY, Choice, resolve};
+use super::model_choice::{CHOICE_KEY, Choice, resolve};
 use super::studio::Studio;
 use super::teach::TeachPanel;
 use crate::model::timm::DEFAULT_HUB;

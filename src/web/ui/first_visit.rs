@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use super::format::{announced_size, megabytes};
-use super::sources::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
+use super::model_choice::{CHOICE_KEY, Choice, fetch_manifest, page_cache_key};
 use super::status::{ModelStatus, Provenance};
 use super::studio::{Notice, Studio};
 use crate::model::arch::ResNet50Spec;

@@ -9,8 +9,8 @@ use super::device_details::{DeviceDetails, DeviceNote};
 use super::first_visit::NoticeView;
 use super::menus::close_menus_on_escape_or_outside_click;
 use super::mode::{Mode, ModeTabs};
+use super::model_choice::Choice;
 use super::models_panel::ModelsPanel;
-use super::sources::Choice;
 use super::status::{ModelBanner, ModelStatusView};
 use super::studio::Studio;
 

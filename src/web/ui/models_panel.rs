@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::format::{announced_size, megabytes};
 use super::menus::MENU_GROUP;
-use super::sources::Choice;
+use super::model_choice::Choice;
 use super::status::{ModelStatus, Provenance};
 use super::studio::Studio;
 use crate::model::manifest::{ModelEntry, ModelKind};

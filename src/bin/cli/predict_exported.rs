@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use burn::tensor::Device;
 use transfer_studio::engine::Classifier;
-use transfer_studio::export::exported::ExportedClassifier;
+use transfer_studio::export::reader::ExportedClassifier;
 use transfer_studio::model::arch::ResNet50Spec;
 
 use crate::teach::print_predictions;
