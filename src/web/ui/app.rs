@@ -12,7 +12,7 @@ use super::isolation;
 use super::mode::{Mode, follow_address};
 use super::model_choice::{CHOICE_KEY, Choice, resolve};
 use super::studio::Studio;
-use super::teach::TeachPanel;
+use super::teach::panel::TeachPanel;
 use crate::model::timm::DEFAULT_HUB;
 use crate::web::platform::remembered;
 use crate::web::platform::scope::BrowserError;

@@ -8,42 +8,13 @@
 use leptos::prelude::*;
 
 use super::Teach;
+use super::import_state::DatasetSource;
 use crate::dataset::export::dataset_zip;
 use crate::dataset::import::{ExampleError, ImportHost, ImportProgress, import, starting};
 use crate::dataset::layout::Layout;
 use crate::train::project::{Example, IdsUsedUp};
 use crate::web::platform::files::save_file;
 use crate::web::worker::{Image, WorkerError};
-
-/// What the user hands over.
-pub enum DatasetSource {
-    /// A `.zip` archive.
-    Zip(web_sys::File),
-    /// Files with their paths (a picked or dropped folder).
-    Files(Vec<(String, web_sys::File)>),
-}
-
-/// The dataset import's state handles; all `Copy`.
-#[derive(Clone, Copy)]
-pub struct DatasetImport {
-    /// The running or last import.
-    pub progress: RwSignal<Option<ImportProgress>>,
-    cancel: StoredValue<bool>,
-    /// Names archives for the worker, which keeps the last one open.
-    archives: StoredValue<u64>,
-}
-
-impl DatasetImport {
-    /// No import yet.
-    pub fn new() -> Self {
-        Self { progress: RwSignal::new(None), cancel: StoredValue::new(false), archives: StoredValue::new(0) }
-    }
-
-    /// Whether an import is running.
-    pub fn running(self) -> bool {
-        self.progress.with(|p| p.as_ref().is_some_and(|p| p.ended.is_none()))
-    }
-}
 
 impl Teach {
     /// Imports every image of a dataset into classes named after its folders (existing

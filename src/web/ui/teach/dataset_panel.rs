@@ -5,7 +5,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::Teach;
-use super::dataset_import::DatasetSource;
+use super::import_state::DatasetSource;
 use crate::dataset::import::{ImportEnd, ImportProgress};
 use crate::web::platform::drops::read_drop;
 use crate::web::platform::files::{relative_path, take_files};

@@ -12,6 +12,7 @@ use web_sys::HtmlSelectElement;
 
 use super::Teach;
 use super::capture::TeachError;
+use super::pool::PoolImage;
 use crate::dataset::layout::is_image_name;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::project::Example;
@@ -22,30 +23,6 @@ use crate::web::worker::Image;
 
 /// Images offered for labelling at once.
 const OFFERED: usize = 12;
-
-/// An unlabelled image with its features.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolImage {
-    key: u64,
-    name: String,
-    features: Vec<f32>,
-    thumbnail: Vec<u8>,
-}
-
-/// The pool's state handles; all `Copy`.
-#[derive(Clone, Copy)]
-pub struct Pool {
-    images: RwSignal<Vec<PoolImage>>,
-    pending: RwSignal<usize>,
-    keys: StoredValue<u64>,
-}
-
-impl Pool {
-    /// An empty pool.
-    pub fn new() -> Self {
-        Self { images: RwSignal::new(Vec::new()), pending: RwSignal::new(0), keys: StoredValue::new(0) }
-    }
-}
 
 impl Teach {
     /// Computes the features of every image among `files` and adds them to the pool.

@@ -9,23 +9,10 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 
 use super::Teach;
-use crate::train::map::{ExampleMap, NEIGHBOURS};
+use super::drawn_map::DrawnMap;
+use crate::train::map::NEIGHBOURS;
 use crate::train::project::Project;
 use crate::web::worker::WorkerError;
-
-/// A drawn map and the examples (id, class) it was drawn from, in its order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DrawnMap {
-    examples: Vec<(u64, u32)>,
-    map: ExampleMap,
-}
-
-impl DrawnMap {
-    /// Whether the project's examples or their classes changed since.
-    fn stale(&self, project: &Project) -> bool {
-        project.examples.len() != self.examples.len() || project.examples.iter().zip(&self.examples).any(|(e, &(id, class))| e.id != id || e.class != class)
-    }
-}
 
 impl Teach {
     /// Computes the map in the worker (the page stays free meanwhile).

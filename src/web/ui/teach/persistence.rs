@@ -12,53 +12,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::Teach;
+use super::storage::Paused;
 use super::store::{Loaded, ProjectStore, SavedProjectError};
 use crate::train::project::{Example, Project};
 use crate::web::platform::files::{read_file, save_file};
 use crate::web::platform::idb::StorageError;
 use crate::web::platform::storage::ask_to_persist;
 use crate::web::platform::tabs::OtherTabs;
-
-/// Why changes are not being written to this browser's storage.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Paused {
-    /// The saved project could not be read, whole or in part: writing now could lose the rest.
-    Load(SavedProjectError),
-    /// A write was refused (full storage, …): what is saved is older than the page.
-    Write(SavedProjectError),
-    /// Another tab changed the saved project.
-    OtherTab,
-}
-
-/// Where the project is kept in this browser; all `Copy`.
-#[derive(Clone, Copy)]
-pub struct Storage {
-    /// Whether the saved project was read (or there is no storage to read).
-    pub loaded: RwSignal<bool>,
-    /// Whether a whole project is being written.
-    pub saving: RwSignal<bool>,
-    /// Set while changes are not written, and why.
-    pub paused: RwSignal<Option<Paused>>,
-    /// The IndexedDB store, once open (never, where the browser refuses storage).
-    store: StoredValue<Option<Rc<ProjectStore>>, LocalStorage>,
-    tabs: StoredValue<Option<OtherTabs>, LocalStorage>,
-    /// Whether the browser was asked to keep the site's storage.
-    persist_asked: StoredValue<bool>,
-}
-
-impl Storage {
-    /// Not open yet.
-    pub fn new() -> Self {
-        Self {
-            loaded: RwSignal::new(false),
-            saving: RwSignal::new(false),
-            paused: RwSignal::new(None),
-            store: StoredValue::new_local(None),
-            tabs: StoredValue::new_local(None),
-            persist_asked: StoredValue::new(false),
-        }
-    }
-}
 
 /// Examples written per step of a whole-project save; the page runs between steps.
 const SAVE_BATCH: usize = 100;

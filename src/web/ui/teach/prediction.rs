@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::Teach;
 use super::capture::TeachError;
-use super::prediction_view::HeadPrediction;
+use super::head_prediction::HeadPrediction;
 use crate::web::platform::scope::yield_to_browser;
 use crate::web::worker::{Image, WorkerError};
 

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::Teach;
-use super::persistence::Paused;
+use super::storage::Paused;
 
 /// The saving line and, while writing is paused, why and what the user can do.
 #[component]

@@ -11,7 +11,7 @@ use super::calibration_view::CalibrationView;
 use super::chart::{LineChart, Series};
 use super::confusion::ConfusionMatrix;
 use super::mistakes::MistakesGallery;
-use super::training::TrainingState;
+use super::training_run::TrainingState;
 use crate::train::trainer::{EpochMetrics, FEW_SHOT_BELOW, TrainSettings};
 
 /// A number field bound to one setting; invalid text leaves the setting as it was.
