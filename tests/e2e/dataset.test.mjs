@@ -17,6 +17,7 @@ import { tabTo, chooseWithKeyboard, chooseWithArrows } from './support/keyboard.
 
 const PYTHON = join(REPO, '.venv/bin/python');
 const PHOTOS = join(REPO, 'tests/fixtures/photos');
+const CORRUPT = join(REPO, 'tests/fixtures/synthetic/corrupt.jpg');
 const LARGE = 10_000;
 
 let site;
@@ -124,8 +125,11 @@ test('a zip of class folders becomes classes, says what it skipped, exports back
     await teach.setting('epochs', 10);
     await teach.train();
     const pool = ['brick_0_256.png', 'gravel_1_256.png', 'grass_2_256.png', 'coins_0_256.png'];
-    await teach.page.getByTestId('pool-files').setInputFiles(pool.map((f) => join(PHOTOS, f)));
+    // A file that is no image is refused in the pool's own card, by name; the others join.
+    await teach.page.getByTestId('pool-files').setInputFiles([CORRUPT, ...pool.map((f) => join(PHOTOS, f))]);
     await teach.page.waitForFunction((n) => document.querySelectorAll('[data-testid="offer"]').length === n, pool.length, { timeout: 120_000 });
+    const refused = await teach.page.getByTestId('pool-refused').textContent({ timeout: 60_000 });
+    assert.match(refused, /Not added to the pool — corrupt\.jpg: /);
     const offers = await teach.page.getByTestId('offer').evaluateAll((os) => os.map((o) => ({ name: o.dataset.name, margin: Number(o.dataset.margin) })));
     assert.deepEqual([...offers].sort((a, b) => a.margin - b.margin), offers, 'least sure first');
     const { probs } = await teach.predict(join(PHOTOS, offers[0].name));

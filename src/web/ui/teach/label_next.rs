@@ -6,56 +6,27 @@
 use crate::vision::views::thumbnail_url;
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlSelectElement;
 
 use super::Teach;
 use super::capture::TeachError;
-use super::pool::PoolImage;
-use crate::dataset::layout::is_image_name;
 use crate::model::arch::FEATURE_DIM;
 use crate::train::project::Example;
 use crate::train::uncertainty::{least_sure_first, margin};
 use crate::web::platform::drops::read_drop;
 use crate::web::platform::files::take_files;
-use crate::web::worker::Image;
 
 /// Images offered for labelling at once.
 const OFFERED: usize = 12;
 
 impl Teach {
-    /// Computes the features of every image among `files` and adds them to the pool.
-    fn add_to_pool(self, files: Vec<web_sys::File>) {
-        let files: Vec<_> = files.into_iter().filter(|f| is_image_name(&f.name())).collect();
-        self.pool.pending.update(|n| *n += files.len());
-        spawn_local(async move {
-            let mut failed = Vec::new();
-            for file in files {
-                let name = file.name();
-                match self.model.client().example_features(Image::File(file), false, 0).await {
-                    Ok((features, thumbnail)) => {
-                        let key = self.pool.keys.get_value();
-                        self.pool.keys.set_value(key + 1);
-                        self.pool.images.update(|pool| pool.push(PoolImage { key, name, features, thumbnail }));
-                    }
-                    Err(error) => failed.push(format!("{name}: {error}")),
-                }
-                self.pool.pending.update(|n| *n -= 1);
-            }
-            if !failed.is_empty() {
-                self.message.set(Some(format!("Not added to the pool — {}", failed.join("; "))));
-            }
-        });
-    }
-
     /// Makes a pooled image an example of `class`.
     fn label_pooled(self, key: u64, class: u32) {
-        let Some(image) = self.pool.images.with_untracked(|pool| pool.iter().find(|i| i.key == key).cloned()) else { return };
         self.run(async move {
             self.backbone_for_project()?;
             let id = self.new_example_id()?;
-            self.pool.images.update(|pool| pool.retain(|i| i.key != key));
+            let Some(image) = self.pool.take(key) else { return Ok(()) };
             self.add_examples(vec![Example { id, class, thumbnail: image.thumbnail, features: image.features }]).await;
             Ok::<_, TeachError>(())
         });
@@ -93,9 +64,9 @@ pub fn LabelNext(teach: Teach) -> impl IntoView {
             })
         })
     });
-    let on_files = move |event: ev::Event| teach.add_to_pool(take_files(&event));
+    let on_files = move |event: ev::Event| teach.pool.add(teach.model, take_files(&event));
     let on_drop = move |event: ev::DragEvent| {
-        let take = move |files: Vec<(String, web_sys::File)>| teach.add_to_pool(files.into_iter().map(|(_, file)| file).collect());
+        let take = move |files: Vec<(String, web_sys::File)>| teach.pool.add(teach.model, files.into_iter().map(|(_, file)| file).collect());
         read_drop(&event, take, move |message| teach.message.set(Some(format!("The dropped files could not be read: {message}"))));
     };
     let classes = move || teach.project.with(|p| p.classes.iter().map(|c| (c.id, c.name.clone())).collect::<Vec<_>>());
@@ -111,6 +82,11 @@ pub fn LabelNext(teach: Teach) -> impl IntoView {
             <p class="hint" data-testid="pool-size" data-size=move || teach.pool.images.with(Vec::len) data-pending=move || teach.pool.pending.get()>
                 {move || format!("{} image(s) in the pool{}", teach.pool.images.with(Vec::len), match teach.pool.pending.get() { 0 => String::new(), n => format!(", {n} being read") })}
             </p>
+            <Show when=move || teach.pool.refused.with(|r| !r.is_empty())>
+                <p class="error" role="alert" data-testid="pool-refused">
+                    {move || teach.pool.refused.with(|r| format!("Not added to the pool — {}", r.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))}
+                </p>
+            </Show>
             {move || match offers.get() {
                 None => view! { <p class="empty-state">"Train the classifier, and the pool is ranked here."</p> }.into_any(),
                 Some(offers) => view! {
