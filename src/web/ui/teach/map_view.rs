@@ -12,21 +12,6 @@ use super::Teach;
 use super::drawn_map::DrawnMap;
 use crate::train::map::NEIGHBOURS;
 use crate::train::project::Project;
-use crate::web::worker::WorkerError;
-
-impl Teach {
-    /// Computes the map in the worker (the page stays free meanwhile).
-    pub fn draw_map(self) {
-        self.run(async move {
-            let (ids, pending) = self.project.with_untracked(|p| self.model.map_examples(p));
-            let map = pending.reply().await?;
-            let examples =
-                self.project.with_untracked(|p| ids.iter().filter_map(|&id| p.examples.iter().find(|e| e.id == id).map(|e| (id, e.class))).collect());
-            self.map.set(Some(DrawnMap { examples, map }));
-            Ok::<_, WorkerError>(())
-        });
-    }
-}
 
 fn colour(position: usize, classes: usize) -> String {
     format!("hsl({:.0} 70% 45%)", position as f64 * 360.0 / classes.max(1) as f64)
@@ -41,18 +26,25 @@ fn example_thumbnail_url(project: &Project, id: u64) -> String {
 pub fn ExampleMapView(teach: Teach) -> impl IntoView {
     let selected = RwSignal::new(None::<u64>);
     let enough = move || teach.project.with(|p| p.examples.len() > NEIGHBOURS);
-    let stale = move || teach.map.with(|m| m.as_ref().is_some_and(|m| teach.project.with(|p| m.stale(p))));
+    let map = teach.map;
+    let stale = move || map.drawn.with(|m| m.as_ref().is_some_and(|m| teach.project.with(|p| m.stale(p))));
+    let problem = move || map.draw.value().with(|last| last.as_ref().and_then(|r| r.as_ref().err()).map(ToString::to_string));
     view! {
         <section class="card example-map" aria-labelledby="map-title" data-testid="example-map">
             <h3 id="map-title">"Map of the examples"</h3>
             <p class="hint">"Each point is an example, placed by its features; nearby points look alike to the model. Ringed points sit among another class: check their labels."</p>
-            <button type="button" data-testid="draw-map" disabled=move || !enough() on:click=move |_| teach.draw_map()>
-                {move || if teach.map.with(Option::is_some) { "Redraw the map" } else { "Draw the map" }}
+            <button type="button" data-testid="draw-map" disabled=move || !enough() || map.draw.pending().get() on:click=move |_| {
+                map.draw.dispatch(());
+            }>
+                {move || if map.drawn.with(Option::is_some) { "Redraw the map" } else { "Draw the map" }}
             </button>
+            <Show when=move || problem().is_some()>
+                <p class="error" role="alert" data-testid="map-problem">{move || format!("The map could not be drawn: {}", problem().unwrap_or_default())}</p>
+            </Show>
             <Show when=stale>
                 <p class="hint" data-testid="map-stale">"Examples changed since the map was drawn."</p>
             </Show>
-            {move || teach.map.get().map(|drawn| view! { <MapDrawing teach drawn selected /> })}
+            {move || map.drawn.get().map(|drawn| view! { <MapDrawing teach drawn selected /> })}
         </section>
     }
 }

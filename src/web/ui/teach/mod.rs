@@ -47,7 +47,7 @@ use crate::export::share::{ShareError, SharedHead};
 use crate::train::project::Project;
 use crate::web::ui::model_handle::ModelHandle;
 use crate::web::ui::webcam::Webcam;
-use drawn_map::DrawnMap;
+use drawn_map::MapStore;
 use head_prediction::HeadPrediction;
 use import_state::DatasetImport;
 use pool::Pool;
@@ -82,8 +82,8 @@ pub struct Teach {
     /// The confusion-matrix cell whose examples the mistakes gallery shows: positions of
     /// the true and the predicted class in the head's outputs.
     pub gallery: RwSignal<Option<(usize, usize)>>,
-    /// The last map of the examples drawn.
-    pub map: RwSignal<Option<DrawnMap>>,
+    /// The map of the examples.
+    pub map: MapStore,
     /// Unlabelled images to rank for labelling.
     pub pool: Pool,
     /// A head arriving by share link, until it opens or the user declines it.
@@ -93,8 +93,9 @@ pub struct Teach {
 impl Teach {
     /// The state, with the saved project loaded in the background.
     pub fn new(model: ModelHandle, shared: Option<Result<SharedHead, ShareError>>) -> Self {
+        let project = RwSignal::new(Project::default());
         let teach = Self {
-            project: RwSignal::new(Project::default()),
+            project,
             storage: Storage::new(),
             model,
             message: RwSignal::new(None),
@@ -107,7 +108,7 @@ impl Teach {
             live: RwSignal::new(false),
             prediction: RwSignal::new(None),
             gallery: RwSignal::new(None),
-            map: RwSignal::new(None),
+            map: MapStore::new(model, project),
             pool: Pool::new(),
             incoming: RwSignal::new(None),
         };
