@@ -43,6 +43,28 @@ async function threads(studio) {
   };
 }
 
+test('a threaded worker that never gets ready: after 30 s the page goes on with one thread, saying why, and gives the CLI\'s answers', { timeout: 600_000 }, async () => {
+  // Its module is held for ever, as if its pool never came up (Firefox once left a page so).
+  let release;
+  const never = new Promise((resolve) => { release = resolve; });
+  const stuck = await serveDist({}, { hold: (path) => (path.endsWith('threaded_worker_bg.wasm') ? never : null) });
+  const context = await launch({ webgpu: false });
+  try {
+    const studio = new StudioPage(await context.newPage());
+    await studio.open(stuck.url);
+    assert.equal(await studio.waitForModel(), 'ready');
+    await studio.page.waitForFunction(() => document.querySelector('[data-testid="backend"]')?.dataset.threads === '1', null, { timeout: 120_000 });
+    const seen = await threads(studio);
+    assert.equal(seen.isolated, true);
+    assert.match(await studio.page.getByTestId('one-thread').textContent(), /the threaded worker did not start: .*thread pool was not ready after 30 s/);
+    assertSameTop5(assert, await studio.classify(PHOTO), cliTop5(WEIGHTS, PHOTO));
+  } finally {
+    await context.close();
+    release();
+    stuck.close();
+  }
+});
+
 test('isolated page: the CPU path computes on a pool of threads and gives the CLI\'s answers', { timeout: 600_000 }, async () => {
   const context = await launch({ webgpu: false });
   try {

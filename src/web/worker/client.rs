@@ -20,7 +20,7 @@ use super::error::WorkerError;
 use super::protocol::{BackendInfo, CANCEL, Call, Message, Request, decode, encode};
 use super::sources::Stage;
 use super::threaded_files::{self, OneThread};
-use crate::web::platform::scope::describe;
+use crate::web::platform::scope::{describe, sleep_ms};
 
 /// Imports a wasm-bindgen glue in the worker and instantiates the module the page names (the
 /// app's compiled module, or the threaded worker's URL); the module's `main` then serves.
@@ -153,7 +153,7 @@ impl ModelWorker {
             })
         };
         let on_error = {
-            let state = state.clone();
+            let (state, listeners) = (state.clone(), listeners.clone());
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
                 event.prevent_default();
                 failed(&state, WorkerError::Failed(event.message()), &listeners);
@@ -162,6 +162,9 @@ impl ModelWorker {
         let handlers: (Function, Function) = (on_message.as_ref().clone().unchecked_into(), on_error.as_ref().clone().unchecked_into());
         listen(&worker, &handlers);
         state.borrow_mut().handlers = Some(handlers);
+        if matches!(state.borrow().handover, Handover::Starting(_)) {
+            watch_threaded_start(&state, &listeners);
+        }
         Self { state, _on_message: on_message, _on_error: on_error }
     }
 
@@ -247,8 +250,26 @@ fn post(worker: &Worker, parts: &Array) {
     }
 }
 
+/// How long the threaded worker may take to say it is ready (its thread pool up) before the
+/// page goes on with a one-thread worker: Firefox once left a page waiting for ever here.
+const THREADED_START_MS: i32 = 30_000;
+
+/// Hands over to the one-thread fallback should the threaded worker, starting now, not be
+/// ready in [`THREADED_START_MS`].
+fn watch_threaded_start(state: &Rc<RefCell<State>>, listeners: &Rc<Listeners>) {
+    let (state, listeners) = (Rc::downgrade(state), listeners.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep_ms(THREADED_START_MS).await;
+        let Some(state) = state.upgrade() else { return };
+        if matches!(state.borrow().handover, Handover::Starting(_)) {
+            let reason = WorkerError::NotStarted(format!("its thread pool was not ready after {} s", THREADED_START_MS / 1000));
+            failed(&state, reason, &listeners);
+        }
+    });
+}
+
 /// Routes one message from the worker; an error means the worker cannot be trusted to answer.
-fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> Result<(), WorkerError> {
+fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Rc<Listeners>) -> Result<(), WorkerError> {
     if let Some(failed) = Reflect::get(&data, &"failed".into()).ok().and_then(|f| f.as_string()) {
         return Err(WorkerError::NotStarted(failed));
     }
@@ -260,7 +281,10 @@ fn receive(state: &Rc<RefCell<State>>, data: JsValue, listeners: &Listeners) -> 
             match handover {
                 Handover::Starting(Fallback::Standby(first, _)) => first.terminate(),
                 Handover::Untried if !backend.is_webgpu() && backend.threads <= 1 => match start_threaded(state, &backend) {
-                    Ok(()) => return Ok(()),
+                    Ok(()) => {
+                        watch_threaded_start(state, listeners);
+                        return Ok(());
+                    }
                     Err(reason) => state.borrow_mut().one_thread_because = Some(reason),
                 },
                 _ => {}
