@@ -44,11 +44,7 @@ for (const engine of ENGINES) {
     const tab = await openTab(engine);
     try {
       const teach = new Journey(tab, work);
-      await teach.open(site.url);
-      await teach.mode('teach');
-      assert.equal(await teach.waitForModel(), 'ready');
-      await teach.storageRead();
-      await teach.uncheck('augment');
+      await teach.openTeach(site.url);
 
       const zip = join(work, 'textures.zip');
       const first = await importZip(teach, zip);

@@ -23,11 +23,7 @@ for (const engine of ENGINES) {
     let fresh;
     try {
       const teach = new Journey(tab);
-      await teach.open(site.url);
-      await teach.mode('teach');
-      assert.equal(await teach.waitForModel(), 'ready');
-      await teach.storageRead();
-      await teach.uncheck('augment');
+      await teach.openTeach(site.url);
       await teach.setting('epochs', 30);
       await teach.addClass('grass');
       await teach.addClass('brick');

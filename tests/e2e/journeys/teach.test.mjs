@@ -29,11 +29,7 @@ for (const engine of ENGINES) {
     const tab = await openTab(engine);
     try {
       const teach = new Journey(tab, work);
-      await teach.open(site.url);
-      await teach.mode('teach');
-      assert.equal(await teach.waitForModel(), 'ready');
-      await teach.storageRead();
-      await teach.uncheck('augment'); // one view per example keeps this test short
+      await teach.openTeach(site.url);
       await teach.setting('epochs', 30);
       await teach.addClass('coins');
       await teach.addClass('brick');

@@ -1,5 +1,6 @@
 // Test support: the page as a user works it, in any engine (a `Tab` of support/engines.mjs).
 // Everything here reads the page through the DOM, as the Chromium-only page objects do.
+import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -95,6 +96,14 @@ export class Journey {
     }, name, { timeout, what: `the prediction for ${name}` });
   }
   /** Once the saved project is read, its classes (if any) are on the page. */
+  /** Opens Teach on `url`: the model ready, the saved project read, augmentation off (one view an example keeps a journey short). */
+  async openTeach(url) {
+    await this.open(url);
+    await this.mode('teach');
+    assert.equal(await this.waitForModel(), 'ready');
+    await this.storageRead();
+    await this.uncheck('augment');
+  }
   storageRead() { return this.tab.waitForElement('[data-testid="teach"][data-storage="ready"]'); }
   /** Clicks a button that offers a file; returns the path where its bytes were written. */
   async download(testid) {
